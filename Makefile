@@ -1,0 +1,54 @@
+# Two commands for a fresh machine: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUN_DEBS := tesseract-ocr tesseract-ocr-spa libmagic1
+TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core
+export EVIDENCE_REPO_DATA ?= $(CURDIR)/instance
+
+.PHONY: run test install translations messages system-deps-run system-deps-test clean
+
+run: system-deps-run install
+	$(BIN)/evidence-repo init
+	$(BIN)/evidence-repo serve --host $(HOST) --port $(PORT)
+
+test: system-deps-test install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --quiet -d evidence_repo/translations
+
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+system-deps-run:
+	$(call apt_install,$(RUN_DEBS))
+
+system-deps-test:
+	$(call apt_install,$(TEST_DEBS))
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o evidence_repo/translations/messages.pot --ignore-dirs=".venv tests" .
+	$(BIN)/pybabel update -i evidence_repo/translations/messages.pot -d evidence_repo/translations

@@ -1,0 +1,99 @@
+"""Application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from evidence_repo import database
+from evidence_repo.config import load_config
+from evidence_repo.extensions import babel, csrf, login_manager, select_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_mapping(load_config(config))
+
+    database.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+
+    from evidence_repo.accounts.loader import load_user  # noqa: F401  (registers the user loader)
+    from evidence_repo.api.routes import bp as api_bp
+    from evidence_repo.auth.routes import bp as auth_bp
+    from evidence_repo.public.routes import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    from evidence_repo.templating import init_templating
+
+    init_templating(app)
+    _register_error_handlers(app)
+
+    from evidence_repo.cli import register_commands
+
+    register_commands(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: lambda: _("La solicitud no es válida."),
+        403: lambda: _("No tiene permiso para ver esta página."),
+        404: lambda: _("No encontramos la página que busca."),
+        405: lambda: _("Método no permitido."),
+        413: lambda: _("El archivo es demasiado grande."),
+        500: lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo más tarde."),
+    }
+
+    def render_error(code: int, message: str):
+        if _wants_json():
+            return jsonify(error={"code": code, "message": message}), code
+        return render_template("error.html", code=code, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return render_error(400, _("El formulario caducó o no es válido. Recargue la página e intente de nuevo."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code = exc.code or 500
+        custom = exc.description != type(exc).description
+        message = exc.description if custom else messages.get(code, lambda: exc.description)()
+        return render_error(code, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("Unhandled error on %s", request.path)
+        return render_error(500, messages[500]())

@@ -1,0 +1,48 @@
+"""Configuration from the environment; every file the app keeps lives under one data folder."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def data_dir(overrides: dict[str, Any] | None = None) -> Path:
+    raw = (overrides or {}).get("DATA_DIR") or os.environ.get("EVIDENCE_REPO_DATA") or "instance"
+    return Path(raw).expanduser().resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    """Generated once and kept in the data folder, so sessions survive restarts without any set-up."""
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    folder = data_dir(overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    config: dict[str, Any] = {
+        "DATA_DIR": folder,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'evidence.db'}",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "BABEL_DEFAULT_LOCALE": "es_MX",
+        "LANGUAGES": {"es_MX": "Español", "en": "English"},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("EVIDENCE_REPO_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+    config["DATA_DIR"] = folder
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(folder)
+    return config

@@ -1,0 +1,24 @@
+"""Flask extensions, created once and bound in create_app."""
+from flask import request, session
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+babel = Babel()
+
+
+def select_locale() -> str:
+    """?lang= wins and is remembered in the session; otherwise Spanish (the site's language) first."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return "es_MX"

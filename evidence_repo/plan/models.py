@@ -1,0 +1,135 @@
+"""The action plan: Plan → Commitment → Milestone → Activity, and the verification-means catalogue."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evidence_repo.db import Base
+from evidence_repo.plan.names import means_key
+
+
+class Plan(Base):
+    __tablename__ = "plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    jurisdiction: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    commitments: Mapped[list[Commitment]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+
+class Commitment(Base):
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"))
+    title: Mapped[str] = mapped_column(Text)
+    branch: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(40))
+    theme: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    responsible_institution: Mapped[str | None] = mapped_column(Text)
+    responsible_name: Mapped[str | None] = mapped_column(String(200))
+    responsible_position: Mapped[str | None] = mapped_column(Text)
+    responsible_area: Mapped[str | None] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(80))
+    contact_extension: Mapped[str | None] = mapped_column(String(40))
+    government_bodies: Mapped[list] = mapped_column(default=list)
+    civil_society: Mapped[list] = mapped_column(default=list)
+    problem: Mapped[str | None] = mapped_column(Text)
+    main_objective: Mapped[str | None] = mapped_column(Text)
+    short_description: Mapped[str | None] = mapped_column(Text)
+    ogp_values: Mapped[list] = mapped_column(default=list)
+    anti_corruption_relevance: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[Plan] = relationship(back_populates="commitments")
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="commitment", order_by="Milestone.number", cascade="all, delete-orphan"
+    )
+
+
+class VerificationMeans(Base):
+    """A kind of evidence ("Minuta", "Lista de asistencia"); one row per canonical name."""
+
+    __tablename__ = "verification_means"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list] = mapped_column(default=list)
+
+    def __init__(self, name: str, aliases: list[str] | None = None):
+        super().__init__(name=name, key=means_key(name), aliases=list(aliases or []))
+
+
+class Milestone(Base):
+    __tablename__ = "milestone"
+    __table_args__ = (UniqueConstraint("commitment_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"))
+    number: Mapped[int]
+    objective: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[list] = mapped_column(default=list)
+
+    commitment: Mapped[Commitment] = relationship(back_populates="milestones")
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="milestone", order_by="Activity.position", cascade="all, delete-orphan"
+    )
+    requirements: Mapped[list[Requirement]] = relationship(
+        back_populates="milestone", order_by="Requirement.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def own_requirements(self) -> list[Requirement]:
+        """Means required of the milestone as a whole (not of one activity)."""
+        return [r for r in self.requirements if r.activity_id is None]
+
+    @property
+    def due_date(self) -> date | None:
+        """The last activity date; None while any activity is still "Por definir"."""
+        dates = [a.date for a in self.activities]
+        if not dates or any(d is None for d in dates):
+            return None
+        return max(dates)
+
+
+class Activity(Base):
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"))
+    position: Mapped[int]
+    name: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[date | None]
+    responsible: Mapped[list] = mapped_column(default=list)
+
+    milestone: Mapped[Milestone] = relationship(back_populates="activities")
+    requirements: Mapped[list[Requirement]] = relationship(
+        back_populates="activity", order_by="Requirement.position", viewonly=True
+    )
+
+    @property
+    def effective_responsible(self) -> list[str]:
+        return list(self.responsible) or list(self.milestone.responsible)
+
+
+class Requirement(Base):
+    """A verification means that a milestone, or one of its activities, must be proven with."""
+
+    __tablename__ = "requirement"
+    __table_args__ = (UniqueConstraint("milestone_id", "activity_id", "means_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    means_id: Mapped[int] = mapped_column(ForeignKey("verification_means.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    milestone: Mapped[Milestone] = relationship(back_populates="requirements")
+    activity: Mapped[Activity | None] = relationship(back_populates="requirements")
+    means: Mapped[VerificationMeans] = relationship(lazy="joined")

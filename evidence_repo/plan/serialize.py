@@ -1,0 +1,61 @@
+"""The plan as plain JSON-ready dicts: the shape of /api/v1/plan."""
+from __future__ import annotations
+
+from typing import Any
+
+from evidence_repo.plan.models import Activity, Commitment, Milestone
+
+
+def commitment_dict(c: Commitment) -> dict[str, Any]:
+    return {
+        "plan": c.plan.title,
+        "jurisdiction": c.plan.jurisdiction,
+        "title": c.title,
+        "branch": c.branch,
+        "status": c.status,
+        "theme": c.theme,
+        "start_date": c.start_date.isoformat() if c.start_date else None,
+        "end_date": c.end_date.isoformat() if c.end_date else None,
+        "responsible_institution": c.responsible_institution,
+        "responsible_person": {
+            "name": c.responsible_name,
+            "position": c.responsible_position,
+            "area": c.responsible_area,
+            "email": c.contact_email,
+            "phone": c.contact_phone,
+            "extension": c.contact_extension,
+        },
+        "government_bodies": list(c.government_bodies),
+        "civil_society": list(c.civil_society),
+        "problem": c.problem,
+        "main_objective": c.main_objective,
+        "short_description": c.short_description,
+        "ogp_values": list(c.ogp_values),
+        "anti_corruption_relevance": c.anti_corruption_relevance,
+    }
+
+
+def activity_dict(a: Activity, milestone: Milestone) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "date": a.date.isoformat() if a.date else None,
+        "responsible": a.effective_responsible,
+        "requirements": [r.means.name for r in milestone.requirements if r.activity_id == a.id],
+    }
+
+
+def milestone_dict(m: Milestone) -> dict[str, Any]:
+    due = m.due_date
+    return {
+        "number": m.number,
+        "objective": m.objective,
+        "responsible": list(m.responsible),
+        "due_date": due.isoformat() if due else None,
+        "requirements": [r.means.name for r in m.own_requirements],
+        "activities": [activity_dict(a, m) for a in m.activities],
+    }
+
+
+def plan_dict(c: Commitment) -> dict[str, Any]:
+    return {"commitment": commitment_dict(c), "milestones": [milestone_dict(m) for m in c.milestones]}

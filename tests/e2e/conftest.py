@@ -1,0 +1,94 @@
+"""Browser tests: the real `evidence-repo serve` (waitress) in a subprocess, driven by Debian's Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import PASSWORD
+
+BIN = Path(sys.executable).parent
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    env: dict
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "evidence-repo"), *args], env=self.env, input=input, text=True,
+                              capture_output=True, timeout=120, check=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("live") / "data"
+    env = {**os.environ, "EVIDENCE_REPO_DATA": str(data)}
+    port = _free_port()
+    server = LiveServer(f"http://127.0.0.1:{port}", data, env)
+    server.cli("init")
+    server.cli("user", "add", "staff@jalisco.gob.mx", "--role", "staff", "--password-stdin", input=PASSWORD + "\n")
+    log = open(data / "server.log", "w")
+    proc = subprocess.Popen([str(BIN / "evidence-repo"), "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(server.url + "/", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("server did not start: " + (data / "server.log").read_text())
+            time.sleep(0.2)
+    yield server
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert executable, "Debian's chromium is required for browser tests: run `make test`, which installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="es-MX", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        out = Path("screenshots")
+        out.mkdir(exist_ok=True)
+        pg.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,59 @@
+"""Admin commands, run the way an administrator runs them."""
+import os
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from evidence_repo.accounts.models import User
+
+
+def test_user_add_from_stdin(app, session):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "add", "Comite@Jalisco.gob.mx", "--role", "committee", "--password-stdin"],
+                           input="una-clave-muy-larga\n")
+    assert result.exit_code == 0, result.output
+    assert "Cuenta creada: comite@jalisco.gob.mx (committee)" in result.output
+    user = session.scalar(select(User).where(User.email == "comite@jalisco.gob.mx"))
+    assert user.role == "committee"
+
+
+def test_user_add_prompts_for_password(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "add", "ana@jalisco.gob.mx", "--role", "staff"],
+                           input="una-clave-muy-larga\nuna-clave-muy-larga\n")
+    assert result.exit_code == 0, result.output
+    assert "una-clave-muy-larga" not in result.output
+
+
+def test_user_add_errors_are_clear(app):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["user", "add", "ana@jalisco.gob.mx", "--role", "staff", "--password-stdin"],
+                       input="una-clave-muy-larga\n")
+    assert ok.exit_code == 0
+    cases = [
+        (["ana@jalisco.gob.mx", "--role", "staff"], "una-clave-muy-larga", "Ya existe una cuenta"),
+        (["otra@jalisco.gob.mx", "--role", "staff"], "corta", "al menos 10 caracteres"),
+        (["no-es-correo", "--role", "staff"], "una-clave-muy-larga", "Correo electrónico inválido"),
+        (["otra@jalisco.gob.mx", "--role", "jefe"], "una-clave-muy-larga", "Invalid value for '--role'"),
+    ]
+    for args, password, message in cases:
+        result = runner.invoke(args=["user", "add", *args, "--password-stdin"], input=password + "\n")
+        assert result.exit_code != 0
+        assert message in result.output
+
+
+def test_console_script_init_is_idempotent(tmp_path):
+    env = {**os.environ, "EVIDENCE_REPO_DATA": str(tmp_path / "data")}
+    exe = os.path.join(os.path.dirname(sys.executable), "evidence-repo")
+    first = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Plan semilla cargado." in first.stdout
+    second = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
+    assert "no se modificó" in second.stdout
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) >= ["evidence.db", "secret_key"]
+    assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
+    flask = subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "evidence_repo",
+                            "plan", "export", "--format", "json"], env=env, capture_output=True, text=True, timeout=120)
+    assert flask.returncode == 0, flask.stderr
+    assert '"number": 11' in flask.stdout
