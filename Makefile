@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --quiet -d evidence_repo/translations
+	$(BIN)/pybabel compile -d evidence_repo/translations
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
