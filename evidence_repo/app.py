@@ -23,6 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.from_mapping(load_config(config))
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
 
     database.init_app(app)
     csrf.init_app(app)
