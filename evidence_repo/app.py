@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from evidence_repo import database
+from evidence_repo import database, services
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
 
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     database.init_app(app)
+    services.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
@@ -36,8 +37,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evidence_repo.api.routes import bp as api_bp
     from evidence_repo.auth.routes import bp as auth_bp
     from evidence_repo.public.routes import bp as public_bp
+    from evidence_repo.staff.routes import bp as staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
@@ -75,7 +78,7 @@ def _register_error_handlers(app: Flask) -> None:
         403: lambda: _("No tiene permiso para ver esta página."),
         404: lambda: _("No encontramos la página que busca."),
         405: lambda: _("Método no permitido."),
-        413: lambda: _("El archivo es demasiado grande."),
+        413: lambda: _("El archivo es demasiado grande: el máximo es %(mb)s MB.", mb=app.config["MAX_UPLOAD_MB"]),
         500: lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo más tarde."),
     }
 

@@ -28,7 +28,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     folder = data_dir(overrides)
     folder.mkdir(parents=True, exist_ok=True)
+    max_upload_mb = int(os.environ.get("EVIDENCE_REPO_MAX_UPLOAD_MB", "100"))
     config: dict[str, Any] = {
+        "MAX_UPLOAD_MB": max_upload_mb,
+        "EXTRACT_TIMEOUT": float(os.environ.get("EVIDENCE_REPO_EXTRACT_TIMEOUT", "180")),
+        "EXTRACT_MEMORY_MB": int(os.environ.get("EVIDENCE_REPO_EXTRACT_MEMORY_MB", "1024")),
+        "EXTRACT_WORKERS": int(os.environ.get("EVIDENCE_REPO_EXTRACT_WORKERS", "2")),
         "DATA_DIR": folder,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'evidence.db'}",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
@@ -43,6 +48,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     config.update(overrides)
     config["DATA_DIR"] = folder
+    config["MAX_CONTENT_LENGTH"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(folder)
     return config

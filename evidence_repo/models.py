@@ -1,7 +1,9 @@
 """Every mapped class, imported in one place so metadata and migrations see the whole schema."""
 from evidence_repo.accounts.models import Role, User
 from evidence_repo.audit import AuditRecord
+from evidence_repo.evidence.models import ApiToken, Evidence, EvidenceFile, IndexTask, TextStatus, Visibility
 from evidence_repo.plan.models import Activity, Commitment, Milestone, Plan, Requirement, VerificationMeans
 
-__all__ = ["Activity", "AuditRecord", "Commitment", "Milestone", "Plan", "Requirement", "Role", "User",
+__all__ = ["Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "IndexTask",
+           "TextStatus", "Visibility", "Milestone", "Plan", "Requirement", "Role", "User",
            "VerificationMeans"]

@@ -56,3 +56,25 @@ def csrf_token(client: FlaskClient, path: str = "/ingresar") -> str:
 def login(client: FlaskClient, email: str, password: str = PASSWORD):
     token = csrf_token(client)
     return client.post("/ingresar", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def worker(app):
+    """The index worker of this app, run by hand: `worker.drain()` processes what is pending."""
+    from evidence_repo import services
+    from evidence_repo.evidence.indexing import IndexWorker
+
+    w = IndexWorker(app.extensions["db_sessions"], services.blob_store(app), services.search_index(app),
+                    services.extraction_limits(app))
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def staff_token(app, make_user, session):
+    from evidence_repo.accounts.tokens import create_token
+
+    user = make_user("carga@jalisco.gob.mx", "staff")
+    _, plaintext = create_token(session, user, "pruebas")
+    session.commit()
+    return plaintext

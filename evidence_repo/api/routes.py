@@ -5,9 +5,12 @@ import json
 from functools import cache
 from importlib import resources
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, request, url_for
 
+from evidence_repo.accounts.tokens import user_for_token
 from evidence_repo.database import db
+from evidence_repo.evidence.operations import DuplicateEvidence, EvidenceError, EvidenceInput, add_evidence, list_evidence, load_evidence
+from evidence_repo.services import blob_store, notify_worker
 from evidence_repo.plan.operations import load_commitment, load_milestone
 from evidence_repo.plan.serialize import milestone_dict, plan_dict
 
@@ -42,3 +45,112 @@ def milestone(number: int):
 
 def api_error(code: int, message: str):
     return jsonify(error={"code": code, "message": message}), code
+
+
+def _bearer_user():
+    """The token's user, None without a header; an invalid token is an error, not anonymous access."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(db(), token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise ApiError(401, "Token inválido o revocado. Use «Authorization: Bearer TOKEN».")
+    return user
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.code, self.message, self.fields = code, message, fields
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    body = {"code": exc.code, "message": exc.message}
+    if exc.fields:
+        body["fields"] = exc.fields
+    return jsonify(error=body), exc.code
+
+
+def evidence_dict(e, *, full: bool) -> dict:
+    f = e.current
+    data = {
+        "id": e.id,
+        "title": e.title,
+        "milestone": e.milestone.number,
+        "activity": e.activity_id,
+        "means": e.means.name,
+        "date": e.session_date.isoformat() if e.session_date else None,
+        "description": e.description,
+        "visibility": e.visibility,
+        "sha256": f.sha256,
+        "size": f.size,
+        "mime_type": f.mime_type,
+        "file_name": f.original_name,
+        "version": f.version,
+        "text_status": f.text_status,
+        "text_error": f.text_error,
+        "created_at": e.created_at.isoformat(),
+        "url": url_for("public.evidence", evidence_id=e.id, _external=True),
+        "download_url": url_for("public.download", evidence_id=e.id, _external=True),
+    }
+    if full:
+        data["versions"] = [
+            {"version": v.version, "sha256": v.sha256, "size": v.size, "mime_type": v.mime_type,
+             "file_name": v.original_name, "uploaded_at": v.uploaded_at.isoformat(), "text_status": v.text_status}
+            for v in e.files
+        ]
+    return data
+
+
+@bp.post("/evidence")
+def create_evidence():
+    user = _bearer_user()
+    if user is None:
+        raise ApiError(401, "Se requiere un token: «Authorization: Bearer TOKEN».")
+    if not user.has_role("staff", "admin"):
+        raise ApiError(403, "Su cuenta no puede subir evidencias.")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "Falta el archivo (campo «file» de multipart/form-data).", {"file": "requerido"})
+    form = request.form
+    data = EvidenceInput(milestone=form.get("milestone"), means=form.get("means"), activity=form.get("activity"),
+                         title=form.get("title"), date=form.get("date"), description=form.get("description"),
+                         visibility=form.get("visibility") or "public")
+    try:
+        evidence = add_evidence(db(), blob_store(), upload.stream, upload.filename, data, user,
+                                max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+        db().commit()
+    except EvidenceError as exc:
+        db().rollback()
+        fields = getattr(exc, "problems", None) or ({exc.field: exc.message} if exc.field else None)
+        body = ApiError(exc.status, exc.message, fields)
+        if isinstance(exc, DuplicateEvidence):
+            body.fields = {"file": exc.message, "existing_id": str(exc.evidence_id)}
+        raise body from None
+    notify_worker()
+    response = jsonify(evidence_dict(evidence, full=True))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
+    return response
+
+
+@bp.get("/evidence")
+def list_evidence_api():
+    user = _bearer_user()
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = request.args.get("per_page", 20, type=int) or 20
+    if page < 1 or not 1 <= per_page <= 100:
+        raise ApiError(400, "page debe ser ≥ 1 y per_page entre 1 y 100.")
+    rows, total = list_evidence(db(), include_restricted=user is not None, page=page, per_page=per_page)
+    return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def get_evidence(evidence_id: int):
+    user = _bearer_user()
+    evidence = load_evidence(db(), evidence_id)
+    if evidence is None or (not evidence.is_public and user is None):
+        raise ApiError(404, f"No existe la evidencia {evidence_id}")
+    return jsonify(evidence_dict(evidence, full=True))

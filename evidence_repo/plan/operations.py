@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from evidence_repo.audit import record
@@ -17,6 +17,7 @@ from evidence_repo.plan.document import (
     Member,
     Person,
     PlanDocument,
+    PlanFileError,
     PlanHeader,
     load_plan_file,
 )
@@ -65,6 +66,10 @@ def load_milestone(session: Session, number: int) -> Milestone | None:
     )
 
 
+def means_catalogue(session: Session) -> list[VerificationMeans]:
+    return list(session.scalars(select(VerificationMeans).order_by(VerificationMeans.name)))
+
+
 def milestone_numbers(session: Session) -> list[int]:
     return list(session.scalars(select(Milestone.number).order_by(Milestone.number)))
 
@@ -106,6 +111,7 @@ def import_plan(session: Session, document: PlanDocument, user_id: int | None = 
 
     existing = {m.number: m for m in commitment.milestones}
     wanted = {m.number for m in c.milestones}
+    _refuse_dropping_evidence(session, existing, c)
     for number, milestone in existing.items():
         if number not in wanted:
             session.delete(milestone)
@@ -148,6 +154,28 @@ def import_plan(session: Session, document: PlanDocument, user_id: int | None = 
     if before != after:
         record(session, user_id, "plan.import", "commitment", commitment.id, before=before, after=after)
     return ImportSummary(len(c.milestones), n_activities, n_requirements, len(means_by_key))
+
+
+def _refuse_dropping_evidence(session: Session, existing: dict[int, Milestone], c: CommitmentEntry) -> None:
+    """Evidence is never orphaned: a milestone or activity that has evidence cannot vanish in an import."""
+    from evidence_repo.evidence.models import Evidence
+
+    wanted = {m.number: len(m.activities) for m in c.milestones}
+    problems = []
+    for number, milestone in existing.items():
+        count = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.milestone_id == milestone.id))
+        if number not in wanted and count:
+            problems.append(f"commitment.milestones: la meta {number} tiene {count} evidencia(s) y no puede quitarse")
+            continue
+        for activity in milestone.activities:
+            if number in wanted and activity.position >= wanted[number]:
+                used = session.scalar(select(func.count()).select_from(Evidence)
+                                      .where(Evidence.activity_id == activity.id))
+                if used:
+                    problems.append(f"commitment.milestones (meta {number}): la actividad {activity.position + 1} "
+                                    f"tiene {used} evidencia(s) y no puede quitarse")
+    if problems:
+        raise PlanFileError(problems)
 
 
 def _pad(entries: list[ActivityEntry], rows: list[Activity]):

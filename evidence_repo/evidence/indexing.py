@@ -1,0 +1,194 @@
+"""From database rows to search documents, and the worker that is the index's only writer.
+
+The database is the source of truth: every change records an IndexTask in its own transaction; the worker
+extracts text (in a limited child process), saves it on the row, updates the index, then marks the task done.
+A crash at any point leaves the task pending, and it is replayed at the next start.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from evidence_repo.db import utcnow
+from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus
+from indexer.extract import ALLOWED_MIME_TYPES, Extraction, extract
+from storage import BlobStore
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+def file_type_label(mime: str) -> str:
+    return ALLOWED_MIME_TYPES.get(mime, mime)
+
+
+def to_document(e: Evidence) -> dict:
+    """The search document for an evidence's current version; plain values only."""
+    current = e.current
+    when: date | None = e.session_date or current.captured_on
+    return {
+        "id": str(e.id),
+        "title": e.title,
+        "description": e.description or "",
+        "text": current.text or "",
+        "milestone": e.milestone.number,
+        "milestone_text": e.milestone.objective,
+        "activity": str(e.activity_id) if e.activity_id else "",
+        "activity_text": (e.activity.name or "") if e.activity else "",
+        "means": e.means.name,
+        "means_text": e.means.name,
+        "date": when,
+        "year": when.year if when else None,
+        "file_type": file_type_label(current.mime_type),
+        "visibility": e.visibility,
+    }
+
+
+def _evidence_query():
+    return select(Evidence).options(
+        selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
+        selectinload(Evidence.activity),
+    )
+
+
+@dataclass
+class ExtractionLimits:
+    timeout: float = 120.0
+    memory_mb: int = 1024
+    workers: int = 2
+
+
+def apply_extraction(store: BlobStore, f: EvidenceFile, result: Extraction) -> None:
+    f.text_status = str(result.status)
+    f.text_error = result.error
+    f.text = result.text or None
+    f.pages = result.pages
+    f.captured_on = date.fromisoformat(result.captured_on) if result.captured_on else None
+    if result.thumbnail:
+        f.thumbnail_sha256 = store.put(io.BytesIO(result.thumbnail)).sha256
+    f.processed_at = utcnow()
+
+
+class IndexWorker:
+    """Drains IndexTask rows in order, in batches, with one index writer."""
+
+    def __init__(self, sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits,
+                 batch_size: int = 50):
+        self.sessions, self.store, self.index, self.limits = sessions, store, index, limits
+        self.batch_size = batch_size
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, limits.workers), thread_name_prefix="extract")
+
+    def _extract(self, f: EvidenceFile) -> Extraction:
+        return extract(self.store.path_for(f.sha256), timeout=self.limits.timeout, memory_mb=self.limits.memory_mb)
+
+    def run_once(self) -> int:
+        """Process one batch; returns how many tasks were completed."""
+        with self.sessions() as session:
+            tasks = session.scalars(
+                select(IndexTask).where(IndexTask.done_at.is_(None)).order_by(IndexTask.id).limit(self.batch_size)
+            ).all()
+            if not tasks:
+                return 0
+            ids = list(dict.fromkeys(t.evidence_id for t in tasks))
+            evidences = {e.id: e for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))}
+            pending = [e.current for e in evidences.values() if e.current.text_status == TextStatus.pending.value]
+            for f, result in zip(pending, self._pool.map(self._extract, pending)):
+                apply_extraction(self.store, f, result)
+            session.commit()  # extracted text is safe before the index is touched
+
+            docs = [to_document(evidences[i]) for i in ids if i in evidences]
+            missing = [str(i) for i in ids if i not in evidences]
+            try:
+                if docs:
+                    self.index.add_many(docs)
+                if missing:
+                    self.index.delete_many(missing)
+            except Exception as exc:  # noqa: BLE001  (recorded on the tasks, retried later)
+                log.exception("index update failed")
+                for t in tasks:
+                    t.attempts += 1
+                    t.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    if t.attempts >= MAX_ATTEMPTS:
+                        t.done_at = utcnow()
+                session.commit()
+                return 0
+            now = utcnow()
+            session.execute(update(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])).values(done_at=now))
+            session.commit()
+            return len(tasks)
+
+    def drain(self) -> int:
+        total = 0
+        while n := self.run_once():
+            total += n
+        return total
+
+    def run_forever(self, poll_seconds: float = 1.0) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:  # noqa: BLE001  (the worker must outlive one bad batch)
+                log.exception("index worker batch failed")
+            self.wake.wait(poll_seconds)
+            self.wake.clear()
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="index-worker", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        self.stop.set()
+        self.wake.set()
+        self._pool.shutdown(wait=True)
+
+
+def iter_documents(session: Session, batch: int = 200) -> Iterator[dict]:
+    """Every evidence as a search document, read in batches so memory stays bounded."""
+    last = 0
+    while True:
+        rows = session.scalars(_evidence_query().where(Evidence.id > last).order_by(Evidence.id).limit(batch)).all()
+        if not rows:
+            return
+        for e in rows:
+            yield to_document(e)
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits, *,
+            re_extract: bool = False, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database (and the stored files for text not yet extracted)."""
+    with sessions() as session:
+        query = select(EvidenceFile).join(Evidence).where(EvidenceFile.id.in_(
+            select(EvidenceFile.id).where(EvidenceFile.evidence_id == Evidence.id)
+            .order_by(EvidenceFile.version.desc()).limit(1).correlate(Evidence).scalar_subquery()
+        ))
+        if not re_extract:
+            query = query.where(EvidenceFile.text_status == TextStatus.pending.value)
+        files = session.scalars(query).all()
+        worker = IndexWorker(sessions, store, index, limits)
+        try:
+            for f, result in zip(files, worker._pool.map(worker._extract, files)):
+                apply_extraction(store, f, result)
+                session.commit()
+        finally:
+            worker._pool.shutdown()
+    with sessions() as session:
+        covered = session.scalar(select(func.max(IndexTask.id))) or 0
+        count = index.rebuild(iter_documents(session), progress=progress)
+        session.execute(update(IndexTask).where(IndexTask.done_at.is_(None), IndexTask.id <= covered)
+                        .values(done_at=utcnow()))
+        session.commit()
+    return count

@@ -1,0 +1,123 @@
+"""Evidence: a document that proves a milestone (or one activity) with a verification means.
+
+Each upload of bytes is an EvidenceFile version; replacing a file adds a version and keeps the old one.
+IndexTask rows are the queue between the web (which writes the database) and the single index writer.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evidence_repo.accounts.models import User
+from evidence_repo.db import Base, UTCDateTime, utcnow
+from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
+
+
+class Visibility(str, enum.Enum):
+    public = "public"
+    restricted = "restricted"
+
+
+class TextStatus(str, enum.Enum):
+    pending = "pending"
+    extracted = "extracted"
+    ocr = "ocr"
+    empty = "empty"
+    failed = "failed"
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_milestone_means", "milestone_id", "means_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id", ondelete="SET NULL"))
+    means_id: Mapped[int] = mapped_column(ForeignKey("verification_means.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    session_date: Mapped[date | None]
+    visibility: Mapped[str] = mapped_column(String(20), default=Visibility.public.value)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    milestone: Mapped[Milestone] = relationship()
+    activity: Mapped[Activity | None] = relationship()
+    means: Mapped[VerificationMeans] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+    files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="evidence", order_by="EvidenceFile.version", cascade="save-update, merge"
+    )
+
+    @property
+    def current(self) -> EvidenceFile:
+        return self.files[-1]
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.public.value
+
+
+class EvidenceFile(Base):
+    """One stored version of an evidence's bytes, with what extraction made of it."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    mime_type: Mapped[str] = mapped_column(String(120))
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text_status: Mapped[str] = mapped_column(String(20), default=TextStatus.pending.value)
+    text_error: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int | None]
+    captured_on: Mapped[date | None]
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    evidence: Mapped[Evidence] = relationship(back_populates="files")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def processing(self) -> bool:
+        return self.text_status == TextStatus.pending.value
+
+
+class IndexTask(Base):
+    """A pending change for the search index; written in the same transaction as the change itself."""
+
+    __tablename__ = "index_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(20), default="index")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiToken(Base):
+    """A personal API token; only its SHA-256 is kept, so a leaked database does not leak tokens."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,310 @@
+"""Writing evidence: validate, store the bytes, record the row and its index task in one transaction.
+
+Extraction and indexing happen later in the worker; nothing here waits for them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from evidence_repo.accounts.models import User
+from evidence_repo.audit import record
+from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus, Visibility
+from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
+from evidence_repo.plan.names import means_key
+from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
+from storage import BlobStore, TooLarge
+
+MAX_TITLE = 300
+MAX_NAME = 200
+
+
+class EvidenceError(ValueError):
+    """A refusal the user can act on; `field` names the form field, `status` the HTTP status."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.message, self.field, self.status = message, field, status
+
+
+class DuplicateEvidence(EvidenceError):
+    def __init__(self, evidence_id: int):
+        super().__init__(f"Este archivo ya existe como evidencia #{evidence_id} para esta meta y medio de verificación.",
+                         "file", 409)
+        self.evidence_id = evidence_id
+
+
+@dataclass
+class EvidenceInput:
+    """What the uploader says about a file; strings as typed, validated by resolve()."""
+
+    milestone: int | str | None
+    means: str | None
+    activity: int | str | None = None
+    title: str | None = None
+    date: str | dt.date | None = None
+    description: str | None = None
+    visibility: str | None = Visibility.public.value
+
+
+@dataclass
+class Resolved:
+    milestone: Milestone
+    means: VerificationMeans
+    activity: Activity | None
+    title: str | None
+    date: dt.date | None
+    description: str | None
+    visibility: str
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def accepted_types_text() -> str:
+    labels = sorted(set(ALLOWED_MIME_TYPES.values()) - {"Imagen HEIF"})
+    return ", ".join(labels)
+
+
+def safe_filename(name: str | None) -> str:
+    """The last path component, without control characters, NFC, at most 200 characters, never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
+    if len(name) > MAX_NAME:
+        stem, ext = os.path.splitext(name)
+        ext = ext[:20]
+        name = stem[: MAX_NAME - len(ext)] + ext
+    return name or "archivo"
+
+
+def title_from_filename(name: str) -> str:
+    stem = os.path.splitext(name)[0] or name
+    return re.sub(r"\s+", " ", re.sub(r"[_]+", " ", stem)).strip()[:MAX_TITLE] or "Evidencia"
+
+
+def parse_date(value: str | dt.date | None, today: dt.date | None = None) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        text = str(value).strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
+            try:
+                value = dt.datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise EvidenceError(f"Fecha inválida: «{text[:40]}». Use AAAA-MM-DD o DD/MM/AAAA.", "date")
+    today = today or dt.date.today()
+    if value > today:
+        raise EvidenceError("La fecha de la sesión no puede estar en el futuro.", "date")
+    if value.year < 1990:
+        raise EvidenceError("La fecha de la sesión es demasiado antigua; revise el año.", "date")
+    return value
+
+
+def find_means(session: Session, name: str) -> VerificationMeans | None:
+    """Look a means up by any spelling: canonical name or alias, ignoring case and accents."""
+    key = means_key(name)
+    means = session.scalar(select(VerificationMeans).where(VerificationMeans.key == key))
+    if means is not None:
+        return means
+    for candidate in session.scalars(select(VerificationMeans)):
+        if key in {means_key(a) for a in candidate.aliases}:
+            return candidate
+    return None
+
+
+def resolve(session: Session, data: EvidenceInput) -> Resolved:
+    """Validate every field at once, so a form can show all problems together."""
+    problems: dict[str, str] = {}
+    milestone = means = activity = None
+    number = str(data.milestone).strip() if data.milestone is not None else ""
+    if not number:
+        problems["milestone"] = "Elija la meta a la que corresponde la evidencia."
+    elif not number.isdigit():
+        problems["milestone"] = f"La meta «{number[:20]}» no es un número."
+    else:
+        milestone = session.scalar(select(Milestone).where(Milestone.number == int(number)))
+        if milestone is None:
+            problems["milestone"] = f"No existe la meta {int(number)}."
+    if not (data.means or "").strip():
+        problems["means"] = "Elija el medio de verificación."
+    else:
+        means = find_means(session, data.means)
+        if means is None:
+            problems["means"] = f"Medio de verificación desconocido: «{data.means.strip()[:80]}»."
+    raw_activity = str(data.activity).strip() if data.activity not in (None, "") else ""
+    if raw_activity:
+        if not raw_activity.isdigit():
+            problems["activity"] = "La actividad no es válida."
+        else:
+            activity = session.get(Activity, int(raw_activity))
+            if activity is None or (milestone is not None and activity.milestone_id != milestone.id):
+                problems["activity"] = "La actividad elegida no pertenece a esa meta."
+    visibility = (data.visibility or Visibility.public.value).strip().lower()
+    if visibility not in {v.value for v in Visibility}:
+        problems["visibility"] = "La visibilidad debe ser «public» (pública) o «restricted» (restringida)."
+    date = None
+    try:
+        date = parse_date(data.date)
+    except EvidenceError as exc:
+        problems["date"] = exc.message
+    title = (data.title or "").strip() or None
+    if title and len(title) > MAX_TITLE:
+        problems["title"] = f"El título no puede pasar de {MAX_TITLE} caracteres."
+    description = (data.description or "").strip() or None
+    if description and len(description) > 10_000:
+        problems["description"] = "La descripción es demasiado larga (máximo 10,000 caracteres)."
+    if problems:
+        first = next(iter(problems))
+        error = EvidenceError(problems[first], first, 400)
+        error.problems = problems
+        raise error
+    return Resolved(milestone, means, activity, title, date, description, visibility)
+
+
+def _store(store: BlobStore, stream: BinaryIO, max_bytes: int | None):
+    try:
+        blob = store.put(stream, max_bytes=max_bytes)
+    except TooLarge as exc:
+        raise EvidenceError(
+            f"El archivo es demasiado grande: el máximo es {exc.limit // (1024 * 1024)} MB.", "file", 413
+        ) from None
+    if blob.size == 0:
+        raise EvidenceError("El archivo está vacío (0 bytes).", "file")
+    mime = detect_mime(blob.path)
+    if mime not in ALLOWED_MIME_TYPES:
+        if blob.created:
+            store.quarantine(blob.sha256)
+        raise EvidenceError(
+            f"Tipo de archivo no admitido ({mime}). Se aceptan: {accepted_types_text()}.", "file", 415
+        )
+    return blob, mime
+
+
+def find_duplicate(session: Session, sha256: str, milestone_id: int, means_id: int) -> int | None:
+    return session.scalar(
+        select(Evidence.id)
+        .join(EvidenceFile, EvidenceFile.evidence_id == Evidence.id)
+        .where(EvidenceFile.sha256 == sha256, Evidence.milestone_id == milestone_id, Evidence.means_id == means_id)
+        .limit(1)
+    )
+
+
+def add_evidence(
+    session: Session,
+    store: BlobStore,
+    stream: BinaryIO,
+    filename: str | None,
+    data: EvidenceInput,
+    user: User | None,
+    *,
+    max_bytes: int | None = None,
+) -> Evidence:
+    """Validate, store the bytes, add the row and its index task. The caller commits."""
+    resolved = resolve(session, data)
+    blob, mime = _store(store, stream, max_bytes)
+    duplicate = find_duplicate(session, blob.sha256, resolved.milestone.id, resolved.means.id)
+    if duplicate is not None:
+        raise DuplicateEvidence(duplicate)
+    name = safe_filename(filename)
+    evidence = Evidence(
+        milestone=resolved.milestone, activity=resolved.activity, means=resolved.means,
+        title=resolved.title or title_from_filename(name), description=resolved.description,
+        session_date=resolved.date, visibility=resolved.visibility, uploaded_by=user,
+    )
+    evidence.files.append(
+        EvidenceFile(version=1, sha256=blob.sha256, size=blob.size, mime_type=mime, original_name=name,
+                     uploaded_by=user)
+    )
+    session.add(evidence)
+    session.flush()
+    session.add(IndexTask(evidence_id=evidence.id))
+    record(session, user.id if user else None, "evidence.create", "evidence", evidence.id,
+           after=evidence_snapshot(evidence))
+    return evidence
+
+
+def replace_file(
+    session: Session, store: BlobStore, evidence: Evidence, stream: BinaryIO, filename: str | None,
+    user: User | None, *, max_bytes: int | None = None,
+) -> EvidenceFile:
+    """A new version; the previous bytes stay in the store and in the version list."""
+    blob, mime = _store(store, stream, max_bytes)
+    if blob.sha256 == evidence.current.sha256:
+        raise EvidenceError("El archivo es idéntico a la versión actual.", "file", 409)
+    before = evidence_snapshot(evidence)
+    version = EvidenceFile(
+        version=evidence.current.version + 1, sha256=blob.sha256, size=blob.size, mime_type=mime,
+        original_name=safe_filename(filename), uploaded_by=user,
+    )
+    evidence.files.append(version)
+    evidence.updated_at = dt.datetime.now(dt.timezone.utc)
+    session.flush()
+    session.add(IndexTask(evidence_id=evidence.id))
+    record(session, user.id if user else None, "evidence.replace_file", "evidence", evidence.id,
+           before=before, after=evidence_snapshot(evidence))
+    return version
+
+
+def update_metadata(session: Session, evidence: Evidence, data: EvidenceInput, user: User | None) -> Evidence:
+    resolved = resolve(session, data)
+    if resolved.milestone.id != evidence.milestone_id or resolved.means.id != evidence.means_id:
+        duplicate = find_duplicate(session, evidence.current.sha256, resolved.milestone.id, resolved.means.id)
+        if duplicate is not None and duplicate != evidence.id:
+            raise DuplicateEvidence(duplicate)
+    before = evidence_snapshot(evidence)
+    evidence.milestone, evidence.means, evidence.activity = resolved.milestone, resolved.means, resolved.activity
+    evidence.title = resolved.title or evidence.title
+    evidence.description, evidence.session_date = resolved.description, resolved.date
+    evidence.visibility = resolved.visibility
+    session.flush()
+    after = evidence_snapshot(evidence)
+    if after != before:
+        session.add(IndexTask(evidence_id=evidence.id))
+        record(session, user.id if user else None, "evidence.update", "evidence", evidence.id,
+               before=before, after=after)
+    return evidence
+
+
+def evidence_snapshot(e: Evidence) -> dict:
+    return {
+        "milestone": e.milestone.number, "activity": e.activity_id, "means": e.means.name, "title": e.title,
+        "description": e.description, "date": e.session_date.isoformat() if e.session_date else None,
+        "visibility": e.visibility, "files": [{"version": f.version, "sha256": f.sha256} for f in e.files],
+    }
+
+
+def load_evidence(session: Session, evidence_id: int) -> Evidence | None:
+    return session.scalar(
+        select(Evidence).where(Evidence.id == evidence_id)
+        .options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means))
+    )
+
+
+def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, per_page: int = 20,
+                  milestone_number: int | None = None) -> tuple[list[Evidence], int]:
+    query = select(Evidence)
+    if not include_restricted:
+        query = query.where(Evidence.visibility == Visibility.public.value)
+    if milestone_number is not None:
+        query = query.join(Milestone, Milestone.id == Evidence.milestone_id).where(Milestone.number == milestone_number)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(
+        query.options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
+                      selectinload(Evidence.activity))
+        .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total or 0
+
+

@@ -1,0 +1,126 @@
+// Progressive enhancement for the upload form: one request per file, each with its own progress bar.
+// Without JavaScript the form posts all files at once and the server answers with a page.
+(function () {
+  "use strict";
+  var form = document.getElementById("upload-form");
+  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  var area = document.getElementById("upload-progress");
+  var maxBytes = parseInt(form.dataset.maxBytes, 10);
+  var maxMb = form.dataset.maxMb;
+  var fileInput = form.querySelector('input[type="file"]');
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function row(file) {
+    var item = el("li", "upload-item");
+    var name = el("span", "upload-name", file.name);
+    var bar = el("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Progreso de " + file.name);
+    var state = el("span", "upload-state", "En espera");
+    item.append(name, bar, state);
+    return { item: item, bar: bar, state: state };
+  }
+
+  function errorMessage(xhr) {
+    try {
+      var data = JSON.parse(xhr.responseText);
+      if (data.error) return data.error.message;
+      if (data.results && data.results[0] && data.results[0].message) return data.results[0].message;
+    } catch (e) { /* not JSON */ }
+    if (xhr.status === 413) return "El archivo es demasiado grande: el máximo es " + maxMb + " MB.";
+    if (xhr.status === 0) return "Se perdió la conexión con el servidor.";
+    return "El servidor respondió " + xhr.status + ".";
+  }
+
+  function send(file, ui, single) {
+    return new Promise(function (resolve) {
+      var data = new FormData(form);
+      data.delete(fileInput.name);
+      if (!single) data.set("title", "");
+      data.append(fileInput.name, file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action || window.location.href);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) {
+          ui.bar.value = Math.round((e.loaded / e.total) * 100);
+          ui.state.textContent = ui.bar.value + " %";
+        }
+      });
+      xhr.addEventListener("load", function () {
+        var ok = xhr.status === 201;
+        ui.bar.value = 100;
+        ui.item.classList.add(ok ? "done" : "failed");
+        ui.state.textContent = "";
+        if (ok) {
+          var result = JSON.parse(xhr.responseText);
+          var link = el("a", null, "Guardada como evidencia #" + result.results[0].id);
+          link.href = result.results[0].url;
+          ui.state.append(link);
+          resolve({ ok: true, milestoneUrl: result.milestone_url });
+        } else {
+          ui.state.textContent = errorMessage(xhr);
+          var fields = null;
+          try { fields = JSON.parse(xhr.responseText).error.fields; } catch (e) { /* ignore */ }
+          resolve({ ok: false, fields: fields });
+        }
+      });
+      xhr.addEventListener("error", function () {
+        ui.item.classList.add("failed");
+        ui.state.textContent = "Se perdió la conexión con el servidor.";
+        resolve({ ok: false });
+      });
+      ui.state.textContent = "Subiendo…";
+      xhr.send(data);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    var files = Array.prototype.slice.call(fileInput.files || []);
+    if (!files.length) return; // let the server explain what is missing
+    event.preventDefault();
+    var button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    area.hidden = false;
+    area.textContent = "";
+    var list = el("ol", "upload-list");
+    area.append(list);
+    var jobs = files.map(function (file) {
+      var ui = row(file);
+      list.append(ui.item);
+      return { file: file, ui: ui };
+    });
+    var stored = 0, milestoneUrl = null;
+    var chain = Promise.resolve();
+    jobs.forEach(function (job) {
+      chain = chain.then(function () {
+        if (job.file.size > maxBytes) {
+          job.ui.item.classList.add("failed");
+          job.ui.state.textContent = "El archivo es demasiado grande: el máximo es " + maxMb + " MB.";
+          return;
+        }
+        return send(job.file, job.ui, files.length === 1).then(function (r) {
+          if (r.ok) { stored += 1; milestoneUrl = r.milestoneUrl; }
+        });
+      });
+    });
+    chain.then(function () {
+      button.disabled = false;
+      var summary = el("p", "upload-summary", stored + " de " + files.length + " archivo(s) guardado(s). ");
+      if (milestoneUrl) {
+        var link = el("a", null, "Ver las evidencias de la meta");
+        link.href = milestoneUrl;
+        summary.append(link);
+      }
+      area.append(summary);
+      if (stored === files.length) fileInput.value = "";
+    });
+  });
+})();

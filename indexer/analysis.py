@@ -1,0 +1,175 @@
+"""Spanish text analysis for the search index.
+
+People type queries without accents, in plural or singular, in any case,
+while documents are written with full orthography. Plain Snowball cannot
+serve both sides: folding accents *after* stemming makes unaccented queries
+miss (Snowball reads the accent in suffixes such as "-ción" or "-logía"),
+and folding *before* stemming breaks suffix rules ("investigacion" keeps its
+suffix while "investigaciones" loses it).
+
+Design: fold first, then stem a function of the folded word only.
+
+1. ``fold``: lower-case, strip every diacritic (á→a, ñ→n, ü→u). From here
+   on, "investigación" and "investigacion" are the *same string*, so both
+   directions match by construction.
+2. ``stem`` works on folded words in three deterministic steps:
+
+   a. Plural/ending canonicalisation, because Snowball's own singular and
+      plural stems often differ (ciudad→ciud but ciudades→ciudad;
+      acta→acta but actas→actas; mujer/mujeres, dictamen/dictámenes,
+      interés/intereses, luz/luces). Words ending in a consonant that takes
+      "-es" in plural (d l n r s x y z) and their "-e"/"-es" look-alikes are
+      cut to the consonant; other "-as/-os/-es" plurals lose the "s";
+      final "z" becomes "c" (luz/luces, vez/veces).
+   b. Accent restoration where Spanish spelling makes the accent certain
+      (every "-cion" is "-ción", every "-logia" is "-logía"), so Snowball's
+      accented step-1 rules fire: participación = participar = particip.
+   c. Snowball Spanish (PyStemmer) on the result; its output is folded.
+
+Stop words are the Snowball Spanish list, folded, minus a few words that are
+content words in government documents ("estado", "sentido").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.lang.stopwords import stoplists
+
+__all__ = [
+    "fold",
+    "stem",
+    "STOP_WORDS",
+    "SpanishAnalyzer",
+    "FoldingAnalyzer",
+    "analyze",
+    "analyzer_fingerprint",
+]
+
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*"
+
+# Snowball's list counts these participles of "estar"/"sentir" as stop words,
+# but in this domain they are nouns: "Estado de México", "en sentido estricto".
+_KEEP = {"estado", "estados", "estada", "estadas", "sentido", "sentidos"}
+
+
+_FOLD = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüñçý", "aaaaaaeeeeiiiiooooouuuuncy")
+
+
+def fold(text: str) -> str:
+    """Lower-case and drop diacritics: "Compañía Ünica" -> "compania unica"."""
+    text = text.lower().translate(_FOLD)  # fast path for Spanish letters
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+STOP_WORDS = frozenset(fold(w) for w in stoplists["es"] | {"vosotros", "vosotras"}) - _KEEP
+
+# Consonants a Spanish singular can end in before a plural "-es"
+# (z appears as c after step a's z->c).
+_ES_CONSONANTS = frozenset("cdlnrsxy")
+# Endings Snowball handles itself (-able/-ible, enclitic pronouns).
+_KEEP_ENDINGS = ("ble", "bles", "rle", "rles", "rse", "ndole", "ndoles", "ndose")
+
+_local = threading.local()
+
+
+def _snowball() -> Stemmer.Stemmer:
+    """PyStemmer objects are not thread-safe: one per thread."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("spanish")
+    return stemmer
+
+
+def _canonical_ending(w: str) -> str:
+    """Map singular and plural of one word to the same string (step a)."""
+    if w.endswith("z"):
+        return w[:-1] + "c"
+    if w.endswith(_KEEP_ENDINGS):
+        return w[:-1] if w.endswith("s") else w
+    if w.endswith("eses"):  # mes-es, interes-es, ingles-es
+        w = w[:-2]
+    if len(w) >= 5 and w.endswith("es") and w[-3] in _ES_CONSONANTS:
+        return w[:-2]  # ciudad-es, mujer-es, ley-es, luc-es, padr-es
+    if len(w) >= 4 and w.endswith("e") and w[-2] in _ES_CONSONANTS:
+        return w[:-1]  # padr-e, clas-e, alcanc-e: same as their plural
+    if len(w) >= 4 and w.endswith(("as", "os", "es")) and not w.endswith("mos"):
+        return w[:-1]  # acta-s, año-s, informe-s
+    return w
+
+
+def _restore_accents(w: str) -> str:
+    """Put back accents Spanish spelling makes certain (step b)."""
+    if w.endswith("cion"):
+        return w[:-2] + "ón"
+    if w.endswith("logia"):
+        return w[:-2] + "ía"
+    return w
+
+
+@lru_cache(maxsize=100_000)  # thread-safe, unlike StemFilter's own cache
+def stem(word: str) -> str:
+    """Stem an already folded word; see the module docstring."""
+    if len(word) < 3 or not word.isalpha():
+        return word
+    return fold(_snowball().stemWord(_restore_accents(_canonical_ending(word))))
+
+
+_fold_token = lru_cache(maxsize=100_000)(fold)
+
+
+class FoldFilter(Filter):
+    """Whoosh filter applying :func:`fold` (which also lower-cases) to every token."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = _fold_token(t.text)
+            yield t
+
+
+def SpanishAnalyzer():
+    """Full-text analyzer: tokens -> fold (with lower-case) -> stop words -> stem."""
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | FoldFilter()
+        | StopFilter(STOP_WORDS, minsize=1)
+        | StemFilter(stem, cachesize=None)
+    )
+
+
+def FoldingAnalyzer(stopwords: bool = True):
+    """Unstemmed analyzer (exact words, spelling vocabulary, titles)."""
+    chain = RegexTokenizer(TOKEN_PATTERN) | FoldFilter()
+    if stopwords:
+        chain = chain | StopFilter(STOP_WORDS, minsize=1)
+    return chain
+
+
+_DEFAULT = SpanishAnalyzer()
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of ``text`` as the full-text fields store them."""
+    return [t.text for t in _DEFAULT(text)]
+
+
+# Words whose stems pin down the behaviour of the whole pipeline; an index
+# built with a different fingerprint has incompatible terms.
+_PROBE = (
+    "Investigaciones participación participó ciudades actas años luces intereses "
+    "metodologías tecnológico compañía transparencia rendición responsables "
+    "presentarlos padrones reuniones capacitación Estado de la"
+)
+
+
+def analyzer_fingerprint() -> str:
+    """Short hash of the analyzer's output on a probe text."""
+    return hashlib.sha256(" ".join(analyze(_PROBE)).encode()).hexdigest()[:16]

@@ -1,0 +1,103 @@
+"""Type detection from the file's bytes (libmagic), never from its name."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from types import MappingProxyType
+
+import magic
+
+from .result import ExtractionError, Messages, UnsupportedType
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODT = "application/vnd.oasis.opendocument.text"
+
+ALLOWED_MIME_TYPES = MappingProxyType(
+    {
+        PDF: "PDF",
+        DOCX: "Word (DOCX)",
+        PPTX: "PowerPoint (PPTX)",
+        XLSX: "Excel (XLSX)",
+        ODT: "Texto OpenDocument (ODT)",
+        "image/jpeg": "Imagen JPEG",
+        "image/png": "Imagen PNG",
+        "image/tiff": "Imagen TIFF",
+        "image/webp": "Imagen WebP",
+        "image/heic": "Imagen HEIC",
+        "image/heif": "Imagen HEIF",
+        "text/plain": "Texto (TXT)",
+        "text/csv": "Valores separados por comas (CSV)",
+    }
+)
+
+_ALIASES = {"application/csv": "text/csv", "image/heic-sequence": "image/heic", "image/heif-sequence": "image/heif"}
+_TEXT = {"text/plain", "text/csv"}
+_GENERIC_ZIP = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
+_ZIP_BASED = {DOCX, PPTX, XLSX, ODT}
+_OOXML_MAIN_PARTS = (
+    (b"wordprocessingml.document.main+xml", DOCX),
+    (b"presentationml.presentation.main+xml", PPTX),
+    (b"spreadsheetml.sheet.main+xml", XLSX),
+)
+_ODF_PREFIX = "application/vnd.oasis.opendocument."
+_MAX_SNIFF_BYTES = 1 << 20
+
+
+def detect_mime(path) -> str:
+    """Return the MIME type libmagic sees in the bytes, refined for zip-based office files.
+
+    The result may be any type; check it against ALLOWED_MIME_TYPES.
+    """
+    mime = magic.from_file(os.fspath(path), mime=True)
+    mime = _ALIASES.get(mime, mime)
+    if mime in _GENERIC_ZIP or mime in _ZIP_BASED:
+        return _sniff_zip(path) or mime
+    if mime in _TEXT and _looks_binary(path):
+        return "application/octet-stream"
+    return mime
+
+
+def _looks_binary(path) -> bool:
+    """libmagic calls some malformed binaries (a broken ELF header) text/plain; real text has no NUL bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in head
+
+
+def ensure_allowed(path) -> str:
+    """Return the detected MIME type or raise UnsupportedType / ExtractionError (empty file)."""
+    if os.path.getsize(path) == 0:
+        raise ExtractionError(Messages.EMPTY_FILE)
+    mime = detect_mime(path)
+    if mime not in ALLOWED_MIME_TYPES:
+        raise UnsupportedType(mime)
+    return mime
+
+
+def _sniff_zip(path) -> str | None:
+    """Tell DOCX/PPTX/XLSX/ODT apart by the ODF ``mimetype`` entry or ``[Content_Types].xml``.
+
+    Only small entries are read, so a zip bomb cannot hurt detection.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = {info.filename: info for info in archive.infolist()}
+            odf = entries.get("mimetype")
+            if odf is not None and odf.file_size <= 200:
+                declared = archive.read(odf).decode("ascii", "replace").strip()
+                return declared if declared.startswith(_ODF_PREFIX) else None
+            types = entries.get("[Content_Types].xml")
+            if types is not None and types.file_size <= _MAX_SNIFF_BYTES:
+                data = archive.read(types)
+                for marker, mime in _OOXML_MAIN_PARTS:
+                    if marker in data:
+                        return mime
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
+        return None
+    return None
