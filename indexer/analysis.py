@@ -2,10 +2,11 @@
 
 People type queries without accents, in plural or singular, in any case,
 while documents are written with full orthography. Plain Snowball cannot
-serve both sides: folding accents *after* stemming makes unaccented queries
-miss (Snowball reads the accent in suffixes such as "-ción" or "-logía"),
-and folding *before* stemming breaks suffix rules ("investigacion" keeps its
-suffix while "investigaciones" loses it).
+serve both sides. Stemming before folding makes unaccented queries miss:
+stem("metodología") = "metodolog" but stem("metodologia") = "metodologi"
+(older Snowball releases did the same with "-ción"). Folding before stemming
+defeats the suffix rules keyed on accents, and Snowball's singular and plural
+stems often differ anyway (acta/actas, ciudad/ciudades, comité/comités).
 
 Design: fold first, then stem a function of the folded word only.
 
@@ -25,6 +26,9 @@ Design: fold first, then stem a function of the folded word only.
       (every "-cion" is "-ción", every "-logia" is "-logía"), so Snowball's
       accented step-1 rules fire: participación = participar = particip.
    c. Snowball Spanish (PyStemmer) on the result; its output is folded.
+
+Index terms therefore depend on these rules and on the Snowball release;
+``analyzer_fingerprint`` lets the index notice when either changed.
 
 Stop words are the Snowball Spanish list, folded, minus a few words that are
 content words in government documents ("estado", "sentido").

@@ -33,7 +33,8 @@ from datetime import date, datetime, timezone
 from itertools import islice
 from pathlib import Path
 
-from whoosh import columns, index, query, sorting, writing
+from whoosh import columns, index, sorting, writing
+from whoosh import query as wq
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import LockError
 
@@ -80,7 +81,10 @@ MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 500
 SCHEMA_VERSION = 1
 _META_FILE = "evidence_index.json"
-_CORRUPTION = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, index.IndexError)
+# What a damaged or vanished index raises while being read.
+_CORRUPTION = (
+    OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError, index.IndexError
+)
 
 
 class IndexCorrupt(Exception):
@@ -100,7 +104,6 @@ class Hit:
     date: date | None
     file_type: str | None
     snippet: str  # safe HTML: escaped text, matches in <mark>
-    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -184,19 +187,21 @@ class SearchIndex:
 
     def _open(self, reset: bool):
         self.path.mkdir(parents=True, exist_ok=True)
-        if index.exists_in(self.path) or self._leftovers():
+        if self._leftovers():
             try:
                 ix = index.open_dir(str(self.path))
                 self._verify(ix)
                 return ix
             except Exception as exc:  # any failure to read means "rebuild me"
                 if not reset:
-                    raise IndexCorrupt(f"search index at {self.path} is unreadable: {exc!r}") from exc
+                    raise IndexCorrupt(f"index at {self.path} is unreadable: {exc!r}") from exc
                 log.warning("resetting unreadable search index at %s: %r", self.path, exc)
         self.created = True
         return self._create()
 
     def _leftovers(self) -> bool:
+        """Any Whoosh file at all: a TOC, segments or a lock (not index.exists_in,
+        which itself raises on a damaged TOC)."""
         return any(self.path.glob("MAIN_*")) or any(self.path.glob("_MAIN_*"))
 
     def _create(self):
@@ -239,7 +244,7 @@ class SearchIndex:
             try:
                 writer = self._ix.writer(timeout=self.lock_timeout, limitmb=64)
             except LockError as exc:
-                raise IndexLocked(f"search index at {self.path} is locked by another process") from exc
+                raise IndexLocked(f"index at {self.path} is locked by another process") from exc
             try:
                 yield writer
             except BaseException:
@@ -317,12 +322,14 @@ class SearchIndex:
         """Ids of all live documents, for drift checks against the database."""
         with self._searcher() as s:
             reader = s.reader()
+            if not reader.doc_count():
+                return set()  # an empty index has no column to read
             column = reader.column_reader("id")
             return {column[n] for n in reader.all_doc_ids()}
 
     def search(
         self,
-        query_text: str = "",
+        query: str = "",
         *,
         filters: dict | None = None,
         visibility: Collection[str] | str = PUBLIC_ONLY,
@@ -332,7 +339,7 @@ class SearchIndex:
     ) -> SearchResults:
         """Search what ``visibility`` allows; never raises on bad query syntax.
 
-        ``query_text``: AND by default, ``OR``, ``-word``/``NOT``, ``"phrase"``,
+        ``query``: AND by default, ``OR``, ``-word``/``NOT``, ``"phrase"``,
         ``prefix*``. Empty or nothing searchable (only stop words, ``*``) lists
         the newest documents. ``filters``: {milestone|means|year|file_type:
         value or list of values}. ``sort``: "relevance" or "date" (newest
@@ -347,12 +354,12 @@ class SearchIndex:
             return SearchResults(0, page, per_page)
         restriction = _restriction(levels, filters or {})
         vocab = "vocab_public" if levels <= PUBLIC_ONLY else "vocab_all"
-        text = (query_text or "").strip()[:MAX_QUERY_CHARS]
+        text = (query or "").strip()[:MAX_QUERY_CHARS]
         with self._searcher() as s:
             # Second attempt: plain words, in case Whoosh chokes on the syntax.
             for attempt in dict.fromkeys((text, " ".join(_WORD.findall(text)))):
                 try:
-                    user_q = parse(self._parser, attempt) if attempt else query.NullQuery
+                    user_q = parse(self._parser, attempt) if attempt else wq.NullQuery
                     return self._run(s, text, user_q, restriction, vocab, page, per_page, sort)
                 except _CORRUPTION:
                     raise
@@ -361,11 +368,11 @@ class SearchIndex:
             return SearchResults(0, page, per_page)
 
     def _run(self, s, text, user_q, restriction, vocab, page, per_page, sort) -> SearchResults:
-        browse = user_q is query.NullQuery
-        user_q = query.Every() if browse else expand_prefixes(user_q, s.reader(), vocab)
+        browse = user_q is wq.NullQuery
+        user_q = wq.Every() if browse else expand_prefixes(user_q, s.reader(), vocab)
         by_date = browse or sort == "date"
         results = s.search(
-            query.Require(user_q, restriction),
+            wq.Require(user_q, restriction),
             limit=page * per_page,
             sortedby="date" if by_date else None,
             reverse=by_date,
@@ -375,7 +382,7 @@ class SearchIndex:
         terms = frozenset() if browse else field_terms(user_q, "text")
         analyzer = s.schema["text"].analyzer
         hits = [
-            _hit(h, terms, analyzer, score=None if by_date else h.score)
+            _hit(h, terms, analyzer)
             for h in results[(page - 1) * per_page : page * per_page]
         ]
         facets = {f: _facet_counts(results.groups(f)) for f in FACETS}
@@ -457,10 +464,16 @@ def _to_fields(doc: dict) -> dict:
         "means": means,
         "date": when,
         "year": year,
-        "file_type": (doc.get("file_type") or "").lower() or None,
+        "file_type": doc.get("file_type"),
         "visibility": str(visibility),
     }
-    fields = {k: (v if isinstance(v, (str, datetime)) else str(v)) for k, v in fields.items() if v is not None}
+    # Keywords are kept verbatim (facet values and filters must round-trip);
+    # empty ones are left out rather than indexed as "".
+    fields = {
+        k: v if isinstance(v, (str, datetime)) else str(v)
+        for k, v in fields.items()
+        if k in searchable or v not in (None, "")
+    }
     vocabulary = _vocabulary(*searchable.values())
     fields["vocab_all"] = vocabulary
     if visibility == PUBLIC:
@@ -473,13 +486,13 @@ def _restriction(levels: set[str], filters: dict):
     unknown = filters.keys() - set(FACETS)
     if unknown:
         raise ValueError(f"unknown filters: {sorted(unknown)}")
-    parts = [query.Or([query.Term("visibility", v) for v in sorted(levels)])]
+    parts = [wq.Or([wq.Term("visibility", v) for v in sorted(levels)])]
     for name, value in filters.items():
         values = [value] if isinstance(value, (str, int)) else list(value or ())
         values = [str(v) for v in values if v not in (None, "")]
         if values:
-            parts.append(query.Or([query.Term(name, v) for v in values]))
-    return query.And(parts)
+            parts.append(wq.Or([wq.Term(name, v) for v in values]))
+    return wq.And(parts)
 
 
 def _facet_counts(groups: dict) -> dict[str, int]:
@@ -487,7 +500,7 @@ def _facet_counts(groups: dict) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _hit(h, terms: frozenset[str], analyzer, score: float | None) -> Hit:
+def _hit(h, terms: frozenset[str], analyzer) -> Hit:
     excerpt = h.get("excerpt") or ""
     when = h.get("date")
     return Hit(
@@ -499,5 +512,4 @@ def _hit(h, terms: frozenset[str], analyzer, score: float | None) -> Hit:
         file_type=h.get("file_type"),
         snippet=(terms and snippet(excerpt, terms, analyzer))
         or plain_snippet(excerpt or h.get("description") or ""),
-        score=score,
     )

@@ -148,8 +148,6 @@ def expand_prefixes(q, reader, vocab_field: str):
 class MarkFormatter(highlight.Formatter):
     """Escapes the original text and wraps matches in ``<mark>``, nothing else."""
 
-    between = " … "
-
     def _text(self, text):
         return html.escape(text, quote=False)
 
@@ -159,7 +157,23 @@ class MarkFormatter(highlight.Formatter):
         )
 
 
-_FRAGMENTER = highlight.PinpointFragmenter(maxchars=240, surround=80, autotrim=True)
+class _Fragmenter(highlight.PinpointFragmenter):
+    """Trims cut words at fragment edges, but not at the ends of the text."""
+
+    @staticmethod
+    def _autotrim(fragment):
+        text, start, end = fragment.text, fragment.startchar, fragment.endchar
+        first, last = fragment.matches[0].startchar, fragment.matches[-1].endchar
+        if start > 0:
+            space = text.find(" ", start, first)
+            start = space + 1 if space >= 0 else start
+        if end < len(text):
+            space = text.rfind(" ", last, end)
+            end = space if space >= 0 else end
+        fragment.startchar, fragment.endchar = start, end
+
+
+_FRAGMENTER = _Fragmenter(maxchars=240, surround=80, autotrim=True)
 _FORMATTER = MarkFormatter()
 _SCORER = highlight.BasicFragmentScorer()
 
@@ -181,7 +195,10 @@ def snippet(text: str, terms: frozenset[str], analyzer, *, max_matches: int = 8)
     fragments = highlight.top_fragments(
         _FRAGMENTER.fragment_matches(text, matches), 2, _SCORER, highlight.FIRST
     )
-    return _FORMATTER.format(fragments)
+    parts = [_FORMATTER.format_fragment(f) for f in fragments]
+    head = "… " if fragments[0].startchar > 0 else ""
+    tail = " …" if fragments[-1].endchar < len(text) else ""
+    return head + " … ".join(parts) + tail
 
 
 def field_terms(q, fieldname: str) -> frozenset[str]:
