@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from evidence_repo.db import utcnow
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus
-from indexer.extract import ALLOWED_MIME_TYPES, Extraction, extract
+from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
 from storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -86,10 +86,12 @@ class IndexWorker:
         self.batch_size = batch_size
         self.wake = threading.Event()
         self.stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=max(1, limits.workers), thread_name_prefix="extract")
+        workers = max(1, limits.workers)
+        self._extractors = ExtractorPool(workers, timeout=limits.timeout, memory_mb=limits.memory_mb)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
 
     def _extract(self, f: EvidenceFile) -> Extraction:
-        return extract(self.store.path_for(f.sha256), timeout=self.limits.timeout, memory_mb=self.limits.memory_mb)
+        return self._extractors.extract(self.store.path_for(f.sha256))
 
     def run_once(self) -> int:
         """Process one batch; returns how many tasks were completed."""
@@ -152,6 +154,7 @@ class IndexWorker:
         self.stop.set()
         self.wake.set()
         self._pool.shutdown(wait=True)
+        self._extractors.close()
 
 
 def iter_documents(session: Session, batch: int = 200) -> Iterator[dict]:
@@ -184,7 +187,7 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
                 apply_extraction(store, f, result)
                 session.commit()
         finally:
-            worker._pool.shutdown()
+            worker.close()
     with sessions() as session:
         covered = session.scalar(select(func.max(IndexTask.id))) or 0
         count = index.rebuild(iter_documents(session), progress=progress)

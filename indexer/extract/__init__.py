@@ -2,10 +2,13 @@
 
 ``extract(path)`` runs the work in a time- and memory-limited child process and
 returns an ``Extraction``; it takes plain values and never imports the web app.
+``ExtractorPool`` does the same in long-lived children, for workers that process
+many files.
 """
 
 from .core import extract_in_process
 from .detect import ALLOWED_MIME_TYPES, detect_mime, ensure_allowed
+from .pool import ExtractorPool
 from .result import MAX_TEXT_CHARS, Extraction, ExtractionError, Messages, Status, UnsupportedType
 from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, extract
 
@@ -16,6 +19,7 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "Extraction",
     "ExtractionError",
+    "ExtractorPool",
     "Messages",
     "Status",
     "UnsupportedType",

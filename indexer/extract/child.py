@@ -1,11 +1,18 @@
-"""Child process: ``python -P -m indexer.extract.child`` reads one JSON request on stdin,
-applies its resource limits, extracts, and writes one JSON result on stdout.
+"""Child process for the extraction runner and pool.
+
+``python -P -m indexer.extract.child`` reads one JSON request on stdin, applies its
+resource limits, extracts, and writes one JSON result on stdout.
+
+``python -P -m indexer.extract.child --serve [--memory-mb N]`` applies the limits once,
+writes ``{"ready": true}``, then answers one JSON request line with one JSON result
+line until stdin closes (used by ExtractorPool).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import resource
 import sys
@@ -38,13 +45,41 @@ class _CappedHandler(logging.StreamHandler):
             super().emit(record)
 
 
-def main() -> None:
+def _limit_cpu_from_now(cpu_seconds: int | None) -> None:
+    """RLIMIT_CPU counts the whole life of the process, so a long-lived child moves it per request."""
+    if not cpu_seconds:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_seconds
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _claim_stdout():
+    """Stray prints from libraries or Tesseract go to stderr and cannot corrupt the results."""
     result_stream = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # stray prints from libraries or Tesseract must not corrupt the result
-    logging.basicConfig(level=logging.WARNING, handlers=[_CappedHandler()])
+    os.dup2(2, 1)
+    return result_stream
+
+
+def _capped_logging() -> _CappedHandler:
+    handler = _CappedHandler()
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    return handler
+
+
+def _extend_sys_path(request: dict) -> None:
+    sys.path.extend(p for p in request.get("sys_path", ()) if p not in sys.path)
+
+
+def main() -> None:
+    result_stream = _claim_stdout()
+    _capped_logging()
     request = json.load(sys.stdin)
     _apply_limits(request.get("memory_mb"), request.get("cpu_seconds"))
-    sys.path.extend(p for p in request.get("sys_path", ()) if p not in sys.path)
+    _extend_sys_path(request)
 
     from indexer.extract.core import extract_in_process
 
@@ -55,5 +90,38 @@ def main() -> None:
     result_stream.close()
 
 
+def serve(memory_mb: int | None) -> None:
+    """Answer requests until stdin closes; the parent enforces each request's wall-clock limit."""
+    result_stream = _claim_stdout()
+    handler = _capped_logging()
+    _apply_limits(memory_mb, None)
+
+    from indexer.extract.core import extract_in_process
+
+    def send(data: dict) -> None:
+        result_stream.write(json.dumps(data, ensure_ascii=False) + "\n")
+        result_stream.flush()
+
+    send({"ready": True})
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        _limit_cpu_from_now(request.get("cpu_seconds"))
+        _extend_sys_path(request)
+        handler.written = 0
+        result = extract_in_process(
+            request["path"], ocr=request.get("ocr", True), timeout=request.get("timeout"),
+            parser=request.get("parser"),
+        )
+        send(result.to_json())
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--serve"]:
+        import argparse
+
+        options = argparse.ArgumentParser(prog="python -m indexer.extract.child")
+        options.add_argument("--serve", action="store_true")
+        options.add_argument("--memory-mb", type=int, default=None)
+        serve(options.parse_args().memory_mb)
+    else:
+        main()

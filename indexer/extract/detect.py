@@ -34,7 +34,8 @@ ALLOWED_MIME_TYPES = MappingProxyType(
     }
 )
 
-_ALIASES = {"application/csv": "text/csv", "image/heic-sequence": "image/heic", "image/heif-sequence": "image/heif"}
+# Text that merely mentions tags is text; it is stored and served as plain text, never rendered.
+_ALIASES = {"text/html": "text/plain", "text/xml": "text/plain", "application/csv": "text/csv", "image/heic-sequence": "image/heic", "image/heif-sequence": "image/heif"}
 _TEXT = {"text/plain", "text/csv"}
 _GENERIC_ZIP = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
 _ZIP_BASED = {DOCX, PPTX, XLSX, ODT}

@@ -40,15 +40,8 @@ def extract(
     address-space limit (None: unlimited). ``parser`` ('module:Class') replaces the
     registry's choice, for tests and benchmarks.
     """
-    request = {
-        "path": os.path.abspath(os.fspath(path)),
-        "ocr": ocr,
-        "timeout": max(timeout - _CHILD_GRACE, 0.1),
-        "memory_mb": memory_mb,
-        "cpu_seconds": math.ceil(timeout) + 1,
-        "parser": parser,
-        "sys_path": list(sys.path) if parser else [],
-    }
+    request = _request(path, ocr=ocr, timeout=timeout, parser=parser)
+    request["memory_mb"] = memory_mb
     process = subprocess.Popen(
         [sys.executable, "-P", "-m", "indexer.extract.child"],
         stdin=subprocess.PIPE,
@@ -68,13 +61,38 @@ def extract(
     if err:
         log.debug("Extraction child stderr: %s", err[-2000:].decode(errors="replace"))
     if process.returncode == 0:
-        try:
-            return Extraction.from_json(json.loads(out))
-        except (ValueError, KeyError, TypeError):
+        result = _decode_result(out)
+        if result is None:
             log.warning("Extraction child sent an unreadable result")
             return Extraction.failed(Messages.CRASHED)
+        return result
     log.warning("Extraction child exited with %s", process.returncode)
-    if process.returncode == -signal.SIGXCPU:
+    return _exit_failure(process.returncode)
+
+
+def _request(path, *, ocr: bool, timeout: float, parser: str | None) -> dict:
+    """The JSON request both child modes read; ``timeout`` is the budget left for this file."""
+    return {
+        "path": os.path.abspath(os.fspath(path)),
+        "ocr": ocr,
+        "timeout": max(timeout - _CHILD_GRACE, 0.1),
+        "cpu_seconds": math.ceil(max(timeout, 0)) + 1,
+        "parser": parser,
+        "sys_path": list(sys.path) if parser else [],
+    }
+
+
+def _decode_result(data: bytes) -> Extraction | None:
+    """The child's JSON result, or None when it is unreadable."""
+    try:
+        return Extraction.from_json(json.loads(data))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _exit_failure(returncode: int | None) -> Extraction:
+    """The failure for a child that died: RLIMIT_CPU's SIGXCPU is a timeout, anything else a crash."""
+    if returncode == -signal.SIGXCPU:
         return Extraction.failed(Messages.TIMEOUT)
     return Extraction.failed(Messages.CRASHED)
 

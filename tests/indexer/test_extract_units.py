@@ -123,3 +123,27 @@ def test_malformed_binary_that_libmagic_calls_text_is_not_text(tmp_path):
     path = tmp_path / "informe.pdf"
     path.write_bytes(b"\x7fELF" + b"\x00" * 64)
     assert detect_mime(path) not in ALLOWED_MIME_TYPES
+
+
+@pytest.mark.parametrize("kind", ["pdf", "docx", "pptx", "xlsx", "odt", "png", "txt"])
+def test_stored_files_have_no_extension(tmp_path, kind):
+    """The file store names files by SHA-256 only; no parser may depend on the suffix."""
+    from indexer.extract import extract_in_process
+    from tests import samples
+
+    named = tmp_path / f"muestra.{kind}"
+    makers = {
+        "pdf": lambda p: samples.make_text_pdf(p, "Acta de la sesión"),
+        "docx": lambda p: samples.make_docx(p, ["Acta de la sesión"]),
+        "pptx": lambda p: samples.make_pptx(p, [("Acta", "de la sesión")]),
+        "xlsx": lambda p: samples.make_xlsx(p, [["Acta", "de la sesión"]]),
+        "odt": lambda p: samples.make_odt(p, ["Acta de la sesión"]),
+        "png": lambda p: samples.make_image(p, "ACTA DE LA SESION"),
+        "txt": lambda p: samples.make_text_file(p, "Acta de la sesión"),
+    }
+    makers[kind](named)
+    bare = tmp_path / "b62b0c6a6d17e063f62ff12d8b1a2486b3de11e1e88c1766b662678d5d1da5d3"
+    named.rename(bare)
+    result = extract_in_process(bare)
+    assert result.status in {"extracted", "ocr"}, result.error
+    assert "acta" in result.text.lower()

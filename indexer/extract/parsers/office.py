@@ -102,7 +102,10 @@ class XlsxParser(DocumentParser):
         from openpyxl import load_workbook
 
         check_zip(path)
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        with open(path, "rb") as fh:  # a file object: openpyxl refuses paths without an .xlsx suffix
+            self._read(load_workbook(fh, read_only=True, data_only=True))
+
+    def _read(self, workbook) -> None:
         try:
             self.pages = len(workbook.sheetnames)
             for sheet in workbook.worksheets:
