@@ -1,6 +1,7 @@
 """Admin commands: `evidence-repo ...`, the same as `flask --app evidence_repo ...`."""
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def initialize(app: Flask) -> bool:
         return True
     finally:
         session.close()
+        services.search_index(app)  # opened (and rebuilt if missing or corrupt) before any request
 
 
 @click.command("init")
@@ -66,8 +68,9 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Procesar lo pendiente y terminar.")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Segundos entre revisiones de la cola.")
 @with_appcontext
-def worker_command(once: bool):
+def worker_command(once: bool, poll: float):
     """Extract text and update the search index from pending tasks (the index's single writer)."""
     app = current_app._get_current_object()
     schema.upgrade(app.extensions["db_engine"])
@@ -78,7 +81,8 @@ def worker_command(once: bool):
             click.echo(f"Tareas procesadas: {worker.drain()}")
         else:
             click.echo("Procesando tareas de indexación (Ctrl+C para terminar)…")
-            worker.run_forever()
+            signal.signal(signal.SIGTERM, lambda *_: worker.stop.set() or worker.wake.set())
+            worker.run_forever(poll_seconds=poll)
     except KeyboardInterrupt:
         pass
     finally:

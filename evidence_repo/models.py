@@ -1,9 +1,19 @@
 """Every mapped class, imported in one place so metadata and migrations see the whole schema."""
 from evidence_repo.accounts.models import Role, User
 from evidence_repo.audit import AuditRecord
-from evidence_repo.evidence.models import ApiToken, Evidence, EvidenceFile, IndexTask, TextStatus, Visibility
+from evidence_repo.evidence.models import (
+    ApiToken,
+    Evidence,
+    EvidenceFile,
+    EvidenceReview,
+    IndexTask,
+    ReviewState,
+    TextStatus,
+    Visibility,
+)
 from evidence_repo.plan.models import Activity, Commitment, Milestone, Plan, Requirement, VerificationMeans
 
-__all__ = ["Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "IndexTask",
+__all__ = ["Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
+           "ReviewState",
            "TextStatus", "Visibility", "Milestone", "Plan", "Requirement", "Role", "User",
            "VerificationMeans"]

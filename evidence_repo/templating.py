@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Flask, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 
@@ -40,7 +41,19 @@ def rich_text(value: str | None) -> Markup:
     return Markup("".join(html))
 
 
+STATUS_LABELS = {
+    "completo": _l("Completo"), "incompleto": _l("Incompleto"), "vencido": _l("Vencido"),
+    "sin_fecha": _l("Sin fecha"), "proximo": _l("Próximo a vencer"),
+}
+CELL_LABELS = {
+    "cumplido": _l("Cumplido"), "pendiente_revision": _l("En revisión"), "observado": _l("Observado"),
+    "faltante": _l("Falta"), "no_requerido": _l("No requerido"),
+}
+
+
 def init_templating(app: Flask) -> None:
+    app.jinja_env.globals["status_labels"] = STATUS_LABELS
+    app.jinja_env.globals["cell_labels"] = CELL_LABELS
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.trim_blocks = True

@@ -1,6 +1,7 @@
 """JSON API v1: read-only plan for now; every endpoint is described in openapi.json."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cache
 from importlib import resources
@@ -8,9 +9,11 @@ from importlib import resources
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from evidence_repo.accounts.tokens import user_for_token
+from evidence_repo.compliance import views as compliance_views
 from evidence_repo.database import db
 from evidence_repo.evidence.operations import DuplicateEvidence, EvidenceError, EvidenceInput, add_evidence, list_evidence, load_evidence
-from evidence_repo.services import blob_store, notify_worker
+from evidence_repo.evidence.search import SearchParamError, parse_params, results_dict, run_search
+from evidence_repo.services import blob_store, notify_worker, search_index
 from evidence_repo.plan.operations import load_commitment, load_milestone
 from evidence_repo.plan.serialize import milestone_dict, plan_dict
 
@@ -154,3 +157,32 @@ def get_evidence(evidence_id: int):
     if evidence is None or (not evidence.is_public and user is None):
         raise ApiError(404, f"No existe la evidencia {evidence_id}")
     return jsonify(evidence_dict(evidence, full=True))
+
+
+@bp.get("/search")
+def search():
+    """Full-text search; restricted evidence only with a token, filtered inside the index query."""
+    user = _bearer_user()
+    try:
+        params = parse_params(request.args, strict=True)
+    except SearchParamError as exc:
+        raise ApiError(400, exc.message, {exc.field: exc.message}) from None
+    results = run_search(search_index(), params, see_restricted=user is not None)
+    data = results_dict(results)
+    for item in data["results"]:
+        item["url"] = url_for("public.evidence", evidence_id=item["id"], _external=True)
+    return jsonify(data)
+
+
+@bp.get("/compliance")
+def compliance():
+    """Compliance as of a date; restricted evidence counts but appears only as "restringida" without a token."""
+    user = _bearer_user()
+    try:
+        as_of = compliance_views.parse_as_of(request.args.get("as_of"), dt.date.today())
+    except ValueError as exc:
+        raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
+    result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"])
+    if result is None:
+        raise ApiError(404, "No hay ningún plan cargado")
+    return jsonify(compliance_views.as_json(result, public=user is None))

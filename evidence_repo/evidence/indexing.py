@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,6 +86,7 @@ class IndexWorker:
                  batch_size: int = 50):
         self.sessions, self.store, self.index, self.limits = sessions, store, index, limits
         self.batch_size = batch_size
+        self.timings: Counter[str] = Counter()
         self.wake = threading.Event()
         self.stop = threading.Event()
         workers = max(1, limits.workers)
@@ -95,6 +98,8 @@ class IndexWorker:
 
     def run_once(self) -> int:
         """Process one batch; returns how many tasks were completed."""
+        clock = time.perf_counter
+        t0 = clock()
         with self.sessions() as session:
             tasks = session.scalars(
                 select(IndexTask).where(IndexTask.done_at.is_(None)).order_by(IndexTask.id).limit(self.batch_size)
@@ -104,10 +109,14 @@ class IndexWorker:
             ids = list(dict.fromkeys(t.evidence_id for t in tasks))
             evidences = {e.id: e for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))}
             pending = [e.current for e in evidences.values() if e.current.text_status == TextStatus.pending.value]
-            for f, result in zip(pending, self._pool.map(self._extract, pending)):
+            t1 = clock()
+            results = list(self._pool.map(self._extract, pending))
+            t2 = clock()
+            for f, result in zip(pending, results):
                 apply_extraction(self.store, f, result)
             session.commit()  # extracted text is safe before the index is touched
 
+            t_db = clock()
             docs = [to_document(evidences[i]) for i in ids if i in evidences]
             missing = [str(i) for i in ids if i not in evidences]
             try:
@@ -124,9 +133,12 @@ class IndexWorker:
                         t.done_at = utcnow()
                 session.commit()
                 return 0
+            t3 = clock()
             now = utcnow()
             session.execute(update(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])).values(done_at=now))
             session.commit()
+            t4 = clock()
+            self.timings.update({"extract": t2 - t1, "index": t3 - t_db, "database": (t1 - t0) + (t_db - t2) + (t4 - t3)})
             return len(tasks)
 
     def drain(self) -> int:
@@ -135,10 +147,16 @@ class IndexWorker:
             total += n
         return total
 
-    def run_forever(self, poll_seconds: float = 1.0) -> None:
+    def run_forever(self, poll_seconds: float = 1.0, gather_seconds: float = 0.25) -> None:
+        """Process batches until stopped. After a partial batch, wait briefly so the next one can fill up:
+        an index commit costs about as much as indexing fifty documents, so one commit per file under load
+        would make the queue grow."""
         while not self.stop.is_set():
             try:
-                if self.run_once():
+                done = self.run_once()
+                if done:
+                    if done < self.batch_size:
+                        self.stop.wait(gather_seconds)
                     continue
             except Exception:  # noqa: BLE001  (the worker must outlive one bad batch)
                 log.exception("index worker batch failed")

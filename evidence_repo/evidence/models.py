@@ -52,6 +52,18 @@ class Evidence(Base):
     files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="evidence", order_by="EvidenceFile.version", cascade="save-update, merge"
     )
+    reviews: Mapped[list[EvidenceReview]] = relationship(order_by="EvidenceReview.id", viewonly=True)
+
+    @property
+    def review(self) -> EvidenceReview | None:
+        """The decision that applies now: the latest one, if it is about the current version."""
+        if self.reviews and self.reviews[-1].file_version == self.current.version:
+            return self.reviews[-1]
+        return None
+
+    @property
+    def review_state(self) -> str:
+        return self.review.state if self.review else ReviewState.pending.value
 
     @property
     def current(self) -> EvidenceFile:
@@ -121,3 +133,25 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class ReviewState(str, enum.Enum):
+    pending = "pendiente"
+    validated = "validada"
+    observed = "observada"
+
+
+class EvidenceReview(Base):
+    """A committee decision on one version of an evidence; kept forever, the latest one applies."""
+
+    __tablename__ = "evidence_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    file_version: Mapped[int]
+    state: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
-from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus, Visibility
+from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, TextStatus, Visibility
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.plan.names import means_key
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
@@ -287,24 +287,27 @@ def evidence_snapshot(e: Evidence) -> dict:
 def load_evidence(session: Session, evidence_id: int) -> Evidence | None:
     return session.scalar(
         select(Evidence).where(Evidence.id == evidence_id)
-        .options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means))
+        .options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
+                 selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
     )
 
 
 def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, per_page: int = 20,
-                  milestone_number: int | None = None) -> tuple[list[Evidence], int]:
+                  milestone_number: int | None = None, total: int | None = None) -> tuple[list[Evidence], int]:
+    """A page of evidence, newest first, in three queries (plus a count unless the caller knows the total)."""
     query = select(Evidence)
     if not include_restricted:
         query = query.where(Evidence.visibility == Visibility.public.value)
     if milestone_number is not None:
         query = query.join(Milestone, Milestone.id == Evidence.milestone_id).where(Milestone.number == milestone_number)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
-        query.options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
-                      selectinload(Evidence.activity))
+        query.options(joinedload(Evidence.milestone), joinedload(Evidence.means), joinedload(Evidence.activity),
+                      selectinload(Evidence.files), selectinload(Evidence.reviews))
         .order_by(Evidence.created_at.desc(), Evidence.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return list(rows), total or 0
+    ).unique().all()
+    return list(rows), total
 
 

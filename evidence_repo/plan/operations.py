@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.audit import record
 from evidence_repo.plan.document import (
@@ -49,7 +49,7 @@ def load_commitment(session: Session) -> Commitment | None:
     return session.scalar(
         select(Commitment)
         .options(
-            selectinload(Commitment.plan),
+            joinedload(Commitment.plan),
             selectinload(Commitment.milestones).selectinload(Milestone.activities),
             selectinload(Commitment.milestones).selectinload(Milestone.requirements),
         )

@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 import base64
+import csv
+import datetime as dt
+import io
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from evidence_repo.auth.decorators import can_see_restricted
+from evidence_repo.compliance import views as compliance
+from evidence_repo.compliance.views import parse_as_of
 from evidence_repo.database import db
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_evidence
-from evidence_repo.plan.operations import load_commitment, load_milestone, milestone_numbers
-from evidence_repo.services import blob_store
+from evidence_repo.plan.operations import load_commitment
+from evidence_repo.evidence.search import EVERYTHING, PUBLIC, parse_params, run_search
+from evidence_repo.services import blob_store, search_index
 from storage import BlobMissing
 
 bp = Blueprint("public", __name__)
+TEXT_PREVIEW_CHARS = 200_000
 
 
 @bp.get("/")
@@ -27,31 +35,49 @@ def plan():
     commitment = load_commitment(db())
     if commitment is None:
         abort(404)
-    return render_template("public/plan.html", commitment=commitment)
+    c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
+    return render_template("public/plan.html", commitment=commitment, assessment=c.milestone,
+                           percent=c.assessment.percent)
 
 
 @bp.get("/metas/<int:number>")
 def milestone(number: int):
-    m = load_milestone(db(), number)
+    commitment = load_commitment(db())
+    m = next((m for m in commitment.milestones if m.number == number), None) if commitment else None
     if m is None:
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
-    numbers = milestone_numbers(db())
+    numbers = [x.number for x in commitment.milestones]
     i = numbers.index(m.number)
+    c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
+    see_all = can_see_restricted()
+    total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
-    evidence, total = list_evidence(db(), include_restricted=can_see_restricted(), milestone_number=number,
-                                    page=page, per_page=50)
+    evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
+                                     per_page=50, total=total)
     return render_template(
         "public/milestone.html",
         milestone=m,
+        assessment=c.milestone,
         evidence=evidence,
+        groups=group_by_means(m, evidence),
         evidence_total=total,
         page=page,
         per_page=50,
         type_label=file_type_label,
-        commitment=m.commitment,
+        commitment=commitment,
         previous=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
     )
+
+
+def group_by_means(milestone, evidence) -> list[tuple[str, bool, list]]:
+    """(means name, required?, evidence) in the plan's order; means nobody asked for come last."""
+    required = list(dict.fromkeys(r.means.name for r in milestone.requirements))
+    by_means: dict[str, list] = {}
+    for e in evidence:
+        by_means.setdefault(e.means.name, []).append(e)
+    groups = [(name, True, by_means.pop(name, [])) for name in required]
+    return groups + [(name, False, rows) for name, rows in sorted(by_means.items())]
 
 
 def _visible_evidence(evidence_id: int):
@@ -65,7 +91,15 @@ def _visible_evidence(evidence_id: int):
 @bp.get("/evidencias/<int:evidence_id>")
 def evidence(evidence_id: int):
     e = _visible_evidence(evidence_id)
-    return render_template("public/evidence.html", evidence=e, type_label=file_type_label)
+    query = (request.args.get("q") or "").strip()[:500]
+    index = search_index()
+    text = e.current.text or ""
+    shown = index.highlight(text, query, max_chars=TEXT_PREVIEW_CHARS) if query else None
+    visibility = EVERYTHING if can_see_restricted() else PUBLIC
+    similar = index.more_like(str(e.id), visibility=visibility, limit=5)
+    return render_template("public/evidence.html", evidence=e, type_label=file_type_label, query=query,
+                           highlighted=shown, text=text[:TEXT_PREVIEW_CHARS],
+                           truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar)
 
 
 @bp.get("/evidencias/<int:evidence_id>/descargar")
@@ -97,3 +131,84 @@ def thumbnail(evidence_id: int):
         return send_file(blob_store().open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
     except BlobMissing:
         abort(404)
+
+
+@bp.get("/buscar")
+def search():
+    params = parse_params(request.args, strict=False)
+    results = run_search(search_index(), params, see_restricted=can_see_restricted())
+    return render_template("public/search.html", params=params, results=results,
+                           milestones=load_commitment(db()).milestones, facet_order=facet_order)
+
+
+def facet_order(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
+    if name == "milestone":
+        return sorted(counts.items(), key=lambda kv: int(kv[0]))
+    if name == "year":
+        return sorted(counts.items(), reverse=True)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _compliance_request():
+    """(compliance, as_of, error message) for ?as_of=; a bad date falls back to today with a message."""
+    today = dt.date.today()
+    error = None
+    try:
+        as_of = parse_as_of(request.args.get("as_of"), today)
+    except ValueError as exc:
+        as_of, error = today, str(exc)
+    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"]), as_of, error
+
+
+@bp.get("/cumplimiento")
+def dashboard():
+    c, as_of, error = _compliance_request()
+    if c is None:
+        abort(404)
+    chosen = {s for s in request.args.getlist("estado") if s in compliance.STATUSES}
+    counts = {s: sum(1 for m in c.assessment.milestones if m.status == s) for s in compliance.STATUSES}
+    return render_template("public/dashboard.html", c=c, as_of=as_of, error=error, chosen=chosen, counts=counts,
+                           rows=compliance.matrix(c, chosen), columns=c.means_columns,
+                           svg=Markup(compliance.timeline_svg(c)),
+                           today=dt.date.today(), toggled=lambda s: sorted(chosen ^ {s}))
+
+
+@bp.get("/cumplimiento.csv")
+def dashboard_csv():
+    c, as_of, error = _compliance_request()
+    if c is None or error:
+        abort(400, description=error)
+    out = io.StringIO()
+    csv.writer(out).writerows(compliance.csv_rows(c, public=not can_see_restricted()))
+    response = current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="cumplimiento-{as_of.isoformat()}.csv"'
+    return response
+
+
+@bp.get("/cumplimiento/informe.<any(docx, pdf):fmt>")
+def dashboard_report(fmt: str):
+    from evidence_repo.compliance.report import render_docx, render_pdf
+
+    c, as_of, error = _compliance_request()
+    if c is None or error:
+        abort(400, description=error)
+    data = compliance.report_data(db(), c, public=not can_see_restricted(),
+                                  generated_at=dt.datetime.now(dt.timezone.utc))
+    body = render_docx(data) if fmt == "docx" else render_pdf(data)
+    mimetype = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if fmt == "docx"
+                else "application/pdf")
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="informe-cumplimiento-{as_of.isoformat()}.{fmt}"'
+    return response
+
+
+@bp.get("/feed.atom")
+def feed():
+    from evidence_repo.compliance.feed import atom
+    from evidence_repo.compliance.load import load_inputs
+
+    inputs = load_inputs(db())
+    if inputs is None:
+        abort(404)
+    body = atom(db(), inputs, request.url_root, dt.date.today(), current_app.config["SOON_DAYS"])
+    return current_app.response_class(body, mimetype="application/atom+xml")

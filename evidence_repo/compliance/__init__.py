@@ -1,0 +1,31 @@
+"""Compliance engine: pure rules for which verification means are satisfied, missing or overdue."""
+from evidence_repo.compliance.engine import (
+    CELL_LABELS,
+    CELL_SYMBOLS,
+    DEFAULT_SOON_DAYS,
+    STATUS_LABELS,
+    ActivityAssessment,
+    ActivityInfo,
+    CellState,
+    CommitmentAssessment,
+    EvidenceInfo,
+    MilestoneAssessment,
+    MilestoneInfo,
+    RequirementInfo,
+    ReviewInfo,
+    ReviewState,
+    Status,
+    assess,
+    cell,
+    due_date,
+    review_state,
+    status_for,
+    utc_date,
+)
+
+__all__ = [
+    "CELL_LABELS", "CELL_SYMBOLS", "DEFAULT_SOON_DAYS", "STATUS_LABELS",
+    "ActivityAssessment", "ActivityInfo", "CellState", "CommitmentAssessment", "EvidenceInfo",
+    "MilestoneAssessment", "MilestoneInfo", "RequirementInfo", "ReviewInfo", "ReviewState", "Status",
+    "assess", "cell", "due_date", "review_state", "status_for", "utc_date",
+]

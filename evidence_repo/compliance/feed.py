@@ -1,0 +1,86 @@
+"""Atom feed: newly published public evidence, committee decisions on it, and milestone status changes."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from evidence_repo.compliance.engine import STATUS_LABELS, assess
+from evidence_repo.compliance.load import ComplianceInputs
+from evidence_repo.evidence.models import Evidence, EvidenceReview, Visibility
+
+LIMIT = 50
+
+
+@dataclass
+class Entry:
+    key: str
+    at: dt.datetime
+    title: str
+    summary: str
+    link: str
+
+
+def status_changes(inputs: ComplianceInputs, today: dt.date, soon_days: int) -> list[tuple[dt.date, int, str, str]]:
+    """(date, milestone, before, after) whenever a milestone's status changed, replaying the engine day by day
+    only on the days something happened (evidence, a review, a deadline)."""
+    days = {e.created_at.date() for e in inputs.evidence}
+    days |= {r.at.date() for e in inputs.evidence for r in e.reviews}
+    days |= {a.date + dt.timedelta(days=1) for m in inputs.milestones for a in m.activities if a.date}
+    days |= {a.date - dt.timedelta(days=soon_days) for m in inputs.milestones for a in m.activities if a.date}
+    changes, previous = [], None
+    for day in sorted(d for d in days if d <= today)[-200:]:
+        statuses = {m.number: m.status for m in assess(inputs.milestones, inputs.evidence, day, soon_days=soon_days).milestones}
+        if previous is not None:
+            changes += [(day, n, previous.get(n, ""), s) for n, s in statuses.items() if previous.get(n) != s]
+        previous = statuses
+    return changes[-LIMIT:]
+
+
+def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.date, soon_days: int) -> list[Entry]:
+    out: list[Entry] = []
+    public = Evidence.visibility == Visibility.public.value
+    for e in session.scalars(select(Evidence).where(public).options(selectinload(Evidence.milestone),
+                                                                    selectinload(Evidence.means))
+                             .order_by(Evidence.created_at.desc()).limit(LIMIT)):
+        out.append(Entry(f"evidence-{e.id}", e.created_at, f"Nueva evidencia: {e.title}",
+                         f"Meta {e.milestone.number} · {e.means.name}", f"{base_url}evidencias/{e.id}"))
+    reviews = session.execute(
+        select(EvidenceReview, Evidence.title).join(Evidence, Evidence.id == EvidenceReview.evidence_id)
+        .where(public).order_by(EvidenceReview.at.desc()).limit(LIMIT)
+    )
+    for review, title in reviews:
+        out.append(Entry(f"review-{review.id}", review.at, f"Evidencia {review.state}: {title}",
+                         review.comment or f"El comité marcó la evidencia #{review.evidence_id} como {review.state}.",
+                         f"{base_url}evidencias/{review.evidence_id}"))
+    for day, number, before, after in status_changes(inputs, today, soon_days):
+        at = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+        was = STATUS_LABELS.get(before, before)
+        out.append(Entry(f"status-{number}-{day.isoformat()}-{after}", at,
+                         f"Meta {number}: {STATUS_LABELS[after]}", f"La meta {number} pasó de «{was}» a "
+                         f"«{STATUS_LABELS[after]}» el {day.isoformat()}.", f"{base_url}metas/{number}"))
+    out.sort(key=lambda e: e.at, reverse=True)
+    return out[:LIMIT]
+
+
+def atom(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.date, soon_days: int) -> bytes:
+    fg = FeedGenerator()
+    fg.id(base_url + "feed.atom")
+    fg.title(f"Evidencias: {inputs.commitment.title}"[:250])
+    fg.subtitle("Nuevas evidencias públicas y cambios de estado de las metas")
+    fg.link(href=base_url, rel="alternate")
+    fg.link(href=base_url + "feed.atom", rel="self")
+    fg.language("es-MX")
+    items = entries(session, inputs, base_url, today, soon_days)
+    fg.updated(items[0].at if items else dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    for item in reversed(items):
+        fe = fg.add_entry()
+        fe.id(f"{base_url}#{item.key}")
+        fe.title(item.title)
+        fe.summary(item.summary)
+        fe.link(href=item.link)
+        fe.updated(item.at if item.at.tzinfo else item.at.replace(tzinfo=dt.timezone.utc))
+    return fg.atom_str(pretty=True)

@@ -1,0 +1,63 @@
+"""Everything the compliance engine needs, read in a fixed number of queries however much evidence exists."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evidence_repo.compliance.engine import ActivityInfo, EvidenceInfo, MilestoneInfo, RequirementInfo, ReviewInfo
+from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview
+from evidence_repo.plan.models import Commitment, Milestone, VerificationMeans
+from evidence_repo.plan.operations import load_commitment
+
+
+@dataclass
+class ComplianceInputs:
+    commitment: Commitment
+    milestones: list[MilestoneInfo]
+    evidence: list[EvidenceInfo]
+
+
+def plan_infos(commitment: Commitment) -> list[MilestoneInfo]:
+    return [
+        MilestoneInfo(
+            number=m.number,
+            objective=m.objective,
+            activities=tuple(ActivityInfo(a.id, a.name, a.date) for a in m.activities),
+            requirements=tuple(RequirementInfo(r.means.name, r.activity_id) for r in m.requirements),
+        )
+        for m in commitment.milestones
+    ]
+
+
+def evidence_infos(session: Session) -> list[EvidenceInfo]:
+    """Three queries: evidence rows, review decisions, and replacements (a new version resets the review)."""
+    reviews: dict[int, list[ReviewInfo]] = defaultdict(list)
+    for evidence_id, at, state in session.execute(
+        select(EvidenceReview.evidence_id, EvidenceReview.at, EvidenceReview.state).order_by(EvidenceReview.at)
+    ):
+        reviews[evidence_id].append(ReviewInfo(at, state))
+    for evidence_id, at in session.execute(
+        select(EvidenceFile.evidence_id, EvidenceFile.uploaded_at).where(EvidenceFile.version > 1)
+    ):
+        reviews[evidence_id].append(ReviewInfo(at, "pendiente"))
+    rows = session.execute(
+        select(Evidence.id, Milestone.number, Evidence.activity_id, VerificationMeans.name, Evidence.created_at,
+               Evidence.visibility)
+        .join(Milestone, Milestone.id == Evidence.milestone_id)
+        .join(VerificationMeans, VerificationMeans.id == Evidence.means_id)
+    )
+    return [
+        EvidenceInfo(id=i, milestone=number, activity_id=activity, means=means, created_at=created,
+                     visibility=visibility, reviews=tuple(sorted(reviews.get(i, ()), key=lambda r: r.at)))
+        for i, number, activity, means, created, visibility in rows
+    ]
+
+
+def load_inputs(session: Session, commitment: Commitment | None = None) -> ComplianceInputs | None:
+    commitment = commitment or load_commitment(session)
+    if commitment is None:
+        return None
+    return ComplianceInputs(commitment, plan_infos(commitment), evidence_infos(session))

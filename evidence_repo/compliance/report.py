@@ -1,0 +1,710 @@
+"""Render the accountability report ("Informe de cumplimiento") as DOCX and PDF.
+
+The input is a plain, JSON-like dict so the report can be produced by any caller
+(web view, CLI, background job) without this module knowing about Flask or SQL.
+Content is built once as a small list of neutral blocks (headings, text, lists,
+tables) and then laid out by two thin renderers, so both formats always say the
+same thing.
+
+Restricted evidence (personal data) is reduced to a placeholder *here* as well
+as upstream: a renderer is the last place a leaked title or hash could escape.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import takewhile
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table as DocxTable
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+__all__ = ["format_date_es", "render_docx", "render_pdf"]
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+RESTRICTED_LABEL = "Evidencia restringida (datos personales)"
+NOT_DEFINED = "Por definir"
+NONE_LABEL = "Ninguno"
+LANGUAGE = "es-MX"
+
+_MONTHS = (
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+)
+_REVIEW_LABELS = {"validada": "Validada", "observada": "Observada", "pendiente": "En revisión"}
+_BULLET_RE = re.compile(r"^\s*[-•*]\s+")
+# Characters lxml refuses in XML and fpdf2 would draw as boxes.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Table cells are capped: fpdf2 cannot split a row across pages, so one
+# enormous cell would otherwise make the whole PDF fail.
+_MAX_CELL_CHARS = 400
+_SHORT_OBJECTIVE_CHARS = 140
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_date_es(value: str | date | None, missing: str = NOT_DEFINED) -> str:
+    """Spell a date the way a Mexican reader expects ("17 de octubre de 2019").
+
+    Accepts ISO dates or datetimes (only the date part is used); an unparsable
+    value is returned as given rather than hidden.
+    """
+    if value is None or value == "":
+        return missing
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            return _clean(value)
+    return f"{day.day} de {_MONTHS[day.month - 1]} de {day.year}"
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _format_moment(value: str | None, missing: str = "Sin fecha") -> str:
+    """Date plus time (and its offset) when the input carries one; a bare date otherwise."""
+    if not value:
+        return missing
+    moment = _parse_moment(value)
+    if moment is None or len(str(value).strip()) <= 10:
+        return format_date_es(value, missing)
+    text = f"{format_date_es(moment)}, {moment:%H:%M}"
+    offset = moment.utcoffset()
+    if offset is None:
+        return text
+    if not offset:
+        return f"{text} UTC"
+    zone = f"{moment:%z}"  # "-0600"
+    return f"{text} (UTC{zone[:3]}:{zone[3:5]})"
+
+
+def _format_percent(value: Any) -> str:
+    """"42.5%" / "60%": one decimal at most, no noisy ".0"."""
+    try:
+        number = round(float(value), 1)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{number:g}%" if number == int(number) else f"{number:.1f}%"
+
+
+def _clean(value: Any) -> str:
+    """Text safe for both XML and PDF: composed accents, no control characters."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_RE.sub("", text.replace("\t", "    "))
+
+
+def _cap(text: str, limit: int = _MAX_CELL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _first_line(text: Any) -> str:
+    """The short form of a milestone objective: its first non-empty line."""
+    for line in _clean(text).split("\n"):
+        if line.strip():
+            return _cap(_BULLET_RE.sub("", line).strip(), _SHORT_OBJECTIVE_CHARS)
+    return NOT_DEFINED
+
+
+def _join(items: Iterable[Any], empty: str = NONE_LABEL) -> str:
+    values = [_clean(item) for item in items if item]
+    return ", ".join(values) if values else empty
+
+
+# --------------------------------------------------------------------------- content model
+
+
+@dataclass(frozen=True)
+class _Heading:
+    level: int  # 0 = document title
+    text: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    label: str | None = None  # rendered in bold before the text ("Tema: …")
+    kind: Literal["normal", "subtitle", "meta"] = "normal"
+
+
+@dataclass(frozen=True)
+class _Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Note:
+    """A committee observation: who/when/about in bold, then the comment."""
+
+    header: str
+    body: str
+
+
+@dataclass(frozen=True)
+class _Progress:
+    percent: float | None
+    label: str
+
+
+@dataclass(frozen=True)
+class _Table:
+    caption: str
+    headers: tuple[str, ...]
+    widths: tuple[float, ...]  # relative column widths
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    mono_column: int | None = None  # hashes: monospace, small, never reflowed by words
+
+
+_Block = _Heading | _Text | _Bullets | _Note | _Progress | _Table
+
+
+def _rich_text(text: Any, label: str) -> list[_Block]:
+    """Split free text with "- " lines into paragraphs and real bullet lists."""
+    blocks: list[_Block] = []
+    bullets: list[str] = []
+    lines = [line for line in _clean(text).split("\n") if line.strip()]
+    if not lines:
+        return [_Text(NOT_DEFINED, label=label)]
+    for line in lines:
+        if _BULLET_RE.match(line):
+            bullets.append(_BULLET_RE.sub("", line).strip())
+            continue
+        if bullets:
+            blocks.append(_Bullets(tuple(bullets)))
+            bullets = []
+        if blocks or label is None:
+            blocks.append(_Text(line.strip()))
+        else:
+            blocks.append(_Text(line.strip(), label=label))
+            label = None  # only the first paragraph carries the label
+    if bullets:
+        if label is not None:
+            blocks.append(_Text("", label=label))
+        blocks.append(_Bullets(tuple(bullets)))
+    return blocks
+
+
+def _review_label(value: Any) -> str:
+    return _REVIEW_LABELS.get(str(value or "pendiente"), _clean(value).capitalize())
+
+
+def _evidence_row(evidence: Mapping[str, Any]) -> tuple[str, ...]:
+    """One evidence row; restricted items show only the placeholder, whatever was passed."""
+    means = _cap(_clean(evidence.get("means")) or "—")
+    when = format_date_es(evidence.get("date"), "Sin fecha")
+    review = _review_label(evidence.get("review"))
+    if evidence.get("restricted"):
+        return ("—", RESTRICTED_LABEL, means, when, review, "—")
+    ident = evidence.get("id")
+    return (
+        f"{ident}" if ident is not None else "—",
+        _cap(_clean(evidence.get("title")) or "Sin título"),
+        means,
+        when,
+        review,
+        _clean(evidence.get("sha256")).strip() or "—",
+    )
+
+
+def _observation_note(obs: Mapping[str, Any], restricted_ids: set[Any]) -> _Note:
+    """Name the evidence an observation is about, unless that evidence is restricted."""
+    header = f"{_clean(obs.get('by')) or 'Comité'} · {_format_moment(obs.get('at'))}"
+    ident, title = obs.get("evidence_id"), _clean(obs.get("evidence_title"))
+    if ident is not None and ident in restricted_ids:
+        header += f" · Sobre: {RESTRICTED_LABEL}"
+    elif ident is not None:
+        header += f" · Sobre: “{title}” (evidencia {ident})" if title else f" · Sobre: evidencia {ident}"
+    elif title:
+        header += f" · Sobre: “{title}”"
+    return _Note(header, _clean(obs.get("comment")) or "(Sin comentario)")
+
+
+def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
+    number = milestone.get("number", "")
+    objective = _clean(milestone.get("objective")).strip()
+    short = _first_line(objective)
+    yield _Heading(2, f"Hito {number}. {short}")
+    if objective != short:  # the heading already says it all for one-line objectives
+        yield from _rich_text(objective, "Objetivo")
+    yield _Text(format_date_es(milestone.get("due")), label="Fecha de cumplimiento")
+    status = _clean(milestone.get("status_label")) or _clean(milestone.get("status")) or "—"
+    yield _Text(f"{status} · avance {_format_percent(milestone.get('percent'))}", label="Estado")
+    yield _Text(_join(milestone.get("responsible") or [], NOT_DEFINED), label="Responsables")
+    yield _Text(_join(milestone.get("required") or []), label="Medios de verificación requeridos")
+
+    yield _Heading(3, "Medios de verificación faltantes")
+    missing = [_clean(m) for m in milestone.get("missing") or [] if m]
+    yield _Bullets(tuple(missing)) if missing else _Text(NONE_LABEL)
+
+    yield _Heading(3, "Evidencias")
+    evidence = milestone.get("evidence") or []
+    if evidence:
+        yield _Table(
+            caption=f"Evidencias del hito {number}",
+            headers=("ID", "Evidencia", "Medio de verificación", "Fecha", "Revisión", "SHA-256"),
+            widths=(12, 44, 29, 27, 20, 52),
+            rows=[_evidence_row(ev) for ev in evidence],
+            mono_column=5,
+        )
+    else:
+        yield _Text("Sin evidencias registradas.")
+
+    yield _Heading(3, "Observaciones del comité")
+    restricted_ids = {ev.get("id") for ev in evidence if ev.get("restricted") and ev.get("id") is not None}
+    observations = milestone.get("observations") or []
+    if observations:
+        yield from (_observation_note(obs, restricted_ids) for obs in observations)
+    else:
+        yield _Text("Sin observaciones.")
+
+    yield _Heading(3, "Actividades")
+    activities = milestone.get("activities") or []
+    if activities:
+        yield _Table(
+            caption=f"Actividades del hito {number}",
+            headers=("Actividad", "Fecha", "Estado", "Medios faltantes"),
+            widths=(64, 33, 24, 56),
+            rows=[
+                (
+                    _cap(_clean(act.get("name")) or NOT_DEFINED),
+                    format_date_es(act.get("date")),
+                    _clean(act.get("status_label")) or "—",
+                    _cap(_join(act.get("missing") or [])),
+                )
+                for act in activities
+            ],
+        )
+    else:
+        yield _Text("Sin actividades registradas.")
+
+
+def _build(report: Mapping[str, Any]) -> list[_Block]:
+    """The whole report as neutral blocks, shared by both renderers."""
+    plan = report.get("plan") or {}
+    commitment = report.get("commitment") or {}
+    milestones = report.get("milestones") or []
+    blocks: list[_Block] = [
+        _Heading(0, "Informe de cumplimiento"),
+        _Text(_clean(commitment.get("title")) or "Compromiso sin título", kind="subtitle"),
+        _Text(f"Situación al {format_date_es(report.get('as_of'))}", kind="subtitle"),
+        _Text(f"Generado el {_format_moment(report.get('generated_at'), 'fecha desconocida')}", kind="meta"),
+        _Heading(1, "Compromiso"),
+    ]
+    plan_title = _clean(plan.get("title")) or NOT_DEFINED
+    jurisdiction = _clean(plan.get("jurisdiction"))
+    blocks.append(_Text(f"{plan_title} ({jurisdiction})" if jurisdiction else plan_title, label="Plan de acción"))
+    blocks.append(_Text(_clean(commitment.get("theme")) or NOT_DEFINED, label="Tema"))
+    start, end = commitment.get("start_date"), commitment.get("end_date")
+    period = f"Del {format_date_es(start)} al {format_date_es(end)}" if start or end else NOT_DEFINED
+    blocks.append(_Text(period, label="Periodo"))
+    institution = _clean(commitment.get("responsible_institution")) or NOT_DEFINED
+    blocks.append(_Text(institution, label="Institución responsable"))
+    blocks.append(_Text(_clean(commitment.get("responsible_person")) or NOT_DEFINED, label="Persona responsable"))
+    blocks.extend(_rich_text(commitment.get("main_objective"), "Objetivo principal"))
+    if commitment.get("short_description"):
+        blocks.extend(_rich_text(commitment.get("short_description"), "Descripción breve"))
+    blocks.append(_Progress(_as_float(report.get("percent")),
+                            f"Avance general: {_format_percent(report.get('percent'))}"))
+
+    blocks.append(_Heading(1, "Resumen de hitos"))
+    if not milestones:
+        blocks.append(_Text("No hay hitos registrados."))
+        return blocks
+    counts = Counter(_clean(m.get("status_label")) or "—" for m in milestones)
+    blocks.append(_Text(" · ".join(f"{label}: {n}" for label, n in counts.items()),
+                        label=f"{len(milestones)} hitos"))
+    blocks.append(_Table(
+        caption="Resumen de hitos",
+        headers=("Hito", "Objetivo", "Fecha de cumplimiento", "Estado", "Avance"),
+        widths=(11, 84, 37, 25, 17),
+        rows=[
+            (
+                str(m.get("number", "")),
+                _first_line(m.get("objective")),
+                format_date_es(m.get("due")),
+                _clean(m.get("status_label")) or "—",
+                _format_percent(m.get("percent")),
+            )
+            for m in milestones
+        ],
+    ))
+    blocks.append(_Heading(1, "Detalle por hito"))
+    for milestone in milestones:
+        blocks.extend(_milestone_blocks(milestone))
+    return blocks
+
+
+def _as_float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------- DOCX
+
+
+def render_docx(report: Mapping[str, Any]) -> bytes:
+    """Word document with real heading styles and header rows, for screen readers and editing."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.59), Cm(27.94)  # carta
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2))
+    text_width = section.page_width - section.left_margin - section.right_margin
+    _docx_metadata(doc, report)
+
+    for block in _build(report):
+        if isinstance(block, _Heading):
+            doc.add_heading(block.text, level=block.level)
+        elif isinstance(block, _Text):
+            style = {"subtitle": "Subtitle", "meta": None, "normal": None}[block.kind]
+            paragraph = doc.add_paragraph(style=style)
+            if block.label:
+                paragraph.add_run(f"{block.label}: ").bold = True
+            run = paragraph.add_run(block.text)
+            if block.kind == "meta":
+                run.font.size = Pt(9)
+                run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+        elif isinstance(block, _Bullets):
+            for item in block.items:
+                doc.add_paragraph(item, style="List Bullet")
+        elif isinstance(block, _Note):
+            doc.add_paragraph().add_run(block.header).bold = True
+            doc.add_paragraph(block.body).paragraph_format.left_indent = Cm(0.75)
+        elif isinstance(block, _Progress):
+            doc.add_paragraph().add_run(block.label).bold = True
+        elif isinstance(block, _Table):
+            _docx_table(doc, block, text_width)
+
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_metadata(doc: Any, report: Mapping[str, Any]) -> None:
+    """Title and language let assistive tech announce and pronounce the document correctly."""
+    props = doc.core_properties
+    commitment = _clean((report.get("commitment") or {}).get("title"))
+    props.title = f"Informe de cumplimiento — {commitment}" if commitment else "Informe de cumplimiento"
+    props.language = LANGUAGE
+    props.author = props.last_modified_by = ""
+    props.comments = f"Situación al {format_date_es(report.get('as_of'))}"
+    generated = _parse_moment(report.get("generated_at"))
+    if generated is not None:
+        if generated.tzinfo is not None:
+            generated = generated.astimezone(timezone.utc).replace(tzinfo=None)
+        props.created = props.modified = generated
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = r_pr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        r_pr.append(lang)
+    lang.set(qn("w:val"), LANGUAGE)
+
+
+def _docx_table(doc: Any, block: _Table, text_width: int) -> None:
+    table: DocxTable = doc.add_table(rows=1, cols=len(block.headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    total = sum(block.widths)
+    widths = [int(text_width * w / total) for w in block.widths]
+    for column, width in zip(table.columns, widths):
+        column.width = width
+
+    header = table.rows[0]
+    _mark_header_row(header)
+    for cell, text, width in zip(header.cells, block.headers, widths):
+        cell.width = width
+        _shade(cell, "DCE6F2")
+        run = cell.paragraphs[0].add_run(text)
+        run.bold = True
+        run.font.size = Pt(9)
+    for values in block.rows:
+        for index, (cell, text, width) in enumerate(zip(table.add_row().cells, values, widths)):
+            cell.width = width
+            run = cell.paragraphs[0].add_run(text)
+            run.font.size = Pt(9)
+            if index == block.mono_column and text != "—":
+                run.font.name = "Courier New"
+                run.font.size = Pt(7.5)
+    caption = OxmlElement("w:tblCaption")
+    caption.set(qn("w:val"), block.caption)
+    table._tbl.tblPr.append(caption)
+    doc.add_paragraph()  # breathing room; Word glues consecutive tables otherwise
+
+
+def _mark_header_row(row: Any) -> None:
+    """w:tblHeader: repeated on every page and announced as headers by screen readers."""
+    tr_pr = row._tr.get_or_add_trPr()
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    tr_pr.append(flag)
+
+
+def _shade(cell: Any, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+# --------------------------------------------------------------------------- PDF
+
+_LATIN1_FALLBACKS = str.maketrans({
+    "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+    "–": "-", "—": "-", "‑": "-", "…": "...", "•": "-", "·": "-", "\u00a0": " ", "\u2009": " ",
+})
+_HEADING_SIZES = {0: 22.0, 1: 15.0, 2: 12.5, 3: 10.5}
+_HEADING_ROOM = {1: 45.0, 2: 40.0, 3: 22.0}  # mm kept free below a heading, so it is never orphaned
+_TEXT_SIZE = 10.0
+_TABLE_SIZE = 8.0
+_MONO_SIZE = 7.0
+_ACCENT = (31, 73, 125)
+_ZEBRA = (244, 246, 249)
+
+
+def _latin1(text: str) -> str:
+    """Best Latin-1 approximation for core fonts: typographic quotes → ASCII, é stays é."""
+    out = []
+    for char in text.translate(_LATIN1_FALLBACKS):
+        if ord(char) < 256:
+            out.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+        out.append(base or "?")
+    return "".join(out)
+
+
+class _ReportPdf(FPDF):
+    """FPDF with the report's fonts, running header and "Página N de M" footer."""
+
+    def __init__(self, running_title: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="letter")
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(auto=True, margin=18)
+        self.running_title = running_title
+        self.sans, self.mono, self.unicode = self._load_fonts()
+        self.glyphs: frozenset[int] = frozenset(self.fonts[self.sans.lower()].cmap) if self.unicode else frozenset()
+        self.alias_nb_pages("{total_paginas}")
+
+    def _load_fonts(self) -> tuple[str, str, bool]:
+        """DejaVu for full Unicode; core fonts (Latin-1 only) when the TTF is unavailable."""
+        regular, bold = FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+        mono = FONT_DIR / "DejaVuSansMono.ttf"
+        try:
+            self.add_font("DejaVuSans", "", regular)
+            self.add_font("DejaVuSans", "B", bold if bold.is_file() else regular)
+        except Exception:  # missing or unreadable font file: degrade, never fail
+            return "helvetica", "courier", False
+        try:
+            self.add_font("DejaVuSansMono", "", mono)
+        except Exception:
+            return "DejaVuSans", "courier", True
+        return "DejaVuSans", "DejaVuSansMono", True
+
+    def t(self, text: str) -> str:
+        """Text as the current fonts can draw it; a missing glyph shows as "?" instead of vanishing."""
+        if not self.unicode:
+            return _latin1(text)
+        if all(ord(char) in self.glyphs for char in text.replace("\n", "")):
+            return text
+        return "".join(char if char == "\n" or ord(char) in self.glyphs else "?" for char in text)
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font(self.sans, size=7.5)
+        self.set_text_color(110)
+        self.cell(0, 4, self.t(self.running_title), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(200)
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.ln(5)
+        self.set_text_color(0)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.sans, size=8)
+        self.set_text_color(110)
+        self.cell(0, 5, self.t(f"Página {self.page_no()} de {{total_paginas}}"), align="C")
+        self.set_text_color(0)
+
+    def ensure_space(self, height: float) -> None:
+        """Start a new page rather than leave a heading alone at the bottom."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+
+
+def render_pdf(report: Mapping[str, Any]) -> bytes:
+    """Printable PDF (US Letter) with page numbers; wraps and paginates any amount of content."""
+    commitment = _clean((report.get("commitment") or {}).get("title"))
+    pdf = _ReportPdf(_cap(f"Informe de cumplimiento · {commitment}" if commitment
+                          else "Informe de cumplimiento", 110))
+    pdf.set_title(pdf.t(f"Informe de cumplimiento — {commitment}" if commitment else "Informe de cumplimiento"))
+    pdf.set_lang(LANGUAGE)
+    pdf.set_creator("evidence_repo")
+    generated = _parse_moment(report.get("generated_at"))
+    if generated is not None:
+        pdf.set_creation_date(generated if generated.tzinfo else generated.replace(tzinfo=timezone.utc))
+    pdf.add_page()
+
+    blocks = _build(report)
+    for index, block in enumerate(blocks):
+        if isinstance(block, _Heading):
+            _pdf_heading(pdf, block, _keep_with_next(blocks, index))
+        elif isinstance(block, _Text):
+            _pdf_text(pdf, block)
+        elif isinstance(block, _Bullets):
+            _pdf_bullets(pdf, block.items)
+        elif isinstance(block, _Note):
+            _pdf_note(pdf, block)
+        elif isinstance(block, _Progress):
+            _pdf_progress(pdf, block)
+        elif isinstance(block, _Table):
+            _pdf_table(pdf, block)
+    return bytes(pdf.output())
+
+
+def _keep_with_next(blocks: Sequence[_Block], index: int) -> float:
+    """Room a heading needs below it (mm): its own content, plus any headings that follow it."""
+    run = list(takewhile(lambda block: isinstance(block, _Heading), blocks[index:]))
+    last = run[-1]
+    assert isinstance(last, _Heading)
+    return 12.0 * (len(run) - 1) + _HEADING_ROOM.get(last.level, 22.0)
+
+
+def _pdf_heading(pdf: _ReportPdf, block: _Heading, room: float) -> None:
+    size = _HEADING_SIZES.get(block.level, _TEXT_SIZE)
+    if block.level > 0:
+        pdf.ensure_space(room)
+        pdf.ln({1: 4, 2: 3}.get(block.level, 1.5))
+    if block.level in (1, 2):
+        pdf.start_section(pdf.t(_cap(block.text, 90)), level=block.level - 1, strict=False)
+    pdf.set_font(pdf.sans, "B", size)
+    pdf.set_text_color(*(_ACCENT if block.level < 3 else (40, 40, 40)))
+    pdf.multi_cell(0, size * 0.5, pdf.t(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0)
+    if block.level == 1:
+        pdf.set_draw_color(*_ACCENT)
+        pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.w - pdf.r_margin, pdf.get_y() + 0.5)
+        pdf.ln(2.5)
+    else:
+        pdf.ln(1)
+
+
+def _pdf_text(pdf: _ReportPdf, block: _Text) -> None:
+    size = {"subtitle": 12.5, "meta": 8.5, "normal": _TEXT_SIZE}[block.kind]
+    height = size * 0.5
+    pdf.set_text_color(*{"subtitle": (60, 60, 60), "meta": (110, 110, 110)}.get(block.kind, (0, 0, 0)))
+    pdf.set_x(pdf.l_margin)
+    if block.label:
+        pdf.set_font(pdf.sans, "B", size)
+        pdf.write(height, pdf.t(f"{block.label}: "))
+    pdf.set_font(pdf.sans, "", size)
+    pdf.write(height, pdf.t(block.text))
+    pdf.ln(height + 1.2)
+    pdf.set_text_color(0)
+
+
+def _pdf_bullets(pdf: _ReportPdf, items: Sequence[str]) -> None:
+    pdf.set_font(pdf.sans, "", _TEXT_SIZE)
+    height, indent = _TEXT_SIZE * 0.5, 4.0
+    for item in items:
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.cell(indent, height, pdf.t("•"))
+        pdf.multi_cell(pdf.epw - 2 * indent, height, pdf.t(item), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1.2)
+
+
+def _pdf_note(pdf: _ReportPdf, block: _Note) -> None:
+    height, indent = _TEXT_SIZE * 0.5, 5.0
+    pdf.ensure_space(3 * height)
+    pdf.set_font(pdf.sans, "B", _TEXT_SIZE - 0.5)
+    pdf.multi_cell(0, height, pdf.t(block.header), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.sans, "", _TEXT_SIZE)
+    top, page = pdf.get_y(), pdf.page_no()
+    pdf.set_x(pdf.l_margin + indent)
+    pdf.multi_cell(pdf.epw - indent, height, pdf.t(block.body), align="L", new_x="LMARGIN", new_y="NEXT")
+    if pdf.page_no() == page:  # quote bar, only when the comment did not cross a page
+        pdf.set_draw_color(*_ACCENT)
+        pdf.set_line_width(0.6)
+        pdf.line(pdf.l_margin + 1.5, top + 0.5, pdf.l_margin + 1.5, pdf.get_y() - 0.5)
+        pdf.set_line_width(0.2)
+    pdf.ln(2)
+
+
+def _pdf_progress(pdf: _ReportPdf, block: _Progress) -> None:
+    pdf.ensure_space(14)
+    pdf.ln(1)
+    pdf.set_font(pdf.sans, "B", 11)
+    label = pdf.t(block.label)
+    pdf.cell(pdf.get_string_width(label) + 2, 6, label)
+    width, x, y = 90.0, pdf.get_x() + 2, pdf.get_y() + 1.2
+    pdf.set_fill_color(225, 225, 225)
+    pdf.rect(x, y, width, 3.6, style="F")
+    share = min(max(block.percent or 0.0, 0.0), 100.0) / 100
+    if share:
+        pdf.set_fill_color(*_ACCENT)
+        pdf.rect(x, y, width * share, 3.6, style="F")
+    pdf.set_fill_color(255)
+    pdf.ln(9)
+
+
+def _pdf_table(pdf: _ReportPdf, block: _Table) -> None:
+    pdf.set_font(pdf.sans, "", _TABLE_SIZE)
+    pdf.set_draw_color(170)
+    pdf.set_fill_color(*_ZEBRA)  # fpdf2 paints zebra rows with the *current* fill colour
+    mono = FontFace(family=pdf.mono, size_pt=_MONO_SIZE)
+    with pdf.table(
+        width=pdf.epw,
+        col_widths=block.widths,
+        text_align="LEFT",
+        v_align="TOP",
+        line_height=_TABLE_SIZE * 0.45,
+        padding=(1.0, 1.2),
+        headings_style=FontFace(emphasis="BOLD", fill_color=(220, 230, 242)),
+        cell_fill_color=_ZEBRA,
+        cell_fill_mode="ROWS",
+        repeat_headings=1,
+    ) as table:
+        heading = table.row()
+        for text in block.headers:
+            heading.cell(pdf.t(text))
+        for values in block.rows:
+            row = table.row()
+            for index, text in enumerate(values):
+                if index == block.mono_column and text != "—":
+                    # Two fixed halves of 32 hex chars: predictable wrapping, easy to compare.
+                    row.cell(pdf.t("\n".join(text[i:i + 32] for i in range(0, len(text), 32))), style=mono)
+                else:
+                    row.cell(pdf.t(text))
+    pdf.ln(3)

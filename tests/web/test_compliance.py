@@ -1,0 +1,194 @@
+"""The committee and the public see which milestones lack which evidence, as of any date."""
+import csv
+import datetime as dt
+import io
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+from sqlalchemy import event, insert, select
+
+from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
+from evidence_repo.plan.models import Milestone, VerificationMeans
+from tests.conftest import csrf_token, login
+from tests.web.test_api_evidence import validated
+
+M3_MEANS = ["Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Informe de retroalimentación"]
+
+
+@pytest.fixture(scope="module")
+def spec():
+    from openapi_core import OpenAPI
+
+    from evidence_repo.api.routes import openapi_document
+    return OpenAPI.from_dict(openapi_document())
+
+
+def upload(client, token, milestone, means, content, visibility="public", activity=None):
+    data = {"milestone": str(milestone), "means": means, "visibility": visibility,
+            "file": (io.BytesIO(content.encode()), "evidencia.txt")}
+    if activity:
+        data["activity"] = str(activity)
+    r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.get_json()["id"]
+
+
+def milestones(client, as_of=None):
+    data = client.get("/api/v1/compliance", query_string={"as_of": as_of} if as_of else {}).get_json()
+    return {m["number"]: m for m in data["milestones"]}, data
+
+
+def test_seed_plan_without_evidence(spec, client):
+    r = client.get("/api/v1/compliance")
+    data = validated(spec, r)
+    assert data["as_of"] == dt.date.today().isoformat() and data["percent"] == 0
+    by_number = {m["number"]: m for m in data["milestones"]}
+    for n in range(1, 9):
+        assert by_number[n]["status"] == "vencido"
+    for n in (9, 10, 11):
+        assert by_number[n]["status"] == "sin_fecha"
+    assert by_number[3]["missing"] == M3_MEANS
+    assert by_number[11]["required"] == ["Informe final"]
+
+
+def test_as_of_before_the_deadlines(client):
+    by_number, _ = milestones(client, "2019-09-01")
+    assert by_number[1]["status"] == "proximo"
+    assert by_number[3]["status"] == "incompleto"
+    assert client.get("/api/v1/compliance", query_string={"as_of": "13/12/2019"}).status_code == 200
+    bad = client.get("/api/v1/compliance", query_string={"as_of": "2019-13-45"})
+    assert bad.status_code == 400 and "Fecha inválida" in bad.get_json()["error"]["message"]
+
+
+def test_full_set_for_milestone_3_is_complete(client, staff_token):
+    ids = [upload(client, staff_token, 3, means, f"{means} de la reunión") for means in M3_MEANS]
+    by_number, data = milestones(client)
+    assert by_number[3]["status"] == "completo" and by_number[3]["percent"] == 100
+    assert by_number[3]["evidence"]["Minuta"] == [ids[3]]
+    assert data["percent"] > 0
+    # before the evidence existed, the same milestone was still overdue
+    past, _ = milestones(client, "2019-12-13")
+    assert past[3]["status"] == "vencido"
+
+
+def test_activity_requirements_need_evidence_of_that_activity(client, staff_token):
+    plan = client.get("/api/v1/plan").get_json()
+    rehearsal, training = plan["milestones"][1]["activities"]
+    upload(client, staff_token, 2, "Convocatoria", "convocatoria ensayo", activity=rehearsal["id"])
+    by_number, _ = milestones(client)
+    activities = {a["id"]: a for a in by_number[2]["activities"]}
+    assert "Convocatoria" not in activities[rehearsal["id"]]["missing"]
+    assert "Convocatoria" in activities[training["id"]]["missing"]
+
+
+def test_restricted_evidence_counts_but_is_not_named(client, staff_token):
+    secret = upload(client, staff_token, 11, "Informe final", "datos personales", visibility="restricted")
+    by_number, _ = milestones(client)
+    assert by_number[11]["status"] == "completo"
+    assert by_number[11]["evidence"]["Informe final"] == ["restringida"]
+    staff = client.get("/api/v1/compliance", headers={"Authorization": f"Bearer {staff_token}"}).get_json()
+    assert {m["number"]: m for m in staff["milestones"]}[11]["evidence"]["Informe final"] == [secret]
+    rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    row = next(r for r in rows if r[0] == "11")
+    assert row[5] == "restringida" and str(secret) not in row
+
+
+def test_committee_observation_reopens_a_requirement(app, client, staff_token, make_user):
+    evidence_id = upload(client, staff_token, 11, "Informe final", "borrador del informe final")
+    assert milestones(client)[0][11]["status"] == "completo"
+    make_user("comite@jalisco.gob.mx", "committee")
+    committee = app.test_client()
+    login(committee, "comite@jalisco.gob.mx")
+    token = csrf_token(committee, f"/evidencias/{evidence_id}")
+    r = committee.post(f"/comite/evidencias/{evidence_id}/revisar", data={"csrf_token": token, "state": "observada"},
+                       follow_redirects=True)
+    assert "escriba qué está mal" in r.get_data(as_text=True)
+    r = committee.post(f"/comite/evidencias/{evidence_id}/revisar",
+                       data={"csrf_token": token, "state": "observada", "comment": "Falta la firma del comité"},
+                       follow_redirects=True)
+    assert "quedó observada" in r.get_data(as_text=True)
+    by_number, _ = milestones(client)
+    assert by_number[11]["status"] == "sin_fecha" and by_number[11]["missing"] == ["Informe final"]
+    page = client.get(f"/evidencias/{evidence_id}").get_data(as_text=True)
+    assert "Falta la firma del comité" in page and "Observada" in page
+    # staff answer by replacing the file: the new version is pending review again and counts
+    staff = app.test_client()
+    make_user("staff2@jalisco.gob.mx", "staff")
+    login(staff, "staff2@jalisco.gob.mx")
+    token = csrf_token(staff, f"/personal/evidencias/{evidence_id}/editar")
+    staff.post(f"/personal/evidencias/{evidence_id}/reemplazar",
+               data={"csrf_token": token, "replace-file": (io.BytesIO(b"informe firmado"), "informe.txt")},
+               content_type="multipart/form-data")
+    assert milestones(client)[0][11]["status"] == "completo"
+    assert staff.post(f"/comite/evidencias/{evidence_id}/revisar",
+                      data={"csrf_token": token, "state": "validada"}).status_code == 403
+
+
+def test_dashboard_page(client, staff_token):
+    upload(client, staff_token, 3, "Minuta", "minuta")
+    html = client.get("/cumplimiento").get_data(as_text=True)
+    assert "Cumplimiento del compromiso" in html
+    assert "<svg" in html and "Línea de tiempo" in html
+    assert 'class="cell cell-faltante"' in html and "✗" in html and "Falta" in html
+    assert 'class="cell cell-pendiente_revision"' in html
+    html = client.get("/cumplimiento", query_string={"estado": "sin_fecha"}).get_data(as_text=True)
+    table = html[html.index('<table class="matrix">'):html.index("</table>")]
+    assert ">Meta 9<" in table and ">Meta 3<" not in table
+    html = client.get("/cumplimiento", query_string={"as_of": "ayer"}).get_data(as_text=True)
+    assert "Fecha inválida" in html
+    plan = client.get("/plan").get_data(as_text=True)
+    assert "Vencido" in plan and "Sin fecha" in plan and "Faltan:" in plan
+
+
+def test_exports_read_back(client, staff_token):
+    upload(client, staff_token, 3, "Minuta", "minuta de la reunión")
+    rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["meta", "estado_meta", "fecha_limite", "medio_de_verificacion"]
+    assert ["3", "Vencido", "2019-10-17", "Minuta", "En revisión"] in [r[:5] for r in rows]
+    assert ["3", "Vencido", "2019-10-17", "Convocatoria", "Falta"] in [r[:5] for r in rows]
+    docx = client.get("/cumplimiento/informe.docx?as_of=2019-12-13")
+    assert docx.headers["Content-Disposition"].endswith('.docx"')
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    assert "Informe de cumplimiento" in text and "13 de diciembre de 2019" in text
+    pdf = client.get("/cumplimiento/informe.pdf?as_of=2026-01-01")
+    content = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Informe de cumplimiento" in content and "Vencido" in content
+
+
+def test_feed_lists_public_evidence_and_status_changes(client, staff_token):
+    upload(client, staff_token, 3, "Minuta", "minuta publica")
+    upload(client, staff_token, 3, "Lista de asistencia", "lista secreta", visibility="restricted")
+    r = client.get("/feed.atom")
+    assert r.mimetype == "application/atom+xml"
+    body = r.get_data(as_text=True)
+    assert "Nueva evidencia: evidencia" in body and "Meta 3 · Minuta" in body
+    assert "Lista de asistencia" not in body.split("Nueva evidencia")[1] if body.count("Nueva evidencia") == 1 else True
+    assert body.count("Nueva evidencia") == 1
+    assert "Meta 1: Vencido" in body
+
+
+def test_constant_queries_at_10000_evidence(app, client, session):
+    """Dashboard, plan page and compliance API: a fixed number of SQL queries however much evidence exists."""
+    milestone_ids = session.scalars(select(Milestone.id)).all()
+    means_ids = session.scalars(select(VerificationMeans.id)).all()
+    now = dt.datetime.now(dt.timezone.utc)
+    evidence = [{"id": i, "milestone_id": milestone_ids[i % len(milestone_ids)], "means_id": means_ids[i % len(means_ids)],
+                 "title": f"e{i}", "visibility": "public", "created_at": now, "updated_at": now} for i in range(1, 10_001)]
+    files = [{"evidence_id": i, "version": 1, "sha256": f"{i:064x}", "size": 1, "mime_type": "text/plain",
+              "original_name": "a.txt", "uploaded_at": now, "text_status": "extracted"} for i in range(1, 10_001)]
+    session.execute(insert(Evidence), evidence)
+    session.execute(insert(EvidenceFile), files)
+    session.commit()
+    engine = app.extensions["db_engine"]
+    for path in ("/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3"):
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert len(statements) <= 10, (path, len(statements))
+    assert session.scalar(select(IndexTask.id)) is None

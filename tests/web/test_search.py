@@ -1,0 +1,207 @@
+"""Citizens search every public document's text in Spanish, as people type it; restricted evidence never leaks."""
+import io
+import re
+
+import pytest
+
+from tests import samples
+from tests.conftest import login
+
+DOCS = [
+    # (milestone, means, title, date, visibility, text)
+    (3, "Minuta", "Minuta de la reunión de seguimiento", "2019-10-17", "public",
+     "Se acordó revisar el padrón de beneficiarios y publicar la información del programa."),
+    (5, "Minuta", "Minuta de noviembre", "2019-11-07", "public",
+     "Las reuniones del comité promueven la participación ciudadana y la transparencia."),
+    (6, "Lista de asistencia", "Lista de asistencia mesa 1", "2019-11-04", "public",
+     "Asistentes de la Secretaría del Sistema de Asistencia Social. Año fiscal 2019."),
+    (2, "Presentación de los ponentes", "Presentación MONAPP", "2019-10-15", "public",
+     "Plataforma de programas sociales: transparencia proactiva y rendición de cuentas."),
+    (8, "Acuerdos generales", "Acuerdos de cierre", "2019-12-06", "public",
+     "Validación final de las contribuciones. Investigaciones futuras sobre el presupuesto."),
+    (6, "Lista de asistencia", "Lista con firmas", "2019-11-25", "restricted",
+     "Nombre, CURP y firma: Xochiquetzalli Zumárraga, vecina de Tlaquepaque. padrón confidencial."),
+]
+
+
+@pytest.fixture
+def corpus(client, staff_token, worker):
+    ids = []
+    for i, (milestone, means, title, date, visibility, text) in enumerate(DOCS):
+        data = {"milestone": str(milestone), "means": means, "title": title, "date": date, "visibility": visibility,
+                "file": (io.BytesIO(text.encode()), f"doc{i}.txt")}
+        r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {staff_token}"},
+                        content_type="multipart/form-data")
+        assert r.status_code == 201, r.get_data(as_text=True)
+        ids.append(r.get_json()["id"])
+    worker.drain()
+    return ids
+
+
+def api(client, token=None, **params):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = client.get("/api/v1/search", query_string=params, headers=headers)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_json()
+
+
+def titles(data):
+    return {r["title"] for r in data["results"]}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("participacion", {"Minuta de noviembre"}),
+    ("PARTICIPACIÓN ciudadana", {"Minuta de noviembre"}),
+    ("reunion", {"Minuta de la reunión de seguimiento", "Minuta de noviembre"}),
+    ("investigacion", {"Acuerdos de cierre"}),
+    ("padron beneficiarios", {"Minuta de la reunión de seguimiento"}),
+    ('"rendición de cuentas"', {"Presentación MONAPP"}),
+    ("transpar*", {"Minuta de noviembre", "Presentación MONAPP"}),
+    ("padrón OR plataforma", {"Minuta de la reunión de seguimiento", "Presentación MONAPP"}),
+    ("transparencia -comité", {"Presentación MONAPP"}),
+    ("lista de asistencia", {"Lista de asistencia mesa 1"}),
+    ("comite de seguimiento", {"Minuta de la reunión de seguimiento", "Minuta de noviembre"}),
+])
+def test_spanish_as_people_type_it(client, corpus, query, expected):
+    assert titles(api(client, q=query)) == expected
+
+
+def test_results_carry_snippets_facets_and_links(client, corpus):
+    data = api(client, q="transparencia")
+    assert data["total"] == 2
+    hit = next(r for r in data["results"] if r["title"] == "Presentación MONAPP")
+    assert hit["milestone"] == 2 and hit["means"] == "Presentación de los ponentes"
+    assert hit["date"] == "2019-10-15" and hit["file_type"] == "Texto (TXT)"
+    assert "<mark>transparencia</mark>" in hit["snippet"].lower()
+    assert hit["url"].endswith(f"/evidencias/{hit['id']}")
+    assert data["facets"]["milestone"] == {"2": 1, "5": 1}
+    assert data["facets"]["year"] == {"2019": 2}
+
+
+def test_filters_paging_and_sort(client, corpus):
+    assert titles(api(client, q="minuta", milestone=5)) == {"Minuta de noviembre"}
+    assert titles(api(client, means="Lista de asistencia")) == {"Lista de asistencia mesa 1"}
+    assert api(client, year=2018)["total"] == 0
+    newest = api(client, sort="date", per_page=2)
+    assert [r["title"] for r in newest["results"]] == ["Acuerdos de cierre", "Minuta de noviembre"]
+    second = api(client, sort="date", per_page=2, page=2)
+    assert [r["title"] for r in second["results"]] == ["Lista de asistencia mesa 1", "Minuta de la reunión de seguimiento"]
+    assert newest["total"] == 5
+
+
+def test_empty_query_lists_newest_public_evidence(client, corpus):
+    data = api(client)
+    assert data["total"] == 5
+    assert data["results"][0]["title"] == "Acuerdos de cierre"
+
+
+def test_typo_gets_a_suggestion(client, corpus):
+    data = api(client, q="transparensia")
+    assert data["suggestion"] == "transparencia"
+
+
+@pytest.mark.parametrize("query", ['"sin cerrar', "AND OR (", "*", "el la de", ")))", "a" * 600, "campo:valor",
+                                   "\x00\x01", "<script>"])
+def test_queries_the_parser_cannot_read_never_fail(client, corpus, query):
+    r = client.get("/api/v1/search", query_string={"q": query})
+    assert r.status_code == 200
+    assert client.get("/buscar", query_string={"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"page": "0"}, "page"), ({"per_page": "1000"}, "per_page"), ({"milestone": "tres"}, "milestone"),
+    ({"sort": "azar"}, "sort"), ({"year": "19"}, "year"),
+])
+def test_bad_parameters_are_clear_400s(client, params, field):
+    r = client.get("/api/v1/search", query_string=params)
+    assert r.status_code == 400
+    assert field in r.get_json()["error"]["fields"]
+
+
+def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, staff_token, make_user):
+    """The unique word of a restricted file appears in no public page, API answer, snippet, count or suggestion."""
+    secret, near_miss = "xochiquetzalli", "xochiquetzali"
+    restricted_id = corpus[-1]
+    public = app.test_client()
+    answers = [
+        public.get("/api/v1/search", query_string={"q": secret}),
+        public.get("/api/v1/search", query_string={"q": near_miss}),
+        public.get("/api/v1/search", query_string={"q": "padron"}),
+        public.get("/api/v1/search", query_string={"q": "tlaquepaque OR padron"}),
+        public.get("/api/v1/search", query_string={"q": "xochi*"}),
+        public.get("/api/v1/search"),
+        public.get("/api/v1/evidence"),
+        public.get(f"/api/v1/evidence/{restricted_id}"),
+        public.get("/buscar", query_string={"q": secret}),
+        public.get("/buscar", query_string={"q": near_miss}),
+        public.get("/buscar", query_string={"q": "lista"}),
+        public.get("/buscar"),
+        public.get("/metas/6"),
+        public.get("/plan"),
+        public.get("/"),
+        public.get(f"/evidencias/{restricted_id}"),
+        public.get(f"/evidencias/{restricted_id}/descargar"),
+        public.get(f"/evidencias/{restricted_id}/miniatura"),
+    ]
+    for other in corpus[:-1]:
+        answers.append(public.get(f"/evidencias/{other}"))
+    for r in answers:
+        body = r.get_data(as_text=True).lower()
+        for word in (secret, "zumárraga", "zumarraga", "lista con firmas", "curp"):
+            assert word not in body, (r.request.path, r.request.query_string, word)
+    assert public.get("/api/v1/search", query_string={"q": secret}).get_json()["total"] == 0
+    assert public.get("/api/v1/search", query_string={"q": "padron"}).get_json()["total"] == 1
+    facets = public.get("/api/v1/search").get_json()["facets"]
+    assert facets["milestone"]["6"] == 1 and sum(facets["means"].values()) == 5
+
+    staff = api(client, staff_token, q=secret)
+    assert staff["total"] == 1 and "Xochiquetzalli" in staff["results"][0]["snippet"]
+    make_user("comite@jalisco.gob.mx", "committee")
+    committee = app.test_client()
+    login(committee, "comite@jalisco.gob.mx")
+    assert "Lista con firmas" in committee.get("/buscar", query_string={"q": secret}).get_data(as_text=True)
+
+
+def test_search_page(client, corpus):
+    html = client.get("/buscar", query_string={"q": "participacion"}).get_data(as_text=True)
+    assert "1 resultado para «participacion»" in html
+    assert "<mark>participación</mark>" in html.lower()
+    assert re.search(r'href="/evidencias/\d+\?q=participacion"', html)
+    assert 'href="/buscar?q=participacion&amp;milestone=5"' in html
+    html = client.get("/buscar", query_string={"q": "transparensia"}).get_data(as_text=True)
+    assert "¿Quisiste decir" in html and "transparencia" in html
+    html = client.get("/buscar", query_string={"page": "abc"}).get_data(as_text=True)
+    assert "«page» debe ser un número" in html
+
+
+def test_search_is_linked_from_every_page(client):
+    for path in ("/", "/plan", "/metas/1", "/ingresar", "/buscar"):
+        assert 'action="/buscar"' in client.get(path).get_data(as_text=True)
+
+
+def test_evidence_page_highlights_terms_and_suggests_similar(client, corpus):
+    first = corpus[0]
+    html = client.get(f"/evidencias/{first}", query_string={"q": "padron"}).get_data(as_text=True)
+    assert "<mark>padrón</mark>" in html
+    assert "SHA-256" in html and "Texto del documento" in html
+    html = client.get(f"/evidencias/{corpus[1]}").get_data(as_text=True)
+    assert "Más como esto" in html
+
+
+def test_script_in_names_and_text_is_escaped_everywhere(client, staff_token, worker, tmp_path):
+    payload = "<script>alert('x')</script>"
+    pdf = samples.make_text_pdf(tmp_path / "a.pdf", f"Minuta {payload} acuerdos escandalosos")
+    r = client.post("/api/v1/evidence", data={"milestone": "3", "means": "Minuta",
+                                              "file": (io.BytesIO(pdf.read_bytes()), f"{payload}.pdf")},
+                    headers={"Authorization": f"Bearer {staff_token}"}, content_type="multipart/form-data")
+    assert r.status_code == 201
+    evidence_id = r.get_json()["id"]
+    worker.drain()
+    pages = [client.get("/buscar", query_string={"q": "escandalosos"}), client.get("/metas/3"),
+             client.get(f"/evidencias/{evidence_id}", query_string={"q": "escandalosos"}),
+             client.get(f"/evidencias/{evidence_id}")]
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert "<script>alert" not in html, page.request.path
+    api_hit = api(client, q="escandalosos")["results"][0]
+    assert "<script>" not in api_hit["snippet"] and "&lt;script&gt;" in api_hit["snippet"]
