@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
 
     from evidence_repo.accounts.loader import load_user  # noqa: F401  (registers the user loader)
+    from evidence_repo.admin.routes import bp as admin_bp
     from evidence_repo.api.routes import bp as api_bp
     from evidence_repo.auth.routes import bp as auth_bp
     from evidence_repo.committee.routes import bp as committee_bp
@@ -43,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)

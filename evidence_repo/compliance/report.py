@@ -18,12 +18,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import takewhile
 from datetime import date, datetime, timezone
+from itertools import takewhile
 from pathlib import Path
 from typing import Any, Literal
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -46,11 +47,10 @@ _MONTHS = (
 )
 _REVIEW_LABELS = {"validada": "Validada", "observada": "Observada", "pendiente": "En revisión"}
 _BULLET_RE = re.compile(r"^\s*[-•*]\s+")
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
 # Characters lxml refuses in XML and fpdf2 would draw as boxes.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Table cells are capped: fpdf2 cannot split a row across pages, so one
-# enormous cell would otherwise make the whole PDF fail.
-_MAX_CELL_CHARS = 400
+_MAX_CELL_CHARS = 400  # table cells stay readable; the full text lives in the repository
 _SHORT_OBJECTIVE_CHARS = 140
 
 
@@ -178,7 +178,7 @@ class _Table:
     headers: tuple[str, ...]
     widths: tuple[float, ...]  # relative column widths
     rows: list[tuple[str, ...]] = field(default_factory=list)
-    mono_column: int | None = None  # hashes: monospace, small, never reflowed by words
+    mono_column: int | None = None  # hashes: monospace and small, when the value is hex
 
 
 _Block = _Heading | _Text | _Bullets | _Note | _Progress | _Table
@@ -246,10 +246,10 @@ def _observation_note(obs: Mapping[str, Any], restricted_ids: set[Any]) -> _Note
 
 
 def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
-    number = milestone.get("number", "")
+    number = _clean(milestone.get("number"))
     objective = _clean(milestone.get("objective")).strip()
     short = _first_line(objective)
-    yield _Heading(2, f"Hito {number}. {short}")
+    yield _Heading(2, f"Meta {number}. {short}" if number else f"Meta. {short}")
     if objective != short:  # the heading already says it all for one-line objectives
         yield from _rich_text(objective, "Objetivo")
     yield _Text(format_date_es(milestone.get("due")), label="Fecha de cumplimiento")
@@ -266,7 +266,7 @@ def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
     evidence = milestone.get("evidence") or []
     if evidence:
         yield _Table(
-            caption=f"Evidencias del hito {number}",
+            caption=f"Evidencias de la meta {number}",
             headers=("ID", "Evidencia", "Medio de verificación", "Fecha", "Revisión", "SHA-256"),
             widths=(12, 44, 29, 27, 20, 52),
             rows=[_evidence_row(ev) for ev in evidence],
@@ -287,7 +287,7 @@ def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
     activities = milestone.get("activities") or []
     if activities:
         yield _Table(
-            caption=f"Actividades del hito {number}",
+            caption=f"Actividades de la meta {number}",
             headers=("Actividad", "Fecha", "Estado", "Medios faltantes"),
             widths=(64, 33, 24, 56),
             rows=[
@@ -332,20 +332,20 @@ def _build(report: Mapping[str, Any]) -> list[_Block]:
     blocks.append(_Progress(_as_float(report.get("percent")),
                             f"Avance general: {_format_percent(report.get('percent'))}"))
 
-    blocks.append(_Heading(1, "Resumen de hitos"))
+    blocks.append(_Heading(1, "Resumen de metas"))
     if not milestones:
-        blocks.append(_Text("No hay hitos registrados."))
+        blocks.append(_Text("No hay metas registradas."))
         return blocks
     counts = Counter(_clean(m.get("status_label")) or "—" for m in milestones)
-    blocks.append(_Text(" · ".join(f"{label}: {n}" for label, n in counts.items()),
-                        label=f"{len(milestones)} hitos"))
+    by_status = " · ".join(f"{label}: {n}" for label, n in counts.items())
+    blocks.append(_Text(f"{by_status} ({len(milestones)} en total)", label="Metas por estado"))
     blocks.append(_Table(
-        caption="Resumen de hitos",
-        headers=("Hito", "Objetivo", "Fecha de cumplimiento", "Estado", "Avance"),
+        caption="Resumen de metas",
+        headers=("Meta", "Objetivo", "Fecha de cumplimiento", "Estado", "Avance"),
         widths=(11, 84, 37, 25, 17),
         rows=[
             (
-                str(m.get("number", "")),
+                _clean(m.get("number")),
                 _first_line(m.get("objective")),
                 format_date_es(m.get("due")),
                 _clean(m.get("status_label")) or "—",
@@ -354,7 +354,7 @@ def _build(report: Mapping[str, Any]) -> list[_Block]:
             for m in milestones
         ],
     ))
-    blocks.append(_Heading(1, "Detalle por hito"))
+    blocks.append(_Heading(1, "Detalle por meta"))
     for milestone in milestones:
         blocks.extend(_milestone_blocks(milestone))
     return blocks
@@ -408,7 +408,7 @@ def render_docx(report: Mapping[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def _docx_metadata(doc: Any, report: Mapping[str, Any]) -> None:
+def _docx_metadata(doc: DocxDocument, report: Mapping[str, Any]) -> None:
     """Title and language let assistive tech announce and pronounce the document correctly."""
     props = doc.core_properties
     commitment = _clean((report.get("commitment") or {}).get("title"))
@@ -430,7 +430,7 @@ def _docx_metadata(doc: Any, report: Mapping[str, Any]) -> None:
     lang.set(qn("w:val"), LANGUAGE)
 
 
-def _docx_table(doc: Any, block: _Table, text_width: int) -> None:
+def _docx_table(doc: DocxDocument, block: _Table, text_width: int) -> None:
     table: DocxTable = doc.add_table(rows=1, cols=len(block.headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -453,7 +453,7 @@ def _docx_table(doc: Any, block: _Table, text_width: int) -> None:
             cell.width = width
             run = cell.paragraphs[0].add_run(text)
             run.font.size = Pt(9)
-            if index == block.mono_column and text != "—":
+            if index == block.mono_column and _HEX_RE.fullmatch(text):
                 run.font.name = "Courier New"
                 run.font.size = Pt(7.5)
     caption = OxmlElement("w:tblCaption")
@@ -489,6 +489,7 @@ _HEADING_ROOM = {1: 45.0, 2: 40.0, 3: 22.0}  # mm kept free below a heading, so 
 _TEXT_SIZE = 10.0
 _TABLE_SIZE = 8.0
 _MONO_SIZE = 7.0
+_CELL_MAX_LINES = 15
 _ACCENT = (31, 73, 125)
 _ZEBRA = (244, 246, 249)
 
@@ -532,7 +533,7 @@ class _ReportPdf(FPDF):
             return "DejaVuSans", "courier", True
         return "DejaVuSans", "DejaVuSansMono", True
 
-    def t(self, text: str) -> str:
+    def safe(self, text: str) -> str:
         """Text as the current fonts can draw it; a missing glyph shows as "?" instead of vanishing."""
         if not self.unicode:
             return _latin1(text)
@@ -545,7 +546,7 @@ class _ReportPdf(FPDF):
             return
         self.set_font(self.sans, size=7.5)
         self.set_text_color(110)
-        self.cell(0, 4, self.t(self.running_title), align="L", new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 4, self.safe(self.running_title), align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_draw_color(200)
         self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
         self.ln(5)
@@ -555,7 +556,7 @@ class _ReportPdf(FPDF):
         self.set_y(-12)
         self.set_font(self.sans, size=8)
         self.set_text_color(110)
-        self.cell(0, 5, self.t(f"Página {self.page_no()} de {{total_paginas}}"), align="C")
+        self.cell(0, 5, self.safe(f"Página {self.page_no()} de {{total_paginas}}"), align="C")
         self.set_text_color(0)
 
     def ensure_space(self, height: float) -> None:
@@ -569,7 +570,7 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
     commitment = _clean((report.get("commitment") or {}).get("title"))
     pdf = _ReportPdf(_cap(f"Informe de cumplimiento · {commitment}" if commitment
                           else "Informe de cumplimiento", 110))
-    pdf.set_title(pdf.t(f"Informe de cumplimiento — {commitment}" if commitment else "Informe de cumplimiento"))
+    pdf.set_title(pdf.safe(f"Informe de cumplimiento — {commitment}" if commitment else "Informe de cumplimiento"))
     pdf.set_lang(LANGUAGE)
     pdf.set_creator("evidence_repo")
     generated = _parse_moment(report.get("generated_at"))
@@ -608,10 +609,10 @@ def _pdf_heading(pdf: _ReportPdf, block: _Heading, room: float) -> None:
         pdf.ensure_space(room)
         pdf.ln({1: 4, 2: 3}.get(block.level, 1.5))
     if block.level in (1, 2):
-        pdf.start_section(pdf.t(_cap(block.text, 90)), level=block.level - 1, strict=False)
+        pdf.start_section(pdf.safe(_cap(block.text, 90)), level=block.level - 1, strict=False)
     pdf.set_font(pdf.sans, "B", size)
     pdf.set_text_color(*(_ACCENT if block.level < 3 else (40, 40, 40)))
-    pdf.multi_cell(0, size * 0.5, pdf.t(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, pdf.safe(block.text), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
     if block.level == 1:
         pdf.set_draw_color(*_ACCENT)
@@ -628,9 +629,9 @@ def _pdf_text(pdf: _ReportPdf, block: _Text) -> None:
     pdf.set_x(pdf.l_margin)
     if block.label:
         pdf.set_font(pdf.sans, "B", size)
-        pdf.write(height, pdf.t(f"{block.label}: "))
+        pdf.write(height, pdf.safe(f"{block.label}: "))
     pdf.set_font(pdf.sans, "", size)
-    pdf.write(height, pdf.t(block.text))
+    pdf.write(height, pdf.safe(block.text))
     pdf.ln(height + 1.2)
     pdf.set_text_color(0)
 
@@ -640,8 +641,8 @@ def _pdf_bullets(pdf: _ReportPdf, items: Sequence[str]) -> None:
     height, indent = _TEXT_SIZE * 0.5, 4.0
     for item in items:
         pdf.set_x(pdf.l_margin + indent)
-        pdf.cell(indent, height, pdf.t("•"))
-        pdf.multi_cell(pdf.epw - 2 * indent, height, pdf.t(item), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(indent, height, pdf.safe("•"))
+        pdf.multi_cell(pdf.epw - 2 * indent, height, pdf.safe(item), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.2)
 
 
@@ -649,11 +650,11 @@ def _pdf_note(pdf: _ReportPdf, block: _Note) -> None:
     height, indent = _TEXT_SIZE * 0.5, 5.0
     pdf.ensure_space(3 * height)
     pdf.set_font(pdf.sans, "B", _TEXT_SIZE - 0.5)
-    pdf.multi_cell(0, height, pdf.t(block.header), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, height, pdf.safe(block.header), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.sans, "", _TEXT_SIZE)
     top, page = pdf.get_y(), pdf.page_no()
     pdf.set_x(pdf.l_margin + indent)
-    pdf.multi_cell(pdf.epw - indent, height, pdf.t(block.body), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(pdf.epw - indent, height, pdf.safe(block.body), align="L", new_x="LMARGIN", new_y="NEXT")
     if pdf.page_no() == page:  # quote bar, only when the comment did not cross a page
         pdf.set_draw_color(*_ACCENT)
         pdf.set_line_width(0.6)
@@ -666,7 +667,7 @@ def _pdf_progress(pdf: _ReportPdf, block: _Progress) -> None:
     pdf.ensure_space(14)
     pdf.ln(1)
     pdf.set_font(pdf.sans, "B", 11)
-    label = pdf.t(block.label)
+    label = pdf.safe(block.label)
     pdf.cell(pdf.get_string_width(label) + 2, 6, label)
     width, x, y = 90.0, pdf.get_x() + 2, pdf.get_y() + 1.2
     pdf.set_fill_color(225, 225, 225)
@@ -679,7 +680,16 @@ def _pdf_progress(pdf: _ReportPdf, block: _Progress) -> None:
     pdf.ln(9)
 
 
+def _fit_cell(text: str, width_mm: float) -> str:
+    """Bound a cell's height: fpdf2 cannot split a table row across pages and would fail outright."""
+    lines = text.split("\n")
+    if len(lines) > _CELL_MAX_LINES:
+        text = "\n".join(lines[:_CELL_MAX_LINES]) + "…"
+    return _cap(text, max(16, int((width_mm - 2.4) / 1.2 * _CELL_MAX_LINES)))
+
+
 def _pdf_table(pdf: _ReportPdf, block: _Table) -> None:
+    widths = [pdf.epw * w / sum(block.widths) for w in block.widths]
     pdf.set_font(pdf.sans, "", _TABLE_SIZE)
     pdf.set_draw_color(170)
     pdf.set_fill_color(*_ZEBRA)  # fpdf2 paints zebra rows with the *current* fill colour
@@ -698,13 +708,14 @@ def _pdf_table(pdf: _ReportPdf, block: _Table) -> None:
     ) as table:
         heading = table.row()
         for text in block.headers:
-            heading.cell(pdf.t(text))
+            heading.cell(pdf.safe(text))
         for values in block.rows:
             row = table.row()
-            for index, text in enumerate(values):
-                if index == block.mono_column and text != "—":
-                    # Two fixed halves of 32 hex chars: predictable wrapping, easy to compare.
-                    row.cell(pdf.t("\n".join(text[i:i + 32] for i in range(0, len(text), 32))), style=mono)
+            for index, (text, width) in enumerate(zip(values, widths)):
+                text = _fit_cell(text, width)
+                if index == block.mono_column and _HEX_RE.fullmatch(text):
+                    # Lines of 32 hex digits: a SHA-256 is two predictable halves, easy to compare.
+                    row.cell("\n".join(text[i:i + 32] for i in range(0, len(text), 32)), style=mono)
                 else:
-                    row.cell(pdf.t(text))
+                    row.cell(pdf.safe(text))
     pdf.ln(3)

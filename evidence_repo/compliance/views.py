@@ -155,7 +155,8 @@ def report_data(session: Session, c: Compliance, *, public: bool, generated_at: 
             "responsible": list(milestone.responsible), "required": list(m.required), "missing": list(m.missing),
             "evidence": items, "observations": observations,
             "activities": [{"name": a.name, "date": a.due.isoformat() if a.due else None,
-                            "status_label": STATUS_LABELS[a.status], "missing": list(a.missing)} for a in m.activities],
+                            "status_label": STATUS_LABELS[a.status] if a.required else "Se evalúa con la meta",
+                            "missing": list(a.missing)} for a in m.activities],
         })
     return {
         "as_of": c.assessment.as_of.isoformat(),

@@ -144,17 +144,17 @@ def test_docx_structure_headings_and_tables() -> None:
     doc = Document(io.BytesIO(render_docx(build_report())))
     headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("Title", "Heading 1", "Heading 2")]
     assert headings[0] == ("Title", "Informe de cumplimiento")
-    assert [t for s, t in headings if s == "Heading 1"] == ["Compromiso", "Resumen de hitos", "Detalle por hito"]
+    assert [t for s, t in headings if s == "Heading 1"] == ["Compromiso", "Resumen de metas", "Detalle por meta"]
     milestone_headings = [t for s, t in headings if s == "Heading 2"]
     assert len(milestone_headings) == 11
-    assert milestone_headings[1] == "Hito 2. Revisar las reglas de operación del programa"
-    assert milestone_headings[10].startswith("Hito 11. ")
+    assert milestone_headings[1] == "Meta 2. Revisar las reglas de operación del programa"
+    assert milestone_headings[10].startswith("Meta 11. ")
     subtitles = [p.text for p in doc.paragraphs if p.style.name == "Subtitle"]
     assert subtitles == [COMMITMENT_TITLE, "Situación al 13 de diciembre de 2019"]
     assert doc.core_properties.language == "es-MX"
 
     summary = doc.tables[0]
-    assert [c.text for c in summary.rows[0].cells] == ["Hito", "Objetivo", "Fecha de cumplimiento", "Estado", "Avance"]
+    assert [c.text for c in summary.rows[0].cells] == ["Meta", "Objetivo", "Fecha de cumplimiento", "Estado", "Avance"]
     assert len(summary.rows) == 12
     assert [c.text for c in summary.rows[4].cells] == [
         "4", "Elaborar el diagnóstico del padrón de beneficiarias", "17 de agosto de 2019", "Vencido", "50%"]
@@ -221,13 +221,18 @@ def test_pdf_paginates_hundreds_of_evidence_rows() -> None:
 
 def test_empty_and_hostile_input_never_crashes() -> None:
     empty = {"as_of": None, "generated_at": None, "percent": None, "plan": {}, "commitment": {}, "milestones": []}
-    assert "No hay hitos registrados." in docx_text(render_docx(empty))
-    assert "No hay hitos registrados." in "\n".join(pdf_pages(render_pdf(empty)))
+    assert "No hay metas registradas." in docx_text(render_docx(empty))
+    assert "No hay metas registradas." in "\n".join(pdf_pages(render_pdf(empty)))
 
     report = build_report()
     hostile = report["milestones"][5]
     hostile["objective"] = "Texto\x00con\x07controles 🚀 y 漢字 " + "muy largo " * 800
-    hostile["evidence"] = [_evidence(99, "https://example.org/" + "x" * 3000, "Enlace", "2019-01-01", "validada")]
+    hostile["evidence"] = [
+        _evidence(99, "https://example.org/" + "x" * 3000, "Enlace", "2019-01-01", "validada"),
+        # Narrow columns overflowing with junk: fpdf2 fails outright on a row taller than a page.
+        {"id": 10**300, "title": "t", "means": "línea\n" * 500, "date": "x" * 5000, "sha256": "ab" * 3000,
+         "review": "rara" * 500, "restricted": False},
+    ]
     hostile["observations"] = [{"evidence_id": None, "evidence_title": None, "by": "Comité", "at": "fecha rara",
                                 "comment": "Comentario larguísimo. " * 600}]
     hostile["activities"] = [{"name": "a" * 5000, "date": "no es fecha", "status_label": "Próximo",
