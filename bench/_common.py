@@ -118,13 +118,13 @@ class RssSampler(threading.Thread):
         self.server, self.every = server, every
         self.baseline_kb = server.rss_kb()
         self.peak_kb = self.baseline_kb
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.peak_kb = max(self.peak_kb, self.server.rss_kb())
             time.sleep(self.every)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join()

@@ -23,7 +23,9 @@ def test_citizen_browses_the_plan(live_server, page):
     page.get_by_role("link", name="Meta 3", exact=True).click()
     expect(page).to_have_url(live_server.url + "/metas/3")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Meta 3"))
-    expect(page.locator("ul.means")).to_contain_text("Informe de retroalimentación")
+    expect(page.locator("ul.means:not(.missing-means)")).to_contain_text("Informe de retroalimentación")
+    expect(page.locator("ul.missing-means")).to_contain_text("Minuta")
+    expect(page.locator(".milestone-status")).to_contain_text("Vencido")
     page.get_by_role("link", name=re.compile("Meta 4")).click()
     expect(page).to_have_url(live_server.url + "/metas/4")
 
