@@ -26,6 +26,33 @@ class LiveServer:
     url: str
     data_dir: Path
     env: dict
+    token: str = ""
+
+    def upload(self, path: Path, **fields: str) -> dict:
+        """Upload through the API the way a staff script does."""
+        import json
+        import uuid
+
+        boundary = uuid.uuid4().hex
+        body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                        for k, v in fields.items())
+        body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n\r\n'
+                 ).encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(self.url + "/api/v1/evidence", data=body, method="POST", headers={
+            "Authorization": f"Bearer {self.token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def wait_until_processed(self, evidence_id: int, timeout: float = 60) -> dict:
+        import json
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with urllib.request.urlopen(f"{self.url}/api/v1/evidence/{evidence_id}?", timeout=10) as response:
+                data = json.loads(response.read())
+            if data["text_status"] != "pending" or time.monotonic() > deadline:
+                return data
+            time.sleep(0.2)
 
     def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(BIN / "evidence-repo"), *args], env=self.env, input=input, text=True,
@@ -46,6 +73,8 @@ def live_server(tmp_path_factory):
     server = LiveServer(f"http://127.0.0.1:{port}", data, env)
     server.cli("init")
     server.cli("user", "add", "staff@jalisco.gob.mx", "--role", "staff", "--password-stdin", input=PASSWORD + "\n")
+    server.cli("user", "add", "comite@jalisco.gob.mx", "--role", "committee", "--password-stdin", input=PASSWORD + "\n")
+    server.token = server.cli("token", "create", "staff@jalisco.gob.mx").stdout.strip()
     log = open(data / "server.log", "w")
     proc = subprocess.Popen([str(BIN / "evidence-repo"), "serve", "--port", str(port)], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
