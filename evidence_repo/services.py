@@ -4,8 +4,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app
+from sqlalchemy import func, select
 
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker, reindex
+from evidence_repo.evidence.models import Evidence, IndexTask
 from indexer.index import SearchIndex
 from storage import BlobStore
 
@@ -34,11 +36,19 @@ def search_index(app: Flask | None = None) -> SearchIndex:
     if index is None:
         path = app.extensions["index_path"]
         index = SearchIndex(path, reset_if_corrupt=True)
-        if index.created:
-            log.info("search index at %s is new (or was unreadable); filling it from the database", path)
+        if index.created or _out_of_step(app, index):
+            log.warning("search index at %s is new, unreadable or out of step; rebuilding it from the database", path)
             reindex(app.extensions["db_sessions"], blob_store(app), index, extraction_limits(app))
         app.extensions["search_index"] = index
     return index
+
+
+def _out_of_step(app: Flask, index: SearchIndex) -> bool:
+    """A rebuild that died half-way leaves a valid but short index; counting catches it at start-up."""
+    with app.extensions["db_sessions"]() as session:
+        evidence = session.scalar(select(func.count()).select_from(Evidence)) or 0
+        pending = session.scalar(select(func.count()).select_from(IndexTask).where(IndexTask.done_at.is_(None))) or 0
+    return pending == 0 and index.count() != evidence
 
 
 def start_worker(app: Flask) -> IndexWorker:

@@ -175,3 +175,15 @@ def test_report_command(runner, tmp_path, fmt):
         assert "13 de diciembre de 2019" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
     bad = runner.invoke(args=["report", "--as-of", "mañana", "--format", fmt, "--output", str(out)])
     assert bad.exit_code != 0 and "Fecha inválida" in bad.output
+
+
+def test_index_left_short_by_a_crashed_rebuild_is_refilled_at_start(app, runner, folder):
+    from evidence_repo import create_app
+    from evidence_repo.cli import initialize
+
+    runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
+    index = services.search_index(app)
+    index.delete_many(index.doc_ids())  # valid but empty, as after a rebuild that died half-way
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    initialize(restarted)
+    assert services.search_index(restarted).count() == 3

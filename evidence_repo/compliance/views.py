@@ -237,10 +237,11 @@ def timeline_svg(c: Compliance, *, width: int = 960, row: int = 26) -> str:
             parts.append(f'<text x="{left + plot + 10}" y="{y + 4:.1f}" fill="{colour}">{shape} {escape(label)} '
                          f'· {m.percent:g} %</text>')
     ax = x(as_of)
+    beyond = " →" if as_of > end else (" ←" if as_of < start else "")
     parts.append(f'<line x1="{ax:.1f}" y1="{top - 12}" x2="{ax:.1f}" y2="{height - 6}" stroke="#0b5563" '
                  f'stroke-width="2" stroke-dasharray="5 3"/>')
     parts.append(f'<text x="{ax - 4:.1f}" y="{height - 8}" fill="#0b5563" text-anchor="end" font-weight="bold">'
-                 f'{as_of:%d/%m/%Y}</text>')
+                 f'{"Hoy" if as_of == dt.date.today() else "Al"} {as_of:%d/%m/%Y}{beyond}</text>')
     if undated:
         parts.append(f'<text x="{left + plot + 10}" y="{top - 14}" fill="#5b6675">Sin fecha</text>')
     parts.append("</svg>")
