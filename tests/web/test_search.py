@@ -143,9 +143,18 @@ def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, staf
         public.get(f"/evidencias/{restricted_id}"),
         public.get(f"/evidencias/{restricted_id}/descargar"),
         public.get(f"/evidencias/{restricted_id}/miniatura"),
+        public.get("/feed.atom"),
+        public.get("/cumplimiento"),
+        public.get("/cumplimiento.csv"),
+        public.get("/api/v1/compliance"),
     ]
     for other in corpus[:-1]:
         answers.append(public.get(f"/evidencias/{other}"))
+    from pypdf import PdfReader
+
+    report = public.get("/cumplimiento/informe.pdf")
+    report_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.data)).pages).lower()
+    assert "lista con firmas" not in report_text and "evidencia restringida" in report_text
     for r in answers:
         body = r.get_data(as_text=True).lower()
         typed = r.request.args.get("q", "").lower()
