@@ -17,7 +17,8 @@ For each size (default 10k and 100k documents of ~400 words, Zipf-distributed vo
 
 Results go to bench/out/search.json.
 
-Usage: .venv/bin/python bench/search.py [--sizes 10000,100000] [--reps 5] [--skip-http] [--work DIR]
+Usage: .venv/bin/python bench/search.py [--sizes 10000,100000] [--reps 5] [--procs 2] [--skip-http]
+                                        [--work DIR [--reuse]]
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
-from _common import ROOT, percentile, running_server  # noqa: I001
+from _common import ROOT, cli, percentile, running_server  # noqa: I001
 
 from whoosh import query as wq
 
@@ -397,8 +398,9 @@ def time_queries(fn, queries: list[dict], reps: int, before=None) -> dict:
             "samples": len(samples), "queries": per_query}
 
 
-def max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def max_rss_mb(children: bool = False) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------------
@@ -413,6 +415,43 @@ def http_queries(queries: list[dict]) -> list[dict]:
     return out
 
 
+def prepare_data_dir(data_dir: Path, index_dir: Path) -> None:
+    """A data folder the app accepts with our pre-built index: the app rebuilds an index that is new, unreadable
+    or whose document count differs from the database's evidence count, so the database gets one evidence row per
+    indexed document (same id and visibility; no files) and the index is moved in after `init`."""
+    from sqlalchemy import insert, select
+    from whoosh.filedb.filestore import FileStorage
+
+    from evidence_repo import create_app
+    from evidence_repo.evidence.models import Evidence
+    from evidence_repo.plan.models import Milestone, VerificationMeans
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    cli({**os.environ, "EVIDENCE_REPO_DATA": str(data_dir)}, "init")
+    with FileStorage(str(index_dir), supports_mmap=False).open_index().searcher() as s:
+        reader = s.reader()
+        column = reader.column_reader("id")
+        restricted = {column[n] for n in s.document_numbers(visibility="restricted")}
+        ids = sorted(int(column[n]) for n in reader.all_doc_ids())
+    app = create_app({"DATA_DIR": data_dir})
+    with app.extensions["db_sessions"]() as session:
+        milestone = session.scalar(select(Milestone.id))
+        means = session.scalar(select(VerificationMeans.id))
+        for chunk in _chunks(ids, 5000):
+            session.execute(insert(Evidence), [
+                {"id": i, "milestone_id": milestone, "means_id": means, "title": f"Evidencia {i}",
+                 "visibility": "restricted" if str(i) in restricted else "public"} for i in chunk])
+        session.commit()
+    shutil.rmtree(data_dir / "index")
+    os.rename(index_dir, data_dir / "index")
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
 def bench_http(data_dir: Path, queries: list[dict], rounds: int = 3) -> dict:
     """First request of each distinct query (nothing cached), then `rounds - 1` repeats of the whole list."""
     params = http_queries(queries)
@@ -425,12 +464,16 @@ def bench_http(data_dir: Path, queries: list[dict], rounds: int = 3) -> dict:
             return (time.perf_counter() - t) * 1000, body
 
         get({"q": "calentamiento"})  # the process's first search opens the index
-        first, repeat, totals = [], [], {}
+        if not get({"q": ""})[1].get("total"):
+            raise RuntimeError(f"the server does not see the pre-built index: {server.data / 'server.log'}")
+        first, repeat, totals, slowest = [], [], {}, []
         for round_ in range(rounds):
             for p in params:
                 ms, body = get(p)
                 (first if round_ == 0 else repeat).append(ms)
                 totals[urllib.parse.urlencode(p)] = body.get("total")
+                if round_ == 0:
+                    slowest.append((round(ms, 1), urllib.parse.urlencode(p)))
         rss = server.rss_kb() / 1024
     all_ = first + repeat
     return {
@@ -438,6 +481,7 @@ def bench_http(data_dir: Path, queries: list[dict], rounds: int = 3) -> dict:
         "distinct_first": {"p50_ms": round(percentile(first, 50), 1), "p95_ms": round(percentile(first, 95), 1)},
         "repeats": {"p50_ms": round(percentile(repeat, 50), 1), "p95_ms": round(percentile(repeat, 95), 1)},
         "all": {"p50_ms": round(percentile(all_, 50), 1), "p95_ms": round(percentile(all_, 95), 1)},
+        "slowest_first": sorted(slowest, reverse=True)[:5],
         "server_rss_mb": round(rss, 1),
         "totals": totals,
     }
@@ -450,34 +494,47 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool) -> dict:
+def _reusable(index_dir: Path, fts_path: Path, n: int) -> bool:
+    try:
+        return fts_path.exists() and SearchIndex(index_dir).count() == n
+    except Exception:
+        return False
+
+
+def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse: bool = False,
+             procs: int = 1) -> dict:
     print(f"\n== {n} documents ==  (load average {load()})")
     queries = query_set(vocab)
     out: dict = {"documents": n, "load_before": load()}
     data_dir = work / f"data-{n}"
-    index_dir = data_dir / "index"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir(parents=True)
-
-    docs = Timed(documents(n, vocab))
-    t = time.perf_counter()
-    index = SearchIndex(index_dir, batch_size=2000)
-    index.rebuild(docs, progress=lambda k: print(f"\r  whoosh: {k} docs", end="", flush=True)
-                  if k % 10_000 < 2000 else None)
-    whoosh_build = time.perf_counter() - t
-    print(f"\r  whoosh build {whoosh_build:.1f} s (of which {docs.seconds:.1f} s generating documents), "
-          f"index {du(index_dir):.0f} MB, peak RSS {max_rss_mb():.0f} MB")
-
+    index_dir = work / f"index-{n}"
     fts_path = work / f"fts-{n}.sqlite"
-    fts_path.unlink(missing_ok=True)
-    docs = Timed(documents(n, vocab))
-    t = time.perf_counter()
-    build_fts(fts_path, docs)
-    fts_build = time.perf_counter() - t
-    print(f"  fts5 build {fts_build:.1f} s (of which {docs.seconds:.1f} s generating documents), "
-          f"db {fts_path.stat().st_size / 2**20:.0f} MB")
-    out["build_s"] = {"whoosh": round(whoosh_build, 1), "fts5": round(fts_build, 1),
-                      "generation_s_each": round(docs.seconds, 1)}
+
+    if reuse and _reusable(index_dir, fts_path, n):
+        print("  reusing the indexes built by an earlier run")
+        out["build_s"] = None
+    else:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        docs = Timed(documents(n, vocab))
+        t = time.perf_counter()
+        index = SearchIndex(index_dir, batch_size=2000)
+        index.rebuild(docs, progress=lambda k: print(f"\r  whoosh: {k} docs", end="", flush=True)
+                      if k % 10_000 < 2000 else None, procs=procs)
+        whoosh_build = time.perf_counter() - t
+        print(f"\r  whoosh build {whoosh_build:.1f} s with {procs} process(es) (of which {docs.seconds:.1f} s "
+              f"generating documents), index {du(index_dir):.0f} MB, peak RSS of this process "
+              f"{max_rss_mb():.0f} MB, of the writer processes {max_rss_mb(children=True):.0f} MB")
+
+        fts_path.unlink(missing_ok=True)
+        docs = Timed(documents(n, vocab))
+        t = time.perf_counter()
+        build_fts(fts_path, docs)
+        fts_build = time.perf_counter() - t
+        print(f"  fts5 build {fts_build:.1f} s (of which {docs.seconds:.1f} s generating documents), "
+              f"db {fts_path.stat().st_size / 2**20:.0f} MB")
+        out["build_s"] = {"whoosh": round(whoosh_build, 1), "whoosh_procs": procs, "fts5": round(fts_build, 1),
+                          "generation_s_each": round(docs.seconds, 1), "peak_rss_mb": round(max_rss_mb()),
+                          "peak_rss_writer_processes_mb": round(max_rss_mb(children=True))}
     out["size_mb"] = {"whoosh": round(du(index_dir), 1), "fts5": round(fts_path.stat().st_size / 2**20, 1)}
 
     db = sqlite3.connect(fts_path)
@@ -511,12 +568,18 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool) -> di
         print(f"    {q['name']:<20} {row}   ({totals})")
 
     if http:
+        del index
+        prepare_data_dir(data_dir, index_dir)
         print(f"  HTTP /api/v1/search (load average {load()})")
-        out["http"] = bench_http(data_dir, queries)
+        try:
+            out["http"] = bench_http(data_dir, queries)
+        finally:
+            os.rename(data_dir / "index", index_dir)  # for --reuse
         h = out["http"]
         print(f"  HTTP first requests p50 {h['distinct_first']['p50_ms']} ms, p95 {h['distinct_first']['p95_ms']} ms;"
               f" repeats p50 {h['repeats']['p50_ms']} ms, p95 {h['repeats']['p95_ms']} ms;"
               f" all p95 {h['all']['p95_ms']} ms (target <= 100 ms)")
+        print(f"  slowest first requests: {h['slowest_first']}")
     return out
 
 
@@ -530,6 +593,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
+    parser.add_argument("--reuse", action="store_true", help="reuse indexes an earlier run left in --work")
+    parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes for the Whoosh rebuild (SearchIndex.rebuild(procs=...))")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
@@ -542,7 +608,8 @@ def main() -> None:
     try:
         for i, n in enumerate(sizes):
             http = not args.skip_http and i == len(sizes) - 1
-            report["sizes"].append(run_size(n, work, vocab, args.reps, http))
+            report["sizes"].append(run_size(n, work, vocab, args.reps, http, args.reuse and bool(args.work),
+                                            args.procs))
             OUT.parent.mkdir(parents=True, exist_ok=True)
             OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     finally:

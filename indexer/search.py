@@ -1,22 +1,24 @@
 """Query building, snippets and spelling suggestions on top of Whoosh.
 
-Everything that depends on who is searching receives a ``vocab_field`` (the
-spelling vocabulary of documents the caller may see) and a ``restriction``
-query (visibility plus filters), so no word, count or snippet can come from a
-document outside the caller's view.
+Everything that depends on who is searching receives the ``vocab_fields``
+(the spelling vocabularies of documents the caller may see) and a ``visible``
+test (does a query match a document the caller may see?), so no word, count or
+snippet can come from a document outside the caller's view.
 """
 
 from __future__ import annotations
 
+import heapq
 import html
 import itertools
 import logging
 import re
 
 from whoosh import highlight, qparser, query
+from whoosh.analysis import Token
 from whoosh.qparser import syntax
 
-from .analysis import STOP_WORDS, fold, stem
+from .analysis import STOP_WORDS, TOKEN_PATTERN, _fold_token, fold, stem
 
 # Searchable fields and their weights: a match in the title or description
 # says more about a document than one deep in its body.
@@ -123,14 +125,20 @@ def parse(parser, text: str):
         return query.NullQuery
 
 
-def expand_prefixes(q, reader, vocab_field: str):
+def _fields(vocab_fields) -> tuple[str, ...]:
+    return (vocab_fields,) if isinstance(vocab_fields, str) else tuple(vocab_fields)
+
+
+def expand_prefixes(q, reader, vocab_fields):
     """Replace each raw prefix with the stems of visible words starting with it."""
 
     def expand(node):
         if not isinstance(node, _RawPrefix):
             return node
+        prefix = fold(node.text)
+        merged = heapq.merge(*(reader.expand_prefix(f, prefix) for f in _fields(vocab_fields)))
         words = itertools.islice(
-            reader.expand_prefix(vocab_field, fold(node.text)), MAX_PREFIX_EXPANSIONS
+            (w for w, _ in itertools.groupby(merged)), MAX_PREFIX_EXPANSIONS
         )
         stems = sorted({stem(w.decode("utf-8")) for w in words})
         if not stems:
@@ -178,18 +186,41 @@ _FORMATTER = MarkFormatter()
 _SCORER = highlight.BasicFragmentScorer()
 
 
-def snippet(text: str, terms: frozenset[str], analyzer, *, max_matches: int = 8) -> str:
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def _term(word: str) -> str:
+    """The index term of one token, as SpanishAnalyzer makes it (stop words
+    are left unstemmed)."""
+    folded = _fold_token(word)
+    return folded if folded in STOP_WORDS else stem(folded)
+
+
+def _matches(text: str, terms: frozenset[str], prefixes: tuple[str, ...] = ()):
+    """Spans of the tokens of ``text`` whose term is in ``terms`` or whose
+    folded word starts with one of ``prefixes``.
+
+    The analyzer's own tokenizer and term function without Whoosh's token
+    pipeline: same matches at a fraction of the cost, which matters for long
+    texts.
+    """
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        term = _term(word)
+        if term in terms or (prefixes and _fold_token(word).startswith(prefixes)):
+            yield m.start(), m.end(), term
+
+
+def snippet(text: str, terms: frozenset[str], *, max_matches: int = 8) -> str:
     """Safe HTML fragments around the first matches of ``terms`` in ``text``.
 
-    Stops analyzing after a few matches, where Whoosh's highlighter would
+    Stops looking after a few matches, where Whoosh's highlighter would
     re-analyze the whole stored text of every hit on the page.
     """
-    matches = []
-    for t in analyzer(text, chars=True, mode="index", removestops=False):
-        if t.text in terms:
-            matches.append(t.copy())
-            if len(matches) >= max_matches:
-                break
+    matches = [
+        Token(startchar=start, endchar=end, text=term, boost=1.0)
+        for start, end, term in itertools.islice(_matches(text, terms), max_matches)
+    ]
     if not matches:
         return ""
     fragments = highlight.top_fragments(
@@ -199,6 +230,43 @@ def snippet(text: str, terms: frozenset[str], analyzer, *, max_matches: int = 8)
     head = "… " if fragments[0].startchar > 0 else ""
     tail = " …" if fragments[-1].endchar < len(text) else ""
     return head + " … ".join(parts) + tail
+
+
+def mark(text: str, terms: frozenset[str], prefixes: tuple[str, ...] = ()) -> str:
+    """All of ``text`` as safe HTML, matching tokens wrapped in ``<mark>``."""
+    out, last = [], 0
+    for start, end, _ in _matches(text, terms, prefixes):
+        out.append(html.escape(text[last:start], quote=False))
+        out.append("<mark>%s</mark>" % html.escape(text[start:end], quote=False))
+        last = end
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def wanted_terms(q) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Terms (any field) and folded raw prefixes that ``q`` looks for, leaving
+    out what it excludes: what deserves a highlight."""
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, query.Not):
+            return
+        if isinstance(node, query.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, _RawPrefix):
+            prefixes.add(fold(node.text))
+            return
+        if node.is_leaf():
+            for _, text in node.iter_all_terms(phrases=True):
+                terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return frozenset(terms), tuple(sorted(prefixes))
 
 
 def field_terms(q, fieldname: str) -> frozenset[str]:
@@ -222,19 +290,22 @@ def plain_snippet(text: str, length: int = 240) -> str:
 # --- spelling suggestions ---------------------------------------------------
 
 
-def suggest(searcher, parser, text, vocab_field, restriction) -> str | None:
+def suggest(searcher, parser, text, vocab_fields, visible) -> str | None:
     """"¿Quisiste decir …?": replace words no visible document contains with
     a close visible word; return the corrected query only if it finds
     something visible.
+
+    ``visible(query)`` tells whether a query matches a document the caller
+    may see.
     """
     reader = searcher.reader()
     out, last, changed = [], 0, False
     for m in _WORD.finditer(text):
         word = m.group()
         after = text[m.end() : m.end() + 1]
-        if word in _OPERATORS or after == "*" or _known(searcher, word, restriction):
+        if word in _OPERATORS or after == "*" or _known(word, visible):
             continue
-        fix = _closest(searcher, vocab_field, fold(word), restriction)
+        fix = _closest(reader, vocab_fields, fold(word), visible)
         if fix:
             out.append(text[last : m.start()])
             out.append(_match_case(word, fix))
@@ -245,11 +316,11 @@ def suggest(searcher, parser, text, vocab_field, restriction) -> str | None:
     q = parse(parser, corrected)
     if q is query.NullQuery:
         return None
-    q = expand_prefixes(q, reader, vocab_field)
-    return corrected if _any_hit(searcher, q, restriction) else None
+    q = expand_prefixes(q, reader, vocab_fields)
+    return corrected if visible(q) else None
 
 
-def _known(searcher, word, restriction) -> bool:
+def _known(word, visible) -> bool:
     """Found in a visible document, in any inflection ("participaciones").
 
     Asked with a search rather than the vocabulary's term statistics, which
@@ -259,27 +330,24 @@ def _known(searcher, word, restriction) -> bool:
     if folded in STOP_WORDS or len(folded) < 4 or not folded.isalpha():
         return True
     term = stem(folded)
-    q = query.Or([query.Term(f, term) for f in FIELD_BOOSTS])
-    return _any_hit(searcher, q, restriction)
+    return visible(query.Or([query.Term(f, term) for f in FIELD_BOOSTS]))
 
 
-def _any_hit(searcher, q, restriction) -> bool:
-    # optimize=False: Whoosh's block-quality skipping trips an assertion in
-    # the Require matcher.
-    hits = searcher.search(query.Require(q, restriction), limit=1, optimize=False)
-    return hits.scored_length() > 0
-
-
-def _closest(searcher, vocab_field: str, word: str, restriction) -> str | None:
+def _closest(reader, vocab_fields, word: str, visible) -> str | None:
     """Most frequent visible word within edit distance 1 (2 for long words)."""
-    reader = searcher.reader()
+    fields = _fields(vocab_fields)
     for maxdist in (1, 2) if len(word) >= 6 else (1,):
+        found = {
+            w
+            for f in fields
+            for w in reader.terms_within(f, word, maxdist, prefix=1)
+            if w != word
+        }
         candidates = sorted(
-            (w for w in reader.terms_within(vocab_field, word, maxdist, prefix=1) if w != word),
-            key=lambda w: (-reader.doc_frequency(vocab_field, w), w),
+            found, key=lambda w: (-sum(reader.doc_frequency(f, w) for f in fields), w)
         )
         for candidate in candidates[:5]:
-            if _known(searcher, candidate, restriction):
+            if _known(candidate, visible):
                 return candidate
     return None
 

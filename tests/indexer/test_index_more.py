@@ -187,6 +187,7 @@ QUERIES = [
     "transpar*", "(informe OR minuta) (participacion OR contrataciones)", "informe -presupuesto -reunion",
     "(minuta -contrataciones) OR (informe -participacion)", "padron", "capacit* NOT curso",
     '"lista de asistencia"', 'informe "rendicion de cuentas"', "datos abiertos", "-minuta",
+    '"lista asistencia"~3', '"plan accion"~2 OR "reunion instalacion"', '"minuta -contrataciones"',
 ]
 
 
@@ -244,3 +245,99 @@ def test_date_order_on_dense_and_sparse_results(tmp_path, query):
     assert results.total == len(by_date)
     dates = [h.date for h in results.hits]
     assert dates == [d.date() if d else None for d, _ in by_date[100:200]]
+
+
+def test_parallel_rebuild(tmp_path):
+    index = SearchIndex(tmp_path / "index", batch_size=5)
+    index.add_many(CORPUS)
+    docs = list(_dated_docs(300))
+    assert index.rebuild(iter(docs), procs=2) == 300
+    assert index.count() == 300 and index.doc_ids() == {d["id"] for d in docs}
+    assert index.search("", visibility=STAFF).total == 300
+    assert index.search("padron").total == SearchIndex(tmp_path / "index").search("padron").total > 0
+    assert index.search("transparencia").total == 0  # the old documents are gone
+
+
+# --- randomized comparison with Whoosh, several segments and deletions ---------------
+
+WORDS = (
+    "reunión reuniones participación ciudadana transparencia transparente minuta minutas informe "
+    "presupuesto acta actas auditoría contratación contrataciones padrón beneficiarios lista asistencia "
+    "capacitación rendición cuentas comité sesión acuerdo acuerdos plan acción datos abiertos de la y"
+).split()
+MEANS = ["Minuta", "Informe", "Lista de asistencia", "Relatoría"]
+
+
+def _random_docs(rng, n):
+    for i in range(n):
+        yield {
+            "id": f"r{i}",
+            "title": " ".join(rng.choices(WORDS, k=rng.randint(2, 6))),
+            "text": " ".join(rng.choices(WORDS, k=rng.randint(0, 40))),
+            "description": " ".join(rng.choices(WORDS, k=rng.randint(0, 5))),
+            "milestone": str(rng.randint(1, 5)),
+            "means": rng.choice(MEANS),
+            "date": date(2018, 1, 1) + timedelta(days=rng.randrange(2000)) if rng.random() < 0.9 else None,
+            "file_type": rng.choice(["pdf", "docx", "xlsx"]),
+            "visibility": rng.choice(["public"] * 8 + ["restricted", None]),
+        }
+
+
+def _random_query(rng):
+    def word():
+        w = rng.choice(WORDS[:-3])
+        return w[: rng.randint(3, 6)] + "*" if rng.random() < 0.1 else w
+
+    parts = []
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.random()
+        if kind < 0.15:
+            parts.append(f'"{word()} {rng.choice(WORDS)} {word()}"'.replace("*", ""))
+        elif kind < 0.3:
+            parts.append(f"({word()} OR {word()})")
+        elif kind < 0.4:
+            parts.append(f"-{word()}")
+        else:
+            parts.append(word())
+    return " ".join(parts)
+
+
+@pytest.fixture(scope="module")
+def churned(tmp_path_factory):
+    rng = random.Random(11)
+    docs = list(_random_docs(rng, 400))
+    index = SearchIndex(tmp_path_factory.mktemp("churn") / "index", batch_size=60)
+    index.add_many(docs)
+    index.add_many(dict(d, visibility="restricted") for d in docs[::17])  # updates: deletions
+    index.delete_many(d["id"] for d in docs[5::23])
+    return index
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_queries_agree_with_whoosh(churned, seed):
+    rng = random.Random(seed)
+    text = _random_query(rng)
+    levels = PUBLIC_ONLY if seed % 3 else frozenset(STAFF)
+    filters = {"milestone": str(rng.randint(1, 5))} if seed % 4 == 0 else {}
+    results = churned.search(text, visibility=levels, filters=filters, per_page=100)
+    with churned._session() as (s, view):
+        vocab = ("vocab_public",) if levels == PUBLIC_ONLY else ("vocab_public", "vocab_restricted")
+        q = expand_prefixes(parse(churned._parser, text), s.reader(), vocab)
+        restriction = wq.And(
+            [wq.Or([wq.Term("visibility", v) for v in sorted(levels)])]
+            + [wq.Term(k, v) for k, v in filters.items()]
+        )
+        from whoosh import sorting
+
+        expected = s.search(
+            wq.Require(q, restriction), limit=None, optimize=False,
+            groupedby={f: sorting.FieldFacet(f, maptype=sorting.Count) for f in ("milestone", "means")},
+        )
+        scores = {expected[i]["id"]: expected.score(i) for i in range(len(expected))}
+        facets = {f: {k: v for k, v in expected.groups(f).items() if k} for f in ("milestone", "means")}
+    assert results.total == len(expected), text
+    assert {f: results.facets[f] for f in facets} == facets, text
+    got = [h.id for h in results.hits]
+    assert set(got) == set(scores) or len(got) == 100, text
+    ordered = [scores[i] for i in got]
+    assert all(a >= b - 1e-9 * max(1.0, abs(a)) for a, b in zip(ordered, ordered[1:])), text
