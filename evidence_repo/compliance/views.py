@@ -22,6 +22,7 @@ from evidence_repo.compliance.engine import (
     cell,
 )
 from evidence_repo.compliance.load import ComplianceInputs, load_inputs
+from evidence_repo.dates import parse_typed_date
 from evidence_repo.evidence.models import Evidence, EvidenceReview
 
 RESTRICTED = "restringida"
@@ -249,16 +250,5 @@ def timeline_svg(c: Compliance, *, width: int = 960, row: int = 26) -> str:
 
 
 def parse_as_of(raw: str | None, today: dt.date) -> dt.date:
-    """?as_of= accepts AAAA-MM-DD or DD/MM/AAAA; empty means today."""
-    text = (raw or "").strip()
-    if not text:
-        return today
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            value = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if not 1990 <= value.year <= 2999:
-            break
-        return value
-    raise ValueError(f"Fecha inválida: «{text[:40]}». Use AAAA-MM-DD.")
+    """?as_of= in any format people type; empty means today. Raises ValueError with a Spanish message."""
+    return parse_typed_date(raw) or today

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
+from evidence_repo.dates import parse_typed_date
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, TextStatus, Visibility
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.plan.names import means_key
@@ -89,20 +90,13 @@ def title_from_filename(name: str) -> str:
 
 
 def parse_date(value: str | dt.date | None, today: dt.date | None = None) -> dt.date | None:
-    if value in (None, ""):
+    """A session date: as typed, not in the future, not implausibly old."""
+    try:
+        value = parse_typed_date(value)
+    except ValueError as exc:
+        raise EvidenceError(str(exc), "date") from None
+    if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        text = str(value).strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
-            try:
-                value = dt.datetime.strptime(text, fmt).date()
-                break
-            except ValueError:
-                continue
-        else:
-            raise EvidenceError(f"Fecha inválida: «{text[:40]}». Use AAAA-MM-DD o DD/MM/AAAA.", "date")
     today = today or dt.date.today()
     if value > today:
         raise EvidenceError("La fecha de la sesión no puede estar en el futuro.", "date")

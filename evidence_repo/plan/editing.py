@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
+from evidence_repo.dates import parse_typed_date
 from evidence_repo.plan.models import Activity, Milestone, Requirement, VerificationMeans
 from evidence_repo.plan.names import means_key
 
@@ -19,17 +20,12 @@ class PlanEditError(ValueError):
 
 
 def _date(value: str | None) -> dt.date | None:
-    text = (value or "").strip()
-    if not text or text.casefold() == "por definir":
+    if (value or "").strip().casefold() == "por definir":
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            parsed = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if 1990 <= parsed.year <= 2100:
-            return parsed
-    raise PlanEditError(f"Fecha inválida: «{text[:40]}». Use AAAA-MM-DD o déjela vacía para «Por definir».", "date")
+    try:
+        return parse_typed_date(value)
+    except ValueError as exc:
+        raise PlanEditError(f"{exc} Déjela vacía para «Por definir».", "date") from None
 
 
 def _snapshot(m: Milestone) -> dict:
