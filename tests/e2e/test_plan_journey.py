@@ -37,6 +37,8 @@ def test_plan_page_works_on_a_phone(live_server, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     expect(page.get_by_text("Saira Pérez").first).to_be_visible()
+    search_box = page.get_by_role("searchbox", name="Buscar en las evidencias").bounding_box()
+    assert search_box["height"] < 60, f"the header search box is {search_box['height']}px tall on a phone"
     context.close()
 
 
