@@ -230,7 +230,9 @@ class SearchIndex:
         self._state_lock = threading.Lock()
         with self._locked():
             self._ix = self._open(reset_if_corrupt)
-        self._parser = make_parser(self._ix.schema)
+        # Not self._ix.schema: that rereads the table of contents, which a
+        # concurrent commit may just have replaced (and _verify vouched for it).
+        self._parser = make_parser(build_schema())
 
     # --- opening ------------------------------------------------------------
 
@@ -392,7 +394,15 @@ class SearchIndex:
         if held is not None:
             self._local.held = None
             held[1].close()
-        searcher = ix.searcher()
+        for attempt in range(3):
+            try:
+                searcher = ix.searcher()
+                break
+            except FileNotFoundError:
+                # Another process committed and removed the generation we
+                # were opening: open the new one.
+                if attempt == 2:
+                    raise
         key = (epoch, searcher.reader().generation())
         self._local.held = (key, searcher)
         return key, searcher
