@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from evidence_repo import services
-from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
+from evidence_repo.evidence.models import EvidenceFile, IndexTask
 from tests import samples
 
 

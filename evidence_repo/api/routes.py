@@ -34,7 +34,7 @@ def openapi():
 def plan():
     commitment = load_commitment(db())
     if commitment is None:
-        return api_error(404, "No hay ningún plan cargado")
+        raise ApiError(404, "No hay ningún plan cargado")
     return jsonify(plan_dict(commitment))
 
 
@@ -42,12 +42,9 @@ def plan():
 def milestone(number: int):
     m = load_milestone(db(), number)
     if m is None:
-        return api_error(404, f"No existe la meta {number}")
+        raise ApiError(404, f"No existe la meta {number}")
     return jsonify(milestone_dict(m))
 
-
-def api_error(code: int, message: str):
-    return jsonify(error={"code": code, "message": message}), code
 
 
 def _bearer_user():

@@ -14,7 +14,7 @@ from evidence_repo.database import db
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths, so a crafted link cannot bounce a fresh login to another site."""
     if target:
         parts = urlsplit(target)
@@ -26,7 +26,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/ingresar", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     status, error = 200, None
     if form.validate_on_submit():
@@ -35,7 +35,7 @@ def login():
             db().commit()
             login_user(user, remember=form.remember.data)
             flash(_("Sesión iniciada. Bienvenida/o, %(email)s.", email=user.email), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         error, status = _("Correo o contraseña incorrectos."), 401
     elif request.method == "POST":
         status = 400

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from evidence_repo.auth.decorators import role_required
+from evidence_repo.auth.routes import safe_next
 from evidence_repo.committee.forms import ReviewForm
 from evidence_repo.database import db
 from evidence_repo.evidence.operations import EvidenceError, load_evidence
@@ -30,7 +31,6 @@ def review(evidence_id: int):
         except EvidenceError as exc:
             db().rollback()
             flash(exc.message, "error")
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
+    if request.form.get("next"):
+        return redirect(safe_next(request.form["next"]))
     return redirect(url_for("public.evidence", evidence_id=evidence.id))

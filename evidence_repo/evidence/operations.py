@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
-from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, TextStatus, Visibility
+from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
-from evidence_repo.plan.names import means_key
+from evidence_repo.plan.operations import find_means
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
 from storage import BlobStore, TooLarge
 
@@ -103,18 +103,6 @@ def parse_date(value: str | dt.date | None, today: dt.date | None = None) -> dt.
     if value.year < 1990:
         raise EvidenceError("La fecha de la sesión es demasiado antigua; revise el año.", "date")
     return value
-
-
-def find_means(session: Session, name: str) -> VerificationMeans | None:
-    """Look a means up by any spelling: canonical name or alias, ignoring case and accents."""
-    key = means_key(name)
-    means = session.scalar(select(VerificationMeans).where(VerificationMeans.key == key))
-    if means is not None:
-        return means
-    for candidate in session.scalars(select(VerificationMeans)):
-        if key in {means_key(a) for a in candidate.aliases}:
-            return candidate
-    return None
 
 
 def resolve(session: Session, data: EvidenceInput) -> Resolved:

@@ -10,7 +10,7 @@ from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
 from evidence_repo.plan.models import Activity, Milestone, Requirement, VerificationMeans
-from evidence_repo.plan.names import means_key
+from evidence_repo.plan.operations import find_means
 
 
 class PlanEditError(ValueError):
@@ -77,11 +77,7 @@ def add_requirement(session: Session, m: Milestone, means_name: str, activity_id
         raise PlanEditError("Elija o escriba el medio de verificación.", "means")
     if activity_id is not None and activity_id not in {a.id for a in m.activities}:
         raise PlanEditError("Esa actividad no pertenece a la meta.", "activity")
-    key = means_key(name)
-    means = session.scalar(select(VerificationMeans).where(VerificationMeans.key == key))
-    if means is None:
-        means = next((v for v in session.scalars(select(VerificationMeans))
-                      if key in {means_key(a) for a in v.aliases}), None)
+    means = find_means(session, name)
     if means is None:
         means = VerificationMeans(name)
         session.add(means)

@@ -66,12 +66,18 @@ def load_milestone(session: Session, number: int) -> Milestone | None:
     )
 
 
+def find_means(session: Session, name: str) -> VerificationMeans | None:
+    """Look a means up by any spelling: canonical name or alias, ignoring case and accents."""
+    key = means_key(name)
+    means = session.scalar(select(VerificationMeans).where(VerificationMeans.key == key))
+    if means is not None:
+        return means
+    return next((m for m in session.scalars(select(VerificationMeans)) if key in {means_key(a) for a in m.aliases}),
+                None)
+
+
 def means_catalogue(session: Session) -> list[VerificationMeans]:
     return list(session.scalars(select(VerificationMeans).order_by(VerificationMeans.name)))
-
-
-def milestone_numbers(session: Session) -> list[int]:
-    return list(session.scalars(select(Milestone.number).order_by(Milestone.number)))
 
 
 def import_plan(session: Session, document: PlanDocument, user_id: int | None = None) -> ImportSummary:
