@@ -18,6 +18,8 @@ def test_committee_observation_changes_the_matrix(live_server, page, tmp_path):
 
     page.goto(live_server.url + "/cumplimiento")
     expect(cell(page, 11, "Informe final")).to_contain_text("En revisión")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the dashboard scrolls sideways ({width}px); only the matrix may scroll"
 
     page.goto(live_server.url + "/ingresar")
     page.get_by_label("Correo electrónico").fill("comite@jalisco.gob.mx")
