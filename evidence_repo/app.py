@@ -13,15 +13,8 @@ from evidence_repo import database, services
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder="static",
-    )
+    app = Flask(__name__)
     app.config.from_mapping(load_config(config))
     app.json.sort_keys = False
     app.json.ensure_ascii = False
