@@ -17,7 +17,8 @@ from _common import ROOT, percentile, running_server  # noqa: I001
 from sqlalchemy import event, insert, select
 
 from evidence_repo import create_app
-from evidence_repo.cli import initialize
+from evidence_repo.services import services
+from evidence_repo.bootstrap import prepare
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview
 from evidence_repo.plan.models import Milestone, VerificationMeans
 
@@ -26,8 +27,8 @@ PATHS = ["/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3", "/cumplimie
 
 def seed(data: Path, n: int) -> dict[str, int]:
     app = create_app({"DATA_DIR": data})
-    initialize(app)
-    with app.extensions["db_sessions"]() as s:
+    prepare(app)
+    with services(app).sessions() as s:
         milestones = s.scalars(select(Milestone.id)).all()
         means = s.scalars(select(VerificationMeans.id)).all()
         now = dt.datetime.now(dt.timezone.utc)
@@ -43,7 +44,7 @@ def seed(data: Path, n: int) -> dict[str, int]:
              "comment": "falta firma" if i % 3 else None, "at": now} for i in range(1, n + 1, 5)])
         s.commit()
     counts = {}
-    engine = app.extensions["db_engine"]
+    engine = services(app).engine
     client = app.test_client()
     for path in PATHS:
         statements: list[str] = []

@@ -24,9 +24,9 @@ from pathlib import Path
 from _common import ROOT, RssSampler, percentile, running_server, upload  # noqa: I001
 from corpus import make_corpus, make_document, make_long_pdf
 
-from evidence_repo import create_app, services
-from evidence_repo.cli import initialize
-from evidence_repo.evidence.indexing import IndexWorker
+from evidence_repo import create_app
+from evidence_repo.bootstrap import prepare
+from evidence_repo.services import services
 from evidence_repo.evidence.operations import EvidenceInput, add_evidence
 from indexer.extract import ExtractorPool
 from indexer.index import SearchIndex
@@ -41,8 +41,9 @@ def bench_throughput(work: Path, n: int) -> dict:
     print(f"  generated {n} documents in {time.perf_counter() - t:.1f} s")
 
     app = create_app({"DATA_DIR": work / "data-throughput"})
-    initialize(app)
-    limits = services.extraction_limits(app)
+    prepare(app)
+    svc = services(app)
+    limits = svc.limits
 
     with ExtractorPool(limits.workers, timeout=limits.timeout, memory_mb=limits.memory_mb) as pool:
         t = time.perf_counter()
@@ -54,12 +55,11 @@ def bench_throughput(work: Path, n: int) -> dict:
         statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
 
     rng = random.Random(3)
-    store = services.blob_store(app)
-    index = services.search_index(app)
-    worker = IndexWorker(app.extensions["db_sessions"], store, index, limits)
+    store = svc.blobs
+    worker = svc.new_worker()
     t = time.perf_counter()
     thread = worker.start()  # as in `serve`: the worker drains while files keep arriving
-    with app.extensions["db_sessions"]() as session:
+    with svc.sessions() as session:
         for path in files:
             with open(path, "rb") as fh:
                 add_evidence(session, store, fh, path.name,
@@ -73,7 +73,7 @@ def bench_throughput(work: Path, n: int) -> dict:
     worker.drain()
     total = time.perf_counter() - t
     worker.close()
-    indexed = index.count()
+    indexed = worker.index.count()
     breakdown = {k: round(v, 2) for k, v in worker.timings.items()}
     return {"docs": n, "statuses": statuses, "bare_extraction_s": round(bare, 2), "ingest_s": round(total, 2),
             "adding_s": round(adding, 2), "worker_s": breakdown,

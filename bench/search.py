@@ -435,7 +435,9 @@ def prepare_data_dir(data_dir: Path, index_dir: Path) -> None:
         restricted = {column[n] for n in s.document_numbers(visibility="restricted")}
         ids = sorted(int(column[n]) for n in reader.all_doc_ids())
     app = create_app({"DATA_DIR": data_dir})
-    with app.extensions["db_sessions"]() as session:
+    from evidence_repo.services import services
+
+    with services(app).sessions() as session:
         milestone = session.scalar(select(Milestone.id))
         means = session.scalar(select(VerificationMeans.id))
         for chunk in _chunks(ids, 5000):

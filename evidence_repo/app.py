@@ -1,26 +1,27 @@
-"""Application factory."""
+"""Application factory: configuration from the environment, services, blueprints, commands, error pages."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from evidence_repo import database, services
+from evidence_repo import db, policy, services
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(config))
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    database.init_app(app)
     services.init_app(app)
+    db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
@@ -45,14 +46,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evidence_repo.templating import init_templating
 
     init_templating(app)
+    app.jinja_env.globals["policy"] = policy
     _register_error_handlers(app)
-
-    from evidence_repo.cli import register_commands
-
-    register_commands(app)
+    _register_commands(app)
 
     @app.after_request
-    def _security_headers(response):
+    def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -65,11 +64,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _register_commands(app: Flask) -> None:
+    """Each area brings its own commands."""
+    from evidence_repo import bootstrap
+    from evidence_repo.accounts import cli as accounts_cli
+    from evidence_repo.compliance import cli as compliance_cli
+    from evidence_repo.evidence import cli as evidence_cli
+    from evidence_repo.plan import cli as plan_cli
+
+    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli):
+        for command in area.COMMANDS:
+            app.cli.add_command(command)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
 def _register_error_handlers(app: Flask) -> None:
+    """Every error answers in the reader's language (JSON under /api/) and undoes the request's changes."""
     messages = {
         400: lambda: _("La solicitud no es válida."),
         403: lambda: _("No tiene permiso para ver esta página."),
@@ -79,23 +92,24 @@ def _register_error_handlers(app: Flask) -> None:
         500: lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo más tarde."),
     }
 
-    def render_error(code: int, message: str):
+    def render_error(code: int, message: str) -> tuple[Any, int]:
+        db.rollback_request()
         if _wants_json():
             return jsonify(error={"code": code, "message": message}), code
         return render_template("error.html", code=code, message=message), code
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(exc: CSRFError):
+    def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
         return render_error(400, _("El formulario caducó o no es válido. Recargue la página e intente de nuevo."))
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
+    def _http_error(exc: HTTPException) -> tuple[Any, int]:
         code = exc.code or 500
         custom = exc.description != type(exc).description
         message = exc.description if custom else messages.get(code, lambda: exc.description)()
-        return render_error(code, message)
+        return render_error(code, str(message))
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> tuple[Any, int]:
         app.logger.exception("Unhandled error on %s", request.path)
         return render_error(500, messages[500]())

@@ -1,8 +1,17 @@
-"""Database plumbing: one engine per app, plain SQLAlchemy 2.x sessions usable without Flask."""
+"""The database: declarative base and types, engines and sessions, and one transaction per web request.
+
+Domain code takes a plain ``Session`` and never commits; whoever owns the unit of work does: the web request
+(committed once by :func:`init_app`'s hooks when the view succeeded, rolled back when it failed), a CLI command,
+or the index worker's short transactions.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Any
 
+from flask import Flask, Response, current_app, g, has_request_context
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -28,12 +37,12 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
@@ -47,7 +56,7 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -59,3 +68,79 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """Take the database's write lock now, before the first change of a unit of work that uses savepoints.
+
+    pysqlite starts a transaction only at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued before it
+    would itself open (and its RELEASE commit) the real transaction, and reads inside it would hold a WAL
+    snapshot that a concurrent writer can invalidate (SQLITE_BUSY_SNAPSHOT, no retry). BEGIN IMMEDIATE waits
+    for the lock with the busy timeout instead. Other databases need nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def savepoint(session: Session | None = None) -> Iterator[Session]:
+    """A part of the unit of work that is undone alone when it raises (e.g. one file of a multi-file upload)."""
+    session = session if session is not None else db()
+    begin_write(session)
+    with session.begin_nested():
+        yield session
+
+
+# --- the web request's session -------------------------------------------------------------------------------
+
+def db() -> Session:
+    """This request's (or CLI command's) session: one per application context, committed by its owner."""
+    if "db_session" not in g:
+        from evidence_repo.services import services
+
+        g.db_session = services(current_app).sessions()
+    session: Session = g.db_session
+    return session
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this request's transaction has committed (e.g. wake the index worker)."""
+    g.setdefault("db_on_commit", []).append(callback)
+
+
+def rollback_request() -> None:
+    """Undo this request's changes (called by the error handlers: a failed request changes nothing)."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    if has_request_context():
+        g.db_failed = True
+
+
+def init_app(app: Flask) -> None:
+    """One transaction per request: committed after a successful view, before the response leaves.
+
+    Committing in ``after_request`` (not in teardown) means a failed commit becomes a 500 answer instead of a
+    success the database never saw. Error handlers call :func:`rollback_request`; teardown closes the session,
+    which rolls back anything left open.
+    """
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session = g.get("db_session")
+        if g.get("db_failed") or response.status_code >= 500:
+            return response
+        if session is not None:
+            session.commit()
+        for callback in g.pop("db_on_commit", []):
+            callback()
+        return response
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()

@@ -1,65 +1,146 @@
-"""The app's handles on its data folder: the file store, the search index and the index worker."""
+"""The process's handles on its data: database sessions, the file store, the search index and the index worker.
+
+One typed :class:`Services` object per app (``services(app)``) instead of string keys in ``app.extensions``.
+The index is opened lazily, once per process, behind a lock, and is never rebuilt here: a web request that
+finds it new, reset or out of step only learns so (:meth:`Services.index_notice`); the rebuild happens at
+``init``/``serve`` start or in the worker (:mod:`evidence_repo.bootstrap`).
+"""
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker, reindex
+from evidence_repo.db import make_engine, make_session_factory
+from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
-from indexer.index import SearchIndex
+from indexer.index import SearchIndex as SearchBackend
 from storage import BlobStore
 
 log = logging.getLogger(__name__)
+EXTENSION_KEY = "evidence_repo"
+RECHECK_SECONDS = 2.0
 
 
-def init_app(app: Flask) -> None:
-    data = app.config["DATA_DIR"]
-    app.extensions["blob_store"] = BlobStore(data / "files")
-    app.extensions["index_path"] = data / "index"
+@dataclass
+class Services:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    blobs: BlobStore
+    index_path: Path
+    limits: ExtractionLimits
+    worker: IndexWorker | None = None
+    _index: SearchBackend | None = field(default=None, repr=False)
+    _stale: bool = field(default=False, repr=False)
+    _checked_at: float = field(default=0.0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Services:
+        data: Path = config["DATA_DIR"]
+        engine = make_engine(config["DATABASE_URL"])
+        return cls(
+            engine=engine,
+            sessions=make_session_factory(engine),
+            blobs=BlobStore(data / "files"),
+            index_path=data / "index",
+            limits=ExtractionLimits(timeout=config["EXTRACT_TIMEOUT"], memory_mb=config["EXTRACT_MEMORY_MB"],
+                                    workers=config["EXTRACT_WORKERS"]),
+        )
+
+    # --- the search index ----------------------------------------------------------------------------------
+
+    def index(self) -> SearchBackend:
+        """The index, opened once per process; a corrupt one is reset to empty (and so marked stale)."""
+        with self._lock:
+            if self._index is None:
+                self._index = SearchBackend(self.index_path, reset_if_corrupt=True)
+                self._stale = self._out_of_step(self._index)
+                self._checked_at = time.monotonic()
+                if self._stale:
+                    log.warning("search index at %s is new, reset or out of step with the database",
+                                self.index_path)
+            return self._index
+
+    @property
+    def index_stale(self) -> bool:
+        """True while the index may miss documents the database has (until the worker has rebuilt it)."""
+        index = self.index()
+        with self._lock:
+            if self._stale and time.monotonic() - self._checked_at >= RECHECK_SECONDS:
+                self._checked_at = time.monotonic()
+                self._stale = self._out_of_step(index)  # another process may have rebuilt it meanwhile
+            return self._stale
+
+    def mark_index_fresh(self) -> None:
+        with self._lock:
+            self._stale = False
+
+    def index_notice(self) -> str | None:
+        """What a search page says while the index is being rebuilt, instead of waiting for it."""
+        if self.index_stale:
+            return str(_l("El índice de búsqueda se está reconstruyendo: algunos documentos aún no aparecen "
+                          "en los resultados."))
+        return None
+
+    def _out_of_step(self, index: SearchBackend) -> bool:
+        """A new or reset index, or a rebuild that died half-way (valid but short): counting catches all three."""
+        with self.sessions() as session:
+            evidence = session.scalar(select(func.count()).select_from(Evidence)) or 0
+            pending = session.scalar(
+                select(func.count()).select_from(IndexTask).where(IndexTask.done_at.is_(None))) or 0
+        indexed = index.count()
+        # Missing documents that no pending task will bring, or (with nothing pending) documents too many.
+        return indexed + pending < evidence or (pending == 0 and indexed != evidence)
+
+    # --- the index worker ----------------------------------------------------------------------------------
+
+    def new_worker(self) -> IndexWorker:
+        """A worker over this process's index (the index's single writer in this process)."""
+        return IndexWorker(self.sessions, self.blobs, self.index(), self.limits)
+
+    def start_worker(self) -> IndexWorker:
+        """Run the worker as a thread of this process; it rebuilds a stale index before anything else."""
+        self.worker = self.new_worker()
+        self.worker.before_start = self._rebuild_if_stale
+        self.worker.start()
+        return self.worker
+
+    def _rebuild_if_stale(self) -> None:
+        if self.index_stale:
+            from evidence_repo.evidence.indexing import reindex
+
+            log.warning("rebuilding the search index at %s from the database", self.index_path)
+            reindex(self.sessions, self.blobs, self.index(), self.limits)
+            self.mark_index_fresh()
+
+    def notify_worker(self) -> None:
+        """Wake the in-process worker (if this process runs one) so new evidence is searchable within seconds."""
+        if self.worker is not None:
+            self.worker.wake.set()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        self.engine.dispose()
 
 
-def blob_store(app: Flask | None = None) -> BlobStore:
-    return (app or current_app).extensions["blob_store"]
+def init_app(app: Flask) -> Services:
+    svc = Services.from_config(app.config)
+    app.extensions[EXTENSION_KEY] = svc
+    return svc
 
 
-def extraction_limits(app: Flask) -> ExtractionLimits:
-    return ExtractionLimits(timeout=app.config["EXTRACT_TIMEOUT"], memory_mb=app.config["EXTRACT_MEMORY_MB"],
-                            workers=app.config["EXTRACT_WORKERS"])
-
-
-def search_index(app: Flask | None = None) -> SearchIndex:
-    """The index, opened once per process; a missing or corrupt one is rebuilt from the database."""
-    app = app or current_app
-    index = app.extensions.get("search_index")
-    if index is None:
-        path = app.extensions["index_path"]
-        index = SearchIndex(path, reset_if_corrupt=True)
-        if index.created or _out_of_step(app, index):
-            log.warning("search index at %s is new, unreadable or out of step; rebuilding it from the database", path)
-            reindex(app.extensions["db_sessions"], blob_store(app), index, extraction_limits(app))
-        app.extensions["search_index"] = index
-    return index
-
-
-def _out_of_step(app: Flask, index: SearchIndex) -> bool:
-    """A rebuild that died half-way leaves a valid but short index; counting catches it at start-up."""
-    with app.extensions["db_sessions"]() as session:
-        evidence = session.scalar(select(func.count()).select_from(Evidence)) or 0
-        pending = session.scalar(select(func.count()).select_from(IndexTask).where(IndexTask.done_at.is_(None))) or 0
-    return pending == 0 and index.count() != evidence
-
-
-def start_worker(app: Flask) -> IndexWorker:
-    worker = IndexWorker(app.extensions["db_sessions"], blob_store(app), search_index(app), extraction_limits(app))
-    app.extensions["index_worker"] = worker
-    worker.start()
-    return worker
-
-
-def notify_worker(app: Flask | None = None) -> None:
-    """Wake the in-process worker (if this process runs one) so new evidence is searchable within seconds."""
-    worker = (app or current_app).extensions.get("index_worker")
-    if worker is not None:
-        worker.wake.set()
+def services(app: Flask | None = None) -> Services:
+    svc: Services = (app or current_app).extensions[EXTENSION_KEY]
+    return svc

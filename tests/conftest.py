@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 
 from evidence_repo import create_app
 from evidence_repo.accounts.operations import create_user
-from evidence_repo.cli import initialize
+from evidence_repo.bootstrap import prepare
+from evidence_repo.services import Services, services
 
 PASSWORD = "contraseña-segura-123"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -18,10 +19,16 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
+    """Migrated, seeded; the search index is opened only by tests that search (it is empty until then)."""
     app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True})
-    initialize(app)
+    prepare(app, index=False)
     yield app
-    app.extensions["db_engine"].dispose()
+    services(app).close()
+
+
+@pytest.fixture
+def svc(app) -> Services:
+    return services(app)
 
 
 @pytest.fixture
@@ -31,7 +38,7 @@ def client(app) -> FlaskClient:
 
 @pytest.fixture
 def session(app):
-    s = app.extensions["db_sessions"]()
+    s = services(app).sessions()
     yield s
     s.close()
 
@@ -61,11 +68,7 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
 @pytest.fixture
 def worker(app):
     """The index worker of this app, run by hand: `worker.drain()` processes what is pending."""
-    from evidence_repo import services
-    from evidence_repo.evidence.indexing import IndexWorker
-
-    w = IndexWorker(app.extensions["db_sessions"], services.blob_store(app), services.search_index(app),
-                    services.extraction_limits(app))
+    w = services(app).new_worker()
     yield w
     w.close()
 

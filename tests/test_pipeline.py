@@ -6,7 +6,7 @@ import os
 import pytest
 from sqlalchemy import select
 
-from evidence_repo import services
+from evidence_repo.services import services
 from evidence_repo.evidence.models import EvidenceFile, IndexTask
 from tests import samples
 
@@ -28,7 +28,7 @@ def folder(tmp_path):
 
 
 def search_ids(app, text, visibility=("public",)):
-    return {h.id for h in services.search_index(app).search(text, visibility=set(visibility)).hits}
+    return {h.id for h in services(app).index().search(text, visibility=set(visibility)).hits}
 
 
 def test_ingest_directory_then_search(app, runner, folder, session):
@@ -74,7 +74,7 @@ def test_bad_manifest_and_arguments(runner, tmp_path, folder):
 
 def test_pending_tasks_survive_a_restart(app, runner, folder, session):
     """Rows written by a process that died before indexing are picked up by the next worker."""
-    services.search_index(app)
+    services(app).index()
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta", "--no-index"])
     assert session.scalar(select(IndexTask.id).where(IndexTask.done_at.is_(None))) is not None
     assert search_ids(app, "padron") == set()
@@ -85,7 +85,7 @@ def test_pending_tasks_survive_a_restart(app, runner, folder, session):
 
 def test_reindex_rebuilds_from_the_database(app, runner, folder):
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
-    index = services.search_index(app)
+    index = services(app).index()
     index.delete_many(index.doc_ids())
     assert search_ids(app, "padron") == set()
     result = runner.invoke(args=["reindex"])
@@ -93,13 +93,48 @@ def test_reindex_rebuilds_from_the_database(app, runner, folder):
     assert len(search_ids(app, "padron")) == 1
 
 
-def test_corrupt_index_is_rebuilt_on_open(app, runner, folder):
-    runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
-    index_dir = app.config["DATA_DIR"] / "index"
-    app.extensions.pop("search_index")
-    for f in index_dir.glob("*.toc"):
+def _corrupt_index(app) -> None:
+    for f in (app.config["DATA_DIR"] / "index").glob("*.toc"):
         f.write_bytes(b"garbage")
-    assert len(search_ids(app, "padron")) == 1
+
+
+def test_corrupt_index_is_rebuilt_at_start_and_searches_meanwhile_say_so(app, runner, folder):
+    """A request never rebuilds the index: it answers at once, saying results are incomplete."""
+    from evidence_repo import create_app
+    from evidence_repo.bootstrap import prepare
+
+    runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
+    _corrupt_index(app)
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    page = restarted.test_client().get("/buscar?q=padron").get_data(as_text=True)
+    assert "se está reconstruyendo" in page
+    assert search_ids(restarted, "padron") == set()
+    prepare(restarted)  # what `init` and `serve --no-worker` do before serving
+    assert len(search_ids(restarted, "padron")) == 1
+    page = restarted.test_client().get("/buscar?q=padron").get_data(as_text=True)
+    assert "se está reconstruyendo" not in page
+    services(restarted).close()
+
+
+def test_the_serving_worker_rebuilds_a_stale_index_in_the_background(app, runner, folder):
+    import time
+
+    from evidence_repo import create_app
+
+    runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
+    _corrupt_index(app)
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    svc = services(restarted)
+    assert svc.index_stale
+    svc.start_worker()  # as `serve` does
+    try:
+        deadline = time.monotonic() + 30
+        while svc.index_stale and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not svc.index_stale
+        assert len(search_ids(restarted, "padron")) == 1
+    finally:
+        svc.close()
 
 
 def test_check_detects_a_flipped_byte_and_index_drift(app, runner, folder, session):
@@ -108,14 +143,14 @@ def test_check_detects_a_flipped_byte_and_index_drift(app, runner, folder, sessi
     assert ok.exit_code == 0, ok.output
     assert "Resultado: todo en orden" in ok.output
 
-    services.search_index(app).delete_many(["1"])
+    services(app).index().delete_many(["1"])
     drift = runner.invoke(args=["check"])
     assert drift.exit_code == 1 and "Evidencias que faltan en el índice: 1" in drift.output
     repaired = runner.invoke(args=["check", "--repair"])
     assert repaired.exit_code == 0 and "Reparado" in repaired.output
 
     f = session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)).first()
-    path = services.blob_store(app).path_for(f.sha256)
+    path = services(app).blobs.path_for(f.sha256)
     os.chmod(path, 0o644)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -135,7 +170,7 @@ def test_check_detects_a_flipped_byte_and_index_drift(app, runner, folder, sessi
 def test_check_reports_orphans(app, runner):
     import io
 
-    services.blob_store(app).put(io.BytesIO(b"nadie me referencia"))
+    services(app).blobs.put(io.BytesIO(b"nadie me referencia"))
     result = runner.invoke(args=["check"])
     assert "Archivos huérfanos (sin evidencia): 1" in result.output
 
@@ -179,11 +214,11 @@ def test_report_command(runner, tmp_path, fmt):
 
 def test_index_left_short_by_a_crashed_rebuild_is_refilled_at_start(app, runner, folder):
     from evidence_repo import create_app
-    from evidence_repo.cli import initialize
+    from evidence_repo.bootstrap import prepare
 
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
-    index = services.search_index(app)
+    index = services(app).index()
     index.delete_many(index.doc_ids())  # valid but empty, as after a rebuild that died half-way
     restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
-    initialize(restarted)
-    assert services.search_index(restarted).count() == 3
+    prepare(restarted)
+    assert services(restarted).index().count() == 3

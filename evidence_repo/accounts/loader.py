@@ -1,5 +1,5 @@
 from evidence_repo.accounts.models import User
-from evidence_repo.database import db
+from evidence_repo.db import db
 from evidence_repo.extensions import login_manager
 
 

@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from evidence_repo.audit import AuditRecord
-from evidence_repo.auth.decorators import role_required
-from evidence_repo.database import db
+from evidence_repo import policy
+from evidence_repo.auth.decorators import allowed_if
+from evidence_repo.db import db, savepoint
 from evidence_repo.plan import editing
 from evidence_repo.plan.operations import load_milestone, means_catalogue
 
@@ -20,7 +21,7 @@ def _milestone(number: int):
 
 
 @bp.get("/metas/<int:number>")
-@role_required("admin")
+@allowed_if(policy.can_administer)
 def milestone(number: int):
     m = _milestone(number)
     history = db().scalars(
@@ -31,24 +32,26 @@ def milestone(number: int):
 
 
 @bp.post("/metas/<int:number>/<any(actividad, 'nueva-actividad', requisito, 'quitar-requisito'):action>")
-@role_required("admin")
+@allowed_if(policy.can_administer)
 def edit(number: int, action: str):
     m = _milestone(number)
-    form = request.form
     try:
-        if action == "actividad":
-            editing.update_activity(db(), m, form.get("activity_id", type=int), form.get("name"), form.get("date"),
-                                    current_user)
-        elif action == "nueva-actividad":
-            editing.add_activity(db(), m, form.get("name"), form.get("date"), current_user)
-        elif action == "requisito":
-            means = (form.get("new_means") or "").strip() or form.get("means", "")
-            editing.add_requirement(db(), m, means, form.get("activity_id", type=int) or None, current_user)
-        else:
-            editing.remove_requirement(db(), m, form.get("requirement_id", type=int), current_user)
-        db().commit()
+        with savepoint():
+            _apply(m, action, request.form)
         flash(_("Cambio guardado; el cumplimiento ya lo refleja."), "success")
     except editing.PlanEditError as exc:
-        db().rollback()
         flash(exc.message, "error")
     return redirect(url_for("admin.milestone", number=number))
+
+
+def _apply(m, action: str, form) -> None:
+    if action == "actividad":
+        editing.update_activity(db(), m, form.get("activity_id", type=int), form.get("name"), form.get("date"),
+                                current_user)
+    elif action == "nueva-actividad":
+        editing.add_activity(db(), m, form.get("name"), form.get("date"), current_user)
+    elif action == "requisito":
+        means = (form.get("new_means") or "").strip() or form.get("means", "")
+        editing.add_requirement(db(), m, means, form.get("activity_id", type=int) or None, current_user)
+    else:
+        editing.remove_requirement(db(), m, form.get("requirement_id", type=int), current_user)

@@ -10,10 +10,18 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from evidence_repo.accounts.tokens import user_for_token
 from evidence_repo.compliance import views as compliance_views
-from evidence_repo.database import db
-from evidence_repo.evidence.operations import DuplicateEvidence, EvidenceError, EvidenceInput, add_evidence, list_evidence, load_evidence
+from evidence_repo import policy
+from evidence_repo.db import db, on_commit, rollback_request, savepoint
+from evidence_repo.evidence.operations import (
+    DuplicateEvidence,
+    EvidenceError,
+    EvidenceInput,
+    add_evidence,
+    list_evidence,
+    load_visible_evidence,
+)
 from evidence_repo.evidence.search import SearchParamError, parse_params, results_dict, run_search
-from evidence_repo.services import blob_store, notify_worker, search_index
+from evidence_repo.services import services
 from evidence_repo.plan.operations import load_commitment, load_milestone
 from evidence_repo.plan.serialize import milestone_dict, plan_dict
 
@@ -67,6 +75,7 @@ class ApiError(Exception):
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
+    rollback_request()
     body = {"code": exc.code, "message": exc.message}
     if exc.fields:
         body["fields"] = exc.fields
@@ -109,7 +118,7 @@ def create_evidence():
     user = _bearer_user()
     if user is None:
         raise ApiError(401, "Se requiere un token: «Authorization: Bearer TOKEN».")
-    if not user.has_role("staff", "admin"):
+    if not policy.can_upload(user):
         raise ApiError(403, "Su cuenta no puede subir evidencias.")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -119,17 +128,16 @@ def create_evidence():
                          title=form.get("title"), date=form.get("date"), description=form.get("description"),
                          visibility=form.get("visibility") or "public")
     try:
-        evidence = add_evidence(db(), blob_store(), upload.stream, upload.filename, data, user,
-                                max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
-        db().commit()
+        with savepoint():
+            evidence = add_evidence(db(), services().blobs, upload.stream, upload.filename, data, user,
+                                    max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
     except EvidenceError as exc:
-        db().rollback()
         fields = getattr(exc, "problems", None) or ({exc.field: exc.message} if exc.field else None)
         body = ApiError(exc.status, exc.message, fields)
         if isinstance(exc, DuplicateEvidence):
             body.fields = {"file": exc.message, "existing_id": str(exc.evidence_id)}
         raise body from None
-    notify_worker()
+    on_commit(services().notify_worker)
     response = jsonify(evidence_dict(evidence, full=True))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
@@ -143,15 +151,15 @@ def list_evidence_api():
     per_page = request.args.get("per_page", 20, type=int) or 20
     if page < 1 or not 1 <= per_page <= 100:
         raise ApiError(400, "page debe ser ≥ 1 y per_page entre 1 y 100.")
-    rows, total = list_evidence(db(), include_restricted=user is not None, page=page, per_page=per_page)
+    rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(user), page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
 
 
 @bp.get("/evidence/<int:evidence_id>")
 def get_evidence(evidence_id: int):
     user = _bearer_user()
-    evidence = load_evidence(db(), evidence_id)
-    if evidence is None or (not evidence.is_public and user is None):
+    evidence = load_visible_evidence(db(), evidence_id, user)
+    if evidence is None:
         raise ApiError(404, f"No existe la evidencia {evidence_id}")
     return jsonify(evidence_dict(evidence, full=True))
 
@@ -164,7 +172,7 @@ def search():
         params = parse_params(request.args, strict=True)
     except SearchParamError as exc:
         raise ApiError(400, exc.message, {exc.field: exc.message}) from None
-    results = run_search(search_index(), params, see_restricted=user is not None)
+    results = run_search(services().index(), params, audience=policy.audience(user))
     data = results_dict(results)
     for item in data["results"]:
         item["url"] = url_for("public.evidence", evidence_id=item["id"], _external=True)
@@ -182,4 +190,4 @@ def compliance():
     result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"])
     if result is None:
         raise ApiError(404, "No hay ningún plan cargado")
-    return jsonify(compliance_views.as_json(result, public=user is None))
+    return jsonify(compliance_views.as_json(result, public=not policy.can_see_restricted(user)))

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from evidence_repo.accounts.operations import authenticate
 from evidence_repo.auth.forms import LoginForm
-from evidence_repo.database import db
+from evidence_repo.db import db
 
 bp = Blueprint("auth", __name__)
 
@@ -32,7 +32,6 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db(), form.email.data, form.password.data)
         if user is not None:
-            db().commit()
             login_user(user, remember=form.remember.data)
             flash(_("Sesión iniciada. Bienvenida/o, %(email)s.", email=user.email), "success")
             return redirect(safe_next(request.args.get("next")))

@@ -80,7 +80,12 @@ def apply_extraction(store: BlobStore, f: EvidenceFile, result: Extraction) -> N
 
 
 class IndexWorker:
-    """Drains IndexTask rows in order, in batches, with one index writer."""
+    """Drains IndexTask rows in order, in batches, with one index writer.
+
+    No transaction stays open while files are extracted (up to ``limits.timeout`` each): a batch is read in one
+    short session, extracted with no session at all, and written back in another short one. A long read
+    transaction would keep SQLite from checkpointing its WAL and PostgreSQL from vacuuming.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits,
                  batch_size: int = 50):
@@ -89,36 +94,45 @@ class IndexWorker:
         self.timings: Counter[str] = Counter()
         self.wake = threading.Event()
         self.stop = threading.Event()
+        self.before_start: Callable[[], None] | None = None
         workers = max(1, limits.workers)
         self._extractors = ExtractorPool(workers, timeout=limits.timeout, memory_mb=limits.memory_mb)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
 
-    def _extract(self, f: EvidenceFile) -> Extraction:
-        return self._extractors.extract(self.store.path_for(f.sha256))
+    def extract_many(self, sha256s: list[str]) -> list[Extraction]:
+        """Extract stored files in parallel child processes, in order; never raises for a bad file."""
+        return list(self._threads.map(lambda sha: self._extractors.extract(self.store.path_for(sha)), sha256s))
 
     def run_once(self) -> int:
         """Process one batch; returns how many tasks were completed."""
         clock = time.perf_counter
         t0 = clock()
         with self.sessions() as session:
-            tasks = session.scalars(
-                select(IndexTask).where(IndexTask.done_at.is_(None)).order_by(IndexTask.id).limit(self.batch_size)
+            tasks = session.execute(
+                select(IndexTask.id, IndexTask.evidence_id).where(IndexTask.done_at.is_(None))
+                .order_by(IndexTask.id).limit(self.batch_size)
             ).all()
             if not tasks:
                 return 0
             ids = list(dict.fromkeys(t.evidence_id for t in tasks))
-            evidences = {e.id: e for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))}
-            pending = [e.current for e in evidences.values() if e.current.text_status == TextStatus.pending.value]
-            t1 = clock()
-            results = list(self._pool.map(self._extract, pending))
-            t2 = clock()
-            for f, result in zip(pending, results):
-                apply_extraction(self.store, f, result)
+            pending = [(e.current.id, e.current.sha256) for e in session.scalars(
+                _evidence_query().where(Evidence.id.in_(ids)))
+                if e.current.text_status == TextStatus.pending.value]
+        t1 = clock()
+        results = self.extract_many([sha for _, sha in pending])
+        t2 = clock()
+        task_ids = [t.id for t in tasks]
+        with self.sessions() as session:
+            extracted = dict(zip((file_id for file_id, _ in pending), results))
+            for f in session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(list(extracted)))):
+                if f.text_status == TextStatus.pending.value:  # not already done by a concurrent reindex
+                    apply_extraction(self.store, f, extracted[f.id])
             session.commit()  # extracted text is safe before the index is touched
-
-            t_db = clock()
+            evidences = {e.id: e for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))}
             docs = [to_document(evidences[i]) for i in ids if i in evidences]
             missing = [str(i) for i in ids if i not in evidences]
+            session.commit()  # nothing is held open while the index writes
+            t_db = clock()
             try:
                 if docs:
                     self.index.add_many(docs)
@@ -126,7 +140,7 @@ class IndexWorker:
                     self.index.delete_many(missing)
             except Exception as exc:  # noqa: BLE001  (recorded on the tasks, retried later)
                 log.exception("index update failed")
-                for t in tasks:
+                for t in session.scalars(select(IndexTask).where(IndexTask.id.in_(task_ids))):
                     t.attempts += 1
                     t.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                     if t.attempts >= MAX_ATTEMPTS:
@@ -134,12 +148,11 @@ class IndexWorker:
                 session.commit()
                 return 0
             t3 = clock()
-            now = utcnow()
-            session.execute(update(IndexTask).where(IndexTask.id.in_([t.id for t in tasks])).values(done_at=now))
+            session.execute(update(IndexTask).where(IndexTask.id.in_(task_ids)).values(done_at=utcnow()))
             session.commit()
-            t4 = clock()
-            self.timings.update({"extract": t2 - t1, "index": t3 - t_db, "database": (t1 - t0) + (t_db - t2) + (t4 - t3)})
-            return len(tasks)
+        t4 = clock()
+        self.timings.update({"extract": t2 - t1, "index": t3 - t_db, "database": (t1 - t0) + (t_db - t2) + (t4 - t3)})
+        return len(tasks)
 
     def drain(self) -> int:
         total = 0
@@ -163,15 +176,23 @@ class IndexWorker:
             self.wake.wait(poll_seconds)
             self.wake.clear()
 
+    def _run(self) -> None:
+        if self.before_start is not None:
+            try:
+                self.before_start()
+            except Exception:  # noqa: BLE001  (a failed rebuild is logged; tasks are still processed)
+                log.exception("index worker start-up step failed")
+        self.run_forever()
+
     def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self.run_forever, name="index-worker", daemon=True)
+        thread = threading.Thread(target=self._run, name="index-worker", daemon=True)
         thread.start()
         return thread
 
     def close(self) -> None:
         self.stop.set()
         self.wake.set()
-        self._pool.shutdown(wait=True)
+        self._threads.shutdown(wait=True)
         self._extractors.close()
 
 
@@ -190,20 +211,29 @@ def iter_documents(session: Session, batch: int = 200) -> Iterator[dict]:
 
 def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits, *,
             re_extract: bool = False, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the index from the database (and the stored files for text not yet extracted)."""
+    """Rebuild the index from the database (and the stored files for text not yet extracted).
+
+    Files are extracted in batches with no transaction open during extraction, like the worker does.
+    """
     with sessions() as session:
-        query = select(EvidenceFile).join(Evidence).where(EvidenceFile.id.in_(
+        query = select(EvidenceFile.id, EvidenceFile.sha256).join(Evidence).where(EvidenceFile.id.in_(
             select(EvidenceFile.id).where(EvidenceFile.evidence_id == Evidence.id)
             .order_by(EvidenceFile.version.desc()).limit(1).correlate(Evidence).scalar_subquery()
         ))
         if not re_extract:
             query = query.where(EvidenceFile.text_status == TextStatus.pending.value)
-        files = session.scalars(query).all()
+        files = session.execute(query.order_by(EvidenceFile.id)).all()
+    if files:
         worker = IndexWorker(sessions, store, index, limits)
         try:
-            for f, result in zip(files, worker._pool.map(worker._extract, files)):
-                apply_extraction(store, f, result)
-                session.commit()
+            for batch in _chunks(files, 50):
+                results = worker.extract_many([sha for _, sha in batch])
+                with sessions() as session:
+                    for (file_id, _), result in zip(batch, results):
+                        f = session.get(EvidenceFile, file_id)
+                        if f is not None:
+                            apply_extraction(store, f, result)
+                    session.commit()
         finally:
             worker.close()
     with sessions() as session:
@@ -213,3 +243,8 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
                         .values(done_at=utcnow()))
         session.commit()
     return count
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

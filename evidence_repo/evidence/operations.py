@@ -20,6 +20,7 @@ from evidence_repo.dates import parse_typed_date
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
+from evidence_repo.policy import Person, can_see_restricted
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
 from storage import BlobStore, TooLarge
 
@@ -272,6 +273,14 @@ def load_evidence(session: Session, evidence_id: int) -> Evidence | None:
         .options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
                  selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
     )
+
+
+def load_visible_evidence(session: Session, evidence_id: int, viewer: Person | None) -> Evidence | None:
+    """The evidence if ``viewer`` may see it: restricted evidence does not exist for others (None, as if missing)."""
+    evidence = load_evidence(session, evidence_id)
+    if evidence is None or (not evidence.is_public and not can_see_restricted(viewer)):
+        return None
+    return evidence
 
 
 def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, per_page: int = 20,

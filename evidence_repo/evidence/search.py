@@ -1,6 +1,6 @@
 """Search requests: validate the parameters people and scripts send, then ask the index.
 
-The visibility passed to the index is decided here from who is asking, never from the request.
+The visibility passed to the index is decided by the caller from who is asking (evidence_repo.policy).
 """
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any, Mapping
 
 from indexer.index import SearchResults
 
-PUBLIC = frozenset({"public"})
-EVERYTHING = frozenset({"public", "restricted"})
 MAX_PER_PAGE = 100
 
 
@@ -82,8 +80,9 @@ def parse_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
     return params
 
 
-def run_search(index, params: SearchParams, *, see_restricted: bool) -> SearchResults:
-    return index.search(params.q, filters=params.filters, visibility=EVERYTHING if see_restricted else PUBLIC,
+def run_search(index, params: SearchParams, *, audience: frozenset[str]) -> SearchResults:
+    """``audience`` comes from :func:`evidence_repo.policy.audience` for whoever asks, never from the request."""
+    return index.search(params.q, filters=params.filters, visibility=audience,
                         page=params.page, per_page=params.per_page, sort=params.sort)
 
 

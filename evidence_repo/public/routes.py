@@ -10,15 +10,17 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from evidence_repo.auth.decorators import can_see_restricted
+from flask_login import current_user
+
+from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.compliance import views as compliance
 from evidence_repo.compliance.views import parse_as_of
-from evidence_repo.database import db
+from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
-from evidence_repo.evidence.operations import list_evidence, load_evidence
+from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
 from evidence_repo.plan.operations import load_commitment
-from evidence_repo.evidence.search import EVERYTHING, PUBLIC, parse_params, run_search
-from evidence_repo.services import blob_store, search_index
+from evidence_repo.evidence.search import parse_params, run_search
+from evidence_repo.services import services
 from storage import BlobMissing
 
 bp = Blueprint("public", __name__)
@@ -49,7 +51,7 @@ def milestone(number: int):
     numbers = [x.number for x in commitment.milestones]
     i = numbers.index(m.number)
     c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
-    see_all = can_see_restricted()
+    see_all = can_see_restricted(current_user)
     total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
@@ -82,8 +84,8 @@ def group_by_means(milestone, evidence) -> list[tuple[str, bool, list]]:
 
 def _visible_evidence(evidence_id: int):
     """Restricted evidence does not exist for the public: 404, the same as a missing id."""
-    evidence = load_evidence(db(), evidence_id)
-    if evidence is None or (not evidence.is_public and not can_see_restricted()):
+    evidence = load_visible_evidence(db(), evidence_id, current_user)
+    if evidence is None:
         abort(404, description=_("No encontramos esa evidencia."))
     return evidence
 
@@ -92,11 +94,10 @@ def _visible_evidence(evidence_id: int):
 def evidence(evidence_id: int):
     e = _visible_evidence(evidence_id)
     query = (request.args.get("q") or "").strip()[:500]
-    index = search_index()
+    index = services().index()
     text = e.current.text or ""
     shown = index.highlight(text, query, max_chars=TEXT_PREVIEW_CHARS) if query else None
-    visibility = EVERYTHING if can_see_restricted() else PUBLIC
-    similar = index.more_like(str(e.id), visibility=visibility, limit=5)
+    similar = index.more_like(str(e.id), visibility=audience(current_user), limit=5)
     return render_template("public/evidence.html", evidence=e, type_label=file_type_label, query=query,
                            highlighted=shown, text=text[:TEXT_PREVIEW_CHARS],
                            truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar)
@@ -110,7 +111,7 @@ def download(evidence_id: int):
     if f is None:
         abort(404, description=_("Esa versión no existe."))
     try:
-        handle = blob_store().open(f.sha256)
+        handle = services().blobs.open(f.sha256)
     except BlobMissing:
         current_app.logger.error("stored file missing for evidence %s version %s", e.id, f.version)
         abort(404, description=_("El archivo no está disponible en este momento."))
@@ -128,7 +129,7 @@ def thumbnail(evidence_id: int):
     if not sha:
         abort(404)
     try:
-        return send_file(blob_store().open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
+        return send_file(services().blobs.open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
     except BlobMissing:
         abort(404)
 
@@ -136,8 +137,9 @@ def thumbnail(evidence_id: int):
 @bp.get("/buscar")
 def search():
     params = parse_params(request.args, strict=False)
-    results = run_search(search_index(), params, see_restricted=can_see_restricted())
-    return render_template("public/search.html", params=params, results=results,
+    svc = services()
+    results = run_search(svc.index(), params, audience=audience(current_user))
+    return render_template("public/search.html", params=params, results=results, notice=svc.index_notice(),
                            milestones=load_commitment(db()).milestones, facet_order=facet_order)
 
 
@@ -179,7 +181,7 @@ def dashboard_csv():
     if c is None or error:
         abort(400, description=error)
     out = io.StringIO()
-    csv.writer(out).writerows(compliance.csv_rows(c, public=not can_see_restricted()))
+    csv.writer(out).writerows(compliance.csv_rows(c, public=not can_see_restricted(current_user)))
     response = current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="cumplimiento-{as_of.isoformat()}.csv"'
     return response
@@ -192,7 +194,7 @@ def dashboard_report(fmt: str):
     c, as_of, error = _compliance_request()
     if c is None or error:
         abort(400, description=error)
-    data = compliance.report_data(db(), c, public=not can_see_restricted(),
+    data = compliance.report_data(db(), c, public=not can_see_restricted(current_user),
                                   generated_at=dt.datetime.now(dt.timezone.utc))
     body = render_docx(data) if fmt == "docx" else render_pdf(data)
     mimetype = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if fmt == "docx"

@@ -6,23 +6,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from evidence_repo.auth.decorators import role_required
-from evidence_repo.database import db
+from evidence_repo import policy
+from evidence_repo.auth.decorators import allowed_if
+from evidence_repo.db import db, on_commit, savepoint
 from evidence_repo.evidence.operations import (
     EvidenceError,
     EvidenceInput,
     add_evidence,
     list_evidence,
-    load_evidence,
+    load_visible_evidence,
     replace_file,
     update_metadata,
 )
 from evidence_repo.plan.operations import load_commitment, means_catalogue
-from evidence_repo.services import blob_store, notify_worker
+from evidence_repo.services import services
 from evidence_repo.staff.forms import EditForm, ReplaceForm, UploadForm
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
-UPLOADERS = ("staff", "admin")
 
 
 def _fill_choices(form, commitment) -> None:
@@ -50,7 +50,7 @@ def _wants_json() -> bool:
 
 
 @bp.route("/subir", methods=["GET", "POST"])
-@role_required(*UPLOADERS)
+@allowed_if(policy.can_upload)
 def upload():
     commitment = load_commitment(db())
     form = UploadForm()
@@ -73,18 +73,17 @@ def upload():
     results, problems = [], {}
     for storage in files:
         try:
-            evidence = add_evidence(db(), blob_store(), storage.stream, storage.filename, data, current_user,
-                                    max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
-            db().commit()
+            with savepoint():  # one bad file does not undo the others
+                evidence = add_evidence(db(), services().blobs, storage.stream, storage.filename, data,
+                                        current_user, max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
             results.append({"file": storage.filename, "ok": True, "id": evidence.id, "title": evidence.title,
                             "url": url_for("public.evidence", evidence_id=evidence.id)})
         except EvidenceError as exc:
-            db().rollback()
             if exc.field != "file":
                 problems = getattr(exc, "problems", {exc.field: exc.message})
                 return _upload_failed(form, commitment, problems)
             results.append({"file": storage.filename, "ok": False, "message": exc.message, "status": exc.status})
-    notify_worker()
+    on_commit(services().notify_worker)
     stored = sum(r["ok"] for r in results)
     if _wants_json():
         status = 201 if stored == len(results) else (results[0].get("status", 400) if len(results) == 1 else 207)
@@ -112,17 +111,18 @@ def _upload_failed(form, commitment, problems: dict[str, str]):
 
 
 @bp.get("/evidencias")
-@role_required("staff", "admin", "committee")
+@allowed_if(policy.can_list_evidence)
 def evidence_list():
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
-    rows, total = list_evidence(db(), include_restricted=True, page=page, per_page=25)
+    rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(current_user), page=page,
+                                per_page=25)
     return render_template("staff/evidence_list.html", rows=rows, total=total, page=page, per_page=25)
 
 
 @bp.route("/evidencias/<int:evidence_id>/editar", methods=["GET", "POST"])
-@role_required(*UPLOADERS)
+@allowed_if(policy.can_upload)
 def edit(evidence_id: int):
-    evidence = load_evidence(db(), evidence_id) or abort(404)
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
     commitment = load_commitment(db())
     form = EditForm()
     _fill_choices(form, commitment)
@@ -137,13 +137,12 @@ def edit(evidence_id: int):
         form.visibility.data = evidence.visibility
     elif form.validate():
         try:
-            update_metadata(db(), evidence, _input_from(form), current_user)
-            db().commit()
-            notify_worker()
+            with savepoint():
+                update_metadata(db(), evidence, _input_from(form), current_user)
+            on_commit(services().notify_worker)
             flash(_("Cambios guardados."), "success")
             return redirect(url_for("public.evidence", evidence_id=evidence.id))
         except EvidenceError as exc:
-            db().rollback()
             for name, message in getattr(exc, "problems", {exc.field: exc.message}).items():
                 field = getattr(form, name or "", None)
                 (field.errors.append(message) if field is not None else flash(message, "error"))
@@ -152,22 +151,21 @@ def edit(evidence_id: int):
 
 
 @bp.post("/evidencias/<int:evidence_id>/reemplazar")
-@role_required(*UPLOADERS)
+@allowed_if(policy.can_upload)
 def replace(evidence_id: int):
-    evidence = load_evidence(db(), evidence_id) or abort(404)
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
     form = ReplaceForm(prefix="replace")
     upload = request.files.get(form.file.name)
     if not form.validate() or upload is None or not upload.filename:
         flash(_("Elija el archivo que reemplaza a la versión actual."), "error")
         return redirect(url_for("staff.edit", evidence_id=evidence.id))
     try:
-        version = replace_file(db(), blob_store(), evidence, upload.stream, upload.filename, current_user,
-                               max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
-        db().commit()
-        notify_worker()
+        with savepoint():
+            version = replace_file(db(), services().blobs, evidence, upload.stream, upload.filename, current_user,
+                                   max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+        on_commit(services().notify_worker)
         flash(_("Se guardó la versión %(v)s; la anterior se conserva.", v=version.version), "success")
         return redirect(url_for("public.evidence", evidence_id=evidence.id))
     except EvidenceError as exc:
-        db().rollback()
         flash(exc.message, "error")
         return redirect(url_for("staff.edit", evidence_id=evidence.id))

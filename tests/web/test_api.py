@@ -3,6 +3,7 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate
+from sqlalchemy import select
 
 from evidence_repo.api.routes import openapi_document
 
@@ -63,3 +64,12 @@ def test_openapi_document_is_served(client):
     data = client.get("/api/v1/openapi.json").get_json()
     assert data["openapi"].startswith("3.")
     assert {"/plan", "/milestones/{number}"} <= set(data["paths"])
+
+
+def test_a_token_s_last_use_is_saved_even_on_reads(client, staff_token, session):
+    from evidence_repo.evidence.models import ApiToken
+
+    assert session.scalar(select(ApiToken.last_used_at)) is None
+    assert client.get("/api/v1/evidence", headers={"Authorization": f"Bearer {staff_token}"}).status_code == 200
+    session.expire_all()
+    assert session.scalar(select(ApiToken.last_used_at)) is not None

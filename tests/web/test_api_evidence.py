@@ -114,11 +114,12 @@ def test_size_limit_is_413_with_a_message(tmp_path):
     from evidence_repo import create_app
     from evidence_repo.accounts.operations import create_user
     from evidence_repo.accounts.tokens import create_token
-    from evidence_repo.cli import initialize
+    from evidence_repo.bootstrap import prepare
+    from evidence_repo.services import services
 
     app = create_app({"DATA_DIR": tmp_path / "d", "MAX_UPLOAD_MB": 1})
-    initialize(app)
-    with app.extensions["db_sessions"]() as s:
+    prepare(app)
+    with services(app).sessions() as s:
         user = create_user(s, "a@b.mx", "una-clave-larga", "staff")
         _, token = create_token(s, user)
         s.commit()

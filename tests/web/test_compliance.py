@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import event, insert, select
 
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
+from evidence_repo.services import services
 from evidence_repo.plan.models import Milestone, VerificationMeans
 from tests.conftest import csrf_token, login
 from tests.web.test_api_evidence import validated
@@ -181,7 +182,7 @@ def test_constant_queries_at_10000_evidence(app, client, session):
     session.execute(insert(Evidence), evidence)
     session.execute(insert(EvidenceFile), files)
     session.commit()
-    engine = app.extensions["db_engine"]
+    engine = services(app).engine
     for path in ("/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3"):
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731

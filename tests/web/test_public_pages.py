@@ -3,6 +3,8 @@ import re
 
 from sqlalchemy import select
 
+from evidence_repo.services import services
+
 
 def text(response) -> str:
     """Visible text, roughly: tags dropped and whitespace collapsed."""
@@ -95,7 +97,7 @@ def test_pages_answer_in_few_queries(app, client):
     """The plan page loads the whole plan in a fixed number of queries (no N+1)."""
     from sqlalchemy import event
 
-    engine = app.extensions["db_engine"]
+    engine = services(app).engine
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)

@@ -88,6 +88,17 @@ def test_one_bad_file_does_not_lose_the_good_one(staff, session):
     assert [e.title for e in session.scalars(select(Evidence))] == ["b"]
 
 
+def test_each_file_of_an_upload_is_kept_or_refused_on_its_own(staff, session):
+    """Three files, the second a copy of the first: one transaction, one savepoint per file."""
+    data = form(staff)
+    data["files"] = [(io.BytesIO(b"minuta uno"), "uno.txt"), (io.BytesIO(b"minuta uno"), "copia.txt"),
+                     (io.BytesIO(b"minuta tres"), "tres.txt")]
+    r = staff.post("/personal/subir", data=data, content_type="multipart/form-data", follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "No se guardó «copia.txt»: " in html and "ya existe como evidencia" in html
+    assert sorted(e.title for e in session.scalars(select(Evidence))) == ["tres", "uno"]
+
+
 def test_csrf_is_required_for_uploads(staff):
     r = staff.post("/personal/subir", data={"milestone": "3", "means": "Minuta",
                                             "files": (io.BytesIO(b"x"), "x.txt")},

@@ -1,0 +1,99 @@
+"""Start-up, in one place for the server, the CLI and the tests: migrate, load the seed, tidy, open the index.
+
+Also the two commands that start things: ``init`` and ``serve``.
+"""
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from evidence_repo import schema
+from evidence_repo.evidence.indexing import reindex
+from evidence_repo.plan.operations import import_plan, plan_exists, seed_plan_document
+from evidence_repo.services import Services, services
+
+log = logging.getLogger(__name__)
+
+
+def migrate(svc: Services) -> None:
+    """Create or upgrade the schema (Alembic, programmatically)."""
+    schema.upgrade(svc.engine)
+
+
+def load_seed(svc: Services) -> bool:
+    """Load the seed plan into an empty database. Returns True if it was loaded."""
+    with svc.sessions() as session:
+        if plan_exists(session):
+            return False
+        import_plan(session, seed_plan_document())
+        session.commit()
+        return True
+
+
+def ensure_index(svc: Services) -> int | None:
+    """Open the index and rebuild it from the database if it is new, was reset, or is out of step.
+
+    Returns the number of documents indexed by a rebuild, or None when none was needed.
+    """
+    svc.index()
+    if not svc.index_stale:
+        return None
+    log.warning("rebuilding the search index at %s from the database", svc.index_path)
+    count = reindex(svc.sessions, svc.blobs, svc.index(), svc.limits)
+    svc.mark_index_fresh()
+    return count
+
+
+def prepare(app: Flask, *, index: bool = True, seed: bool = True) -> bool:
+    """Everything a process does before it serves or works. Returns True if the seed plan was loaded.
+
+    ``index=False`` leaves the index unopened (tests that never search; a server whose worker thread
+    rebuilds it in the background).
+    """
+    svc = services(app)
+    migrate(svc)
+    seeded = load_seed(svc) if seed else False
+    removed = svc.blobs.cleanup_temp()
+    if removed:
+        log.info("removed %d stray temporary upload file(s)", len(removed))
+    if index:
+        ensure_index(svc)
+    return seeded
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or migrate the database, load the seed plan when it is empty, and build the index."""
+    seeded = prepare(current_app)
+    click.echo(f"Base de datos lista en {current_app.config['DATA_DIR']}")
+    click.echo("Plan semilla cargado." if seeded else "El plan ya estaba cargado; no se modificó.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="No procesar el texto aquí (se usa `evidence-repo worker` aparte).")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Serve the app with waitress (a production WSGI server) and run the index worker beside it.
+
+    With the worker, a stale index is rebuilt by the worker thread while the site already answers (searches say
+    so); without it, before serving.
+    """
+    from waitress import serve
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    prepare(app, index=no_worker)
+    if not no_worker:
+        services(app).start_worker()
+    click.echo(f"evidence_repo en http://{host}:{port}/  (datos: {app.config['DATA_DIR']})")
+    serve(app, host=host, port=port, threads=threads, ident="evidence_repo",
+          max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024)
+
+
+COMMANDS = (init_command, serve_command)

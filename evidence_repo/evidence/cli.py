@@ -1,0 +1,153 @@
+"""Evidence commands: the index worker, reindex, integrity check and bulk ingest."""
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from evidence_repo.accounts.models import User
+from evidence_repo.bootstrap import ensure_index, migrate
+from evidence_repo.db import db
+from evidence_repo.evidence import integrity
+from evidence_repo.evidence.indexing import reindex
+from evidence_repo.evidence.models import Evidence, EvidenceFile
+from evidence_repo.services import services
+
+
+def _app() -> Flask:
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Procesar lo pendiente y terminar.")
+@click.option("--poll", default=1.0, show_default=True, type=float, help="Segundos entre revisiones de la cola.")
+@with_appcontext
+def worker_command(once: bool, poll: float) -> None:
+    """Extract text and update the search index from pending tasks (the index's single writer)."""
+    svc = services(_app())
+    migrate(svc)
+    ensure_index(svc)
+    worker = svc.new_worker()
+    try:
+        if once:
+            click.echo(f"Tareas procesadas: {worker.drain()}")
+        else:
+            click.echo("Procesando tareas de indexación (Ctrl+C para terminar)…")
+            signal.signal(signal.SIGTERM, lambda *_: worker.stop.set() or worker.wake.set())
+            worker.run_forever(poll_seconds=poll)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.close()
+
+
+@click.command("reindex")
+@click.option("--re-extract", is_flag=True, help="Volver a extraer el texto de todos los archivos guardados.")
+@with_appcontext
+def reindex_command(re_extract: bool) -> None:
+    """Rebuild the search index from the database and the stored files."""
+    from tqdm import tqdm
+
+    svc = services(_app())
+    migrate(svc)
+    with svc.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Evidence))
+    with tqdm(total=total, unit="doc", desc="Reindexando", disable=None, file=sys.stderr) as bar:
+        count = reindex(svc.sessions, svc.blobs, svc.index(), svc.limits, re_extract=re_extract,
+                        progress=lambda done: bar.update(done - bar.n))
+    svc.mark_index_fresh()
+    click.echo(f"Índice reconstruido: {count} evidencias.")
+
+
+@click.command("check")
+@click.option("--repair", is_flag=True, help="Corregir las diferencias del índice.")
+@with_appcontext
+def check_command(repair: bool) -> None:
+    """Compare database, stored files and index, and re-hash every stored file."""
+    from tqdm import tqdm
+
+    svc = services(_app())
+    store, index = svc.blobs, svc.index()
+    with svc.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(EvidenceFile))
+        with tqdm(total=total, unit="archivo", desc="Verificando", disable=None, file=sys.stderr) as bar:
+            report = integrity.check(session, store, index, progress=bar.update)
+    for line in report.lines():
+        click.echo(line)
+    if repair and (report.missing_from_index or report.extra_in_index):
+        count = reindex(svc.sessions, store, index, svc.limits)
+        svc.mark_index_fresh()
+        click.echo(f"Reparado: índice reconstruido con {count} evidencias.")
+        with svc.sessions() as session:
+            report = integrity.check(session, store, index)
+    if report.missing_files or report.hash_mismatches:
+        click.echo("No se puede reparar automáticamente: restaure los archivos faltantes o alterados desde un "
+                   "respaldo.", err=True)
+    if not report.ok:
+        click.echo("Resultado: HAY PROBLEMAS", err=True)
+        sys.exit(1)
+    click.echo("Resultado: todo en orden")
+
+
+@click.command("ingest")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--milestone", type=int, help="Número de meta (con DIRECTORY).")
+@click.option("--means", help="Medio de verificación (con DIRECTORY).")
+@click.option("--activity", type=int, default=None, help="Id de actividad (opcional).")
+@click.option("--visibility", type=click.Choice(["public", "restricted"]), default="public", show_default=True)
+@click.option("--manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="CSV con columnas path, milestone, activity, means, title, date, visibility.")
+@click.option("--as", "as_email", default=None, help="Correo de la cuenta a la que se atribuye la carga.")
+@click.option("--no-index", is_flag=True, help="Dejar el texto y el índice para el worker.")
+@with_appcontext
+def ingest_command(directory: Path | None, milestone: int | None, means: str | None, activity: int | None,
+                   visibility: str, manifest: Path | None, as_email: str | None, no_index: bool) -> None:
+    """Bulk-import files from a folder or a CSV manifest."""
+    from tqdm import tqdm
+
+    from evidence_repo.evidence.bulk import ingest_items, items_from_directory, items_from_manifest
+
+    if bool(directory) == bool(manifest):
+        raise click.UsageError("Indique DIRECTORY (con --milestone y --means) o --manifest, no ambos.")
+    if directory and (milestone is None or not means):
+        raise click.UsageError("Con DIRECTORY hacen falta --milestone y --means.")
+    app = _app()
+    svc = services(app)
+    migrate(svc)
+    try:
+        items = (items_from_manifest(manifest) if manifest
+                 else items_from_directory(directory, milestone, means, activity, visibility))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    session = db()
+    user = None
+    if as_email:
+        user = session.scalar(select(User).where(User.email == as_email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"No existe la cuenta {as_email}")
+    with tqdm(total=len(items), unit="archivo", desc="Importando", disable=None, file=sys.stderr) as bar:
+        summary = ingest_items(session, svc.blobs, items, user,
+                               max_bytes=app.config["MAX_UPLOAD_MB"] * 1024 * 1024, progress=bar.update)
+    for path, message in summary.failed:
+        click.echo(f"  ✗ {path}: {message}", err=True)
+    for path, message in summary.duplicates:
+        click.echo(f"  = {path}: {message}")
+    click.echo(f"Guardados: {len(summary.stored)} · Duplicados: {len(summary.duplicates)} · "
+               f"Fallidos: {len(summary.failed)}")
+    if summary.stored and not no_index:
+        worker = svc.new_worker()
+        try:
+            click.echo(f"Texto extraído e indexado: {worker.drain()} tareas.")
+        finally:
+            worker.close()
+    if summary.failed:
+        sys.exit(1)
+
+
+COMMANDS = (worker_command, reindex_command, check_command, ingest_command)

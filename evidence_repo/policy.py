@@ -1,0 +1,65 @@
+"""Who may see and do what: the one answer, used by views, the API, templates, search, feeds and exports.
+
+Restricted evidence (personal data) exists only for the people who work with it. Every place that shows
+evidence asks :func:`can_see_restricted` (or :func:`audience`, its search form) with the user at hand: the
+signed-in user on pages, the token's user in the API, nobody (``None``) for anonymous readers and public
+exports. Later rules (per programme) extend these functions, not their callers.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from flask import g, has_request_context
+
+PUBLIC = "public"
+RESTRICTED = "restricted"
+PUBLIC_ONLY: frozenset[str] = frozenset({PUBLIC})
+EVERYTHING: frozenset[str] = frozenset({PUBLIC, RESTRICTED})
+
+READERS_OF_RESTRICTED = frozenset({"admin", "staff", "committee"})
+UPLOADERS = frozenset({"admin", "staff"})
+REVIEWERS = frozenset({"admin", "committee"})
+ADMINISTRATORS = frozenset({"admin"})
+
+
+class Person(Protocol):
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    role: Any
+
+
+def _role(user: Person | None) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    role = getattr(user, "role", None)
+    return getattr(role, "value", role)
+
+
+def can_see_restricted(user: Person | None) -> bool:
+    """May ``user`` see restricted evidence (in pages, search, counts, exports, the API)?"""
+    if has_request_context():
+        g.visibility_policy_consulted = True  # lets the route-walk test prove every page asks
+    return _role(user) in READERS_OF_RESTRICTED
+
+
+def audience(user: Person | None) -> frozenset[str]:
+    """The visibility levels ``user`` may search: passed to the search backend, never read from a request."""
+    return EVERYTHING if can_see_restricted(user) else PUBLIC_ONLY
+
+
+def can_upload(user: Person | None) -> bool:
+    return _role(user) in UPLOADERS
+
+
+def can_review(user: Person | None) -> bool:
+    return _role(user) in REVIEWERS
+
+
+def can_administer(user: Person | None) -> bool:
+    return _role(user) in ADMINISTRATORS
+
+
+def can_list_evidence(user: Person | None) -> bool:
+    """The staff list of all evidence (restricted included) is for those who may see restricted evidence."""
+    return _role(user) in READERS_OF_RESTRICTED

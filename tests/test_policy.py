@@ -1,0 +1,91 @@
+"""One rule decides who sees restricted evidence: every page and API route either asks it or shows no evidence."""
+import io
+import re
+
+import pytest
+from flask import g, request_finished
+
+from evidence_repo import policy
+from tests.conftest import login
+
+SECRET = "xochiquetzalli"
+
+# Routes that never show evidence, each with the reason. Anything not listed must consult the policy.
+SHOWS_NO_EVIDENCE = {
+    "static": "CSS, scripts and icons",
+    "auth.login": "the sign-in form",
+    "api.openapi": "the API's description",
+    "api.plan": "the plan as written (no evidence)",
+    "api.milestone": "one milestone as written (no evidence)",
+    "public.home": "the plan's header and milestones (no evidence)",
+    "public.plan": "statuses only; restricted evidence counts without being named, as in every export",
+    "public.feed": "public by construction: feeds are fetched without a session and cached by aggregators",
+    "staff.upload": "the upload form",
+    "admin.milestone": "the plan editor and its audit history (no evidence)",
+}
+
+
+
+def test_the_policy_itself():
+    class U:
+        is_authenticated = True
+
+        def __init__(self, role):
+            self.role = role
+
+    assert not policy.can_see_restricted(None)
+    assert policy.audience(None) == policy.PUBLIC_ONLY
+    for role in ("admin", "staff", "committee"):
+        assert policy.can_see_restricted(U(role)) and policy.audience(U(role)) == policy.EVERYTHING
+    assert not policy.can_see_restricted(U("citizen"))
+    assert policy.can_upload(U("staff")) and not policy.can_upload(U("committee"))
+    assert policy.can_review(U("committee")) and not policy.can_review(U("staff"))
+    assert policy.can_administer(U("admin")) and not policy.can_administer(U("staff"))
+
+
+@pytest.fixture
+def restricted_id(client, staff_token, worker):
+    r = client.post("/api/v1/evidence", headers={"Authorization": f"Bearer {staff_token}"},
+                    content_type="multipart/form-data",
+                    data={"milestone": "6", "means": "Lista de asistencia", "visibility": "restricted",
+                          "title": "Lista con firmas", "file": (io.BytesIO(f"Firma: {SECRET}".encode()), "l.txt")})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    worker.drain()
+    return r.get_json()["id"]
+
+
+def _url_for_rule(rule, restricted_id):
+    values = {"evidence_id": restricted_id, "number": 6, "fmt": "pdf", "filename": "site.css",
+              "action": "actividad"}
+    return re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def test_every_route_consults_the_visibility_policy(app, restricted_id, make_user, staff_token):
+    consulted: dict[str, bool] = {}
+
+    def remember(sender, response, **extra):
+        from flask import request
+
+        consulted[request.endpoint] = consulted.get(request.endpoint, False) or bool(
+            g.get("visibility_policy_consulted"))
+
+    make_user("admin@jalisco.gob.mx", "admin")
+    anonymous, admin = app.test_client(), app.test_client()
+    login(admin, "admin@jalisco.gob.mx")
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods]
+    assert len(rules) > 15
+    with request_finished.connected_to(remember, app):
+        for rule in rules:
+            url = _url_for_rule(rule, restricted_id)
+            for client in (anonymous, admin):
+                headers = {"Authorization": f"Bearer {staff_token}"} if rule.endpoint.startswith("api.") and \
+                    client is admin else {}
+                response = client.get(url, headers=headers)
+                assert response.status_code < 500, (url, response.status_code)
+                if client is anonymous:
+                    assert SECRET.encode() not in response.get_data().lower(), url
+    for rule in rules:
+        if rule.endpoint in SHOWS_NO_EVIDENCE:
+            continue
+        assert consulted.get(rule.endpoint), f"{rule.endpoint} ({rule.rule}) never asked evidence_repo.policy"
+    assert set(SHOWS_NO_EVIDENCE) <= {r.endpoint for r in rules}, "stale entries in SHOWS_NO_EVIDENCE"
