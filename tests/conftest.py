@@ -1,7 +1,6 @@
 """Shared fixtures: a real app on a real SQLite file in a temporary data folder, with the seed plan loaded."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -12,9 +11,8 @@ from evidence_repo import create_app
 from evidence_repo.accounts.operations import create_user
 from evidence_repo.bootstrap import prepare
 from evidence_repo.services import Services, services
+from tests.helpers import PASSWORD
 
-PASSWORD = "contraseña-segura-123"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
@@ -51,18 +49,6 @@ def make_user(session):
         return user
 
     return make
-
-
-def csrf_token(client: FlaskClient, path: str = "/ingresar") -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD):
-    token = csrf_token(client)
-    return client.post("/ingresar", data={"email": email, "password": password, "csrf_token": token})
 
 
 @pytest.fixture

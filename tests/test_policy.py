@@ -6,7 +6,7 @@ import pytest
 from flask import g, request_finished
 
 from evidence_repo import policy
-from tests.conftest import login
+from tests.helpers import login
 
 SECRET = "xochiquetzalli"
 

@@ -2,7 +2,7 @@
 from playwright.sync_api import expect
 
 from tests import samples
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def cell(page, milestone: int, means: str):

@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_citizen_browses_the_plan(live_server, page):

@@ -4,7 +4,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import samples
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def sign_in(page, live_server):

@@ -11,8 +11,8 @@ from sqlalchemy import event, insert, select
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
 from evidence_repo.services import services
 from evidence_repo.plan.models import Milestone, VerificationMeans
-from tests.conftest import csrf_token, login
-from tests.web.test_api_evidence import validated
+from tests.helpers import csrf_token, login
+from tests.helpers import validated
 
 M3_MEANS = ["Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Informe de retroalimentación"]
 

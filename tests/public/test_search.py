@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests import samples
-from tests.conftest import login
+from tests.helpers import login
 
 DOCS = [
     # (milestone, means, title, date, visibility, text)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from evidence_repo.audit import AuditRecord
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 
 @pytest.fixture

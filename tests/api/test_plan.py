@@ -1,18 +1,6 @@
 """API v1: the plan as JSON, validated against its own OpenAPI document."""
-import pytest
-from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from openapi_spec_validator import validate
 from sqlalchemy import select
-
-from evidence_repo.api.routes import openapi_document
-
-
-@pytest.fixture(scope="module")
-def spec():
-    document = openapi_document()
-    validate(document)
-    return OpenAPI.from_dict(document)
 
 
 def check(spec, client, path, status):

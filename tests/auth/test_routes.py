@@ -1,5 +1,5 @@
 """Signing in and out; CSRF on every form; failures that do not reveal whether an account exists."""
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.helpers import PASSWORD, csrf_token, login
 
 
 def test_login_and_logout(client, make_user):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from evidence_repo.audit import AuditRecord
 from evidence_repo.evidence.models import Evidence
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 
 @pytest.fixture

@@ -1,8 +1,4 @@
-"""Admin commands, run the way an administrator runs them."""
-import os
-import subprocess
-import sys
-
+"""Account commands, run the way an administrator runs them."""
 from sqlalchemy import select
 
 from evidence_repo.accounts.models import User
@@ -41,19 +37,3 @@ def test_user_add_errors_are_clear(app):
         result = runner.invoke(args=["user", "add", *args, "--password-stdin"], input=password + "\n")
         assert result.exit_code != 0
         assert message in result.output
-
-
-def test_console_script_init_is_idempotent(tmp_path):
-    env = {**os.environ, "EVIDENCE_REPO_DATA": str(tmp_path / "data")}
-    exe = os.path.join(os.path.dirname(sys.executable), "evidence-repo")
-    first = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
-    assert first.returncode == 0, first.stderr
-    assert "Plan semilla cargado." in first.stdout
-    second = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
-    assert "no se modificó" in second.stdout
-    assert {"evidence.db", "secret_key"} <= {p.name for p in (tmp_path / "data").iterdir()}
-    assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
-    flask = subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "evidence_repo",
-                            "plan", "export", "--format", "json"], env=env, capture_output=True, text=True, timeout=120)
-    assert flask.returncode == 0, flask.stderr
-    assert '"number": 11' in flask.stdout

@@ -2,27 +2,9 @@
 import io
 
 import pytest
-from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
-from evidence_repo.api.routes import openapi_document
 from tests import samples
-
-
-@pytest.fixture(scope="module")
-def spec():
-    return OpenAPI.from_dict(openapi_document())
-
-
-def validated(spec, response):
-    """Validate the response against the spec (the request body was consumed, so a body-less copy stands in)."""
-    req = response.request
-    stand_in = Request(EnvironBuilder(method=req.method, path=req.path, query_string=req.query_string,
-                                      headers={"Content-Type": req.content_type or "application/json"}).get_environ())
-    spec.validate_response(WerkzeugOpenAPIRequest(stand_in), WerkzeugOpenAPIResponse(response))
-    return response.get_json()
+from tests.helpers import validated
 
 
 def post(client, token, content: bytes, name: str, **fields):

@@ -1,0 +1,39 @@
+"""Start-up: `init` and the console script, run the way an administrator runs them."""
+import os
+import subprocess
+import sys
+
+from evidence_repo.bootstrap import prepare
+from evidence_repo.services import services
+
+
+def test_console_script_init_is_idempotent(tmp_path):
+    env = {**os.environ, "EVIDENCE_REPO_DATA": str(tmp_path / "data")}
+    exe = os.path.join(os.path.dirname(sys.executable), "evidence-repo")
+    first = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "Plan semilla cargado." in first.stdout
+    second = subprocess.run([exe, "init"], env=env, capture_output=True, text=True, timeout=120)
+    assert "no se modificó" in second.stdout
+    assert {"evidence.db", "secret_key"} <= {p.name for p in (tmp_path / "data").iterdir()}
+    assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
+    flask = subprocess.run([os.path.join(os.path.dirname(sys.executable), "flask"), "--app", "evidence_repo",
+                            "plan", "export", "--format", "json"], env=env, capture_output=True, text=True, timeout=120)
+    assert flask.returncode == 0, flask.stderr
+    assert '"number": 11' in flask.stdout
+
+
+def test_start_up_removes_stray_temporary_uploads(app):
+    import time
+
+    stray = services(app).blobs.temp_dir / "upload-left-by-a-crash"
+    stray.write_bytes(b"half a file")
+    old = time.time() - 2 * 24 * 3600
+    os.utime(stray, (old, old))
+    prepare(app, index=False)
+    assert not stray.exists()
+
+
+def test_tests_that_never_search_never_build_an_index(app, client):
+    assert client.get("/plan").status_code == 200
+    assert not (app.config["DATA_DIR"] / "index").exists()
