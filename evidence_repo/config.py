@@ -45,7 +45,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("EVIDENCE_REPO_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
     config["DATA_DIR"] = folder

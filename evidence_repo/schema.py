@@ -22,9 +22,3 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
-
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()

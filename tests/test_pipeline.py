@@ -109,10 +109,12 @@ def test_corrupt_index_is_rebuilt_at_start_and_searches_meanwhile_say_so(app, ru
     page = restarted.test_client().get("/buscar?q=padron").get_data(as_text=True)
     assert "se está reconstruyendo" in page
     assert search_ids(restarted, "padron") == set()
+    assert restarted.test_client().get("/api/v1/search?q=padron").get_json()["index_complete"] is False
     prepare(restarted)  # what `init` and `serve --no-worker` do before serving
     assert len(search_ids(restarted, "padron")) == 1
     page = restarted.test_client().get("/buscar?q=padron").get_data(as_text=True)
     assert "se está reconstruyendo" not in page
+    assert restarted.test_client().get("/api/v1/search?q=padron").get_json()["index_complete"] is True
     services(restarted).close()
 
 

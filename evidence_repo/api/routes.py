@@ -172,8 +172,10 @@ def search():
         params = parse_params(request.args, strict=True)
     except SearchParamError as exc:
         raise ApiError(400, exc.message, {exc.field: exc.message}) from None
-    results = run_search(services().index(), params, audience=policy.audience(user))
+    svc = services()
+    results = run_search(svc.index(), params, audience=policy.audience(user))
     data = results_dict(results)
+    data["index_complete"] = not svc.index_stale
     for item in data["results"]:
         item["url"] = url_for("public.evidence", evidence_id=item["id"], _external=True)
     return jsonify(data)

@@ -79,6 +79,24 @@ def apply_extraction(store: BlobStore, f: EvidenceFile, result: Extraction) -> N
     f.processed_at = utcnow()
 
 
+class Extractor:
+    """Stored files to text, in parallel limited child processes (one pool per worker or rebuild)."""
+
+    def __init__(self, store: BlobStore, limits: ExtractionLimits):
+        self.store = store
+        workers = max(1, limits.workers)
+        self._pool = ExtractorPool(workers, timeout=limits.timeout, memory_mb=limits.memory_mb)
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
+
+    def extract_many(self, sha256s: list[str]) -> list[Extraction]:
+        """Extract stored files, results in order; never raises for a bad file (it is a failed Extraction)."""
+        return list(self._threads.map(lambda sha: self._pool.extract(self.store.path_for(sha)), sha256s))
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True)
+        self._pool.close()
+
+
 class IndexWorker:
     """Drains IndexTask rows in order, in batches, with one index writer.
 
@@ -95,13 +113,7 @@ class IndexWorker:
         self.wake = threading.Event()
         self.stop = threading.Event()
         self.before_start: Callable[[], None] | None = None
-        workers = max(1, limits.workers)
-        self._extractors = ExtractorPool(workers, timeout=limits.timeout, memory_mb=limits.memory_mb)
-        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
-
-    def extract_many(self, sha256s: list[str]) -> list[Extraction]:
-        """Extract stored files in parallel child processes, in order; never raises for a bad file."""
-        return list(self._threads.map(lambda sha: self._extractors.extract(self.store.path_for(sha)), sha256s))
+        self._extractor = Extractor(store, limits)
 
     def run_once(self) -> int:
         """Process one batch; returns how many tasks were completed."""
@@ -119,7 +131,7 @@ class IndexWorker:
                 _evidence_query().where(Evidence.id.in_(ids)))
                 if e.current.text_status == TextStatus.pending.value]
         t1 = clock()
-        results = self.extract_many([sha for _, sha in pending])
+        results = self._extractor.extract_many([sha for _, sha in pending])
         t2 = clock()
         task_ids = [t.id for t in tasks]
         with self.sessions() as session:
@@ -192,8 +204,7 @@ class IndexWorker:
     def close(self) -> None:
         self.stop.set()
         self.wake.set()
-        self._threads.shutdown(wait=True)
-        self._extractors.close()
+        self._extractor.close()
 
 
 def iter_documents(session: Session, batch: int = 200) -> Iterator[dict]:
@@ -224,10 +235,10 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
             query = query.where(EvidenceFile.text_status == TextStatus.pending.value)
         files = session.execute(query.order_by(EvidenceFile.id)).all()
     if files:
-        worker = IndexWorker(sessions, store, index, limits)
+        extractor = Extractor(store, limits)
         try:
             for batch in _chunks(files, 50):
-                results = worker.extract_many([sha for _, sha in batch])
+                results = extractor.extract_many([sha for _, sha in batch])
                 with sessions() as session:
                     for (file_id, _), result in zip(batch, results):
                         f = session.get(EvidenceFile, file_id)
@@ -235,7 +246,7 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
                             apply_extraction(store, f, result)
                     session.commit()
         finally:
-            worker.close()
+            extractor.close()
     with sessions() as session:
         covered = session.scalar(select(func.max(IndexTask.id))) or 0
         count = index.rebuild(iter_documents(session), progress=progress)
