@@ -35,7 +35,8 @@ from fpdf.fonts import FontFace
 
 __all__ = ["format_date_es", "render_docx", "render_pdf"]
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# DejaVu ships inside the package (see fonts/LICENSE), so the report needs no system fonts.
+FONT_DIR = Path(__file__).parent / "fonts"
 RESTRICTED_LABEL = "Evidencia restringida (datos personales)"
 NOT_DEFINED = "Por definir"
 NONE_LABEL = "Ninguno"
