@@ -9,8 +9,10 @@ from importlib import resources
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from evidence_repo.accounts.tokens import user_for_token
+from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
 from evidence_repo.database import db
+from evidence_repo.dates import parse_as_of
 from evidence_repo.evidence.operations import DuplicateEvidence, EvidenceError, EvidenceInput, add_evidence, list_evidence, load_evidence
 from evidence_repo.evidence.search import SearchParamError, parse_params, results_dict, run_search
 from evidence_repo.services import blob_store, notify_worker, search_index
@@ -176,10 +178,11 @@ def compliance():
     """Compliance as of a date; restricted evidence counts but appears only as "restringida" without a token."""
     user = _bearer_user()
     try:
-        as_of = compliance_views.parse_as_of(request.args.get("as_of"), dt.date.today())
+        as_of = parse_as_of(request.args.get("as_of"), dt.date.today())
     except ValueError as exc:
         raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
     result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"])
     if result is None:
         raise ApiError(404, "No hay ningún plan cargado")
-    return jsonify(compliance_views.as_json(result, public=user is None))
+    exported = compliance_export.render("json", db(), result, public=user is None)
+    return current_app.response_class(exported.body, mimetype=exported.mimetype)

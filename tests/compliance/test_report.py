@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from evidence_repo.compliance import report as report_module
-from evidence_repo.compliance.report import format_date_es, render_docx, render_pdf
+from evidence_repo.compliance.report import format_date, render_docx, render_pdf
 
 COMMITMENT_TITLE = "Análisis del programa “Apoyo a las organizaciones de la sociedad civil”"
 SECRET_TITLE = "Padrón de beneficiarias con CURP — NO PUBLICAR"
@@ -132,12 +132,12 @@ def squash(text: str) -> str:
 # --------------------------------------------------------------------------- tests
 
 
-def test_format_date_es() -> None:
-    assert format_date_es("2019-10-17") == "17 de octubre de 2019"
-    assert format_date_es("2019-12-01T23:00:00+00:00") == "1 de diciembre de 2019"
-    assert format_date_es(None) == "Por definir"
-    assert format_date_es("") == "Por definir"
-    assert format_date_es("pronto") == "pronto"
+def test_format_date() -> None:
+    assert format_date("2019-10-17") == "17 de octubre de 2019"
+    assert format_date("2019-12-01T23:00:00+00:00") == "1 de diciembre de 2019"
+    assert format_date(None) == "Por definir"
+    assert format_date("") == "Por definir"
+    assert format_date("pronto") == "pronto"
 
 
 def test_docx_structure_headings_and_tables() -> None:
