@@ -20,7 +20,8 @@ LANGUAGES = (DEFAULT_LOCALE, "en")
 @click.option("--as-of", "as_of", default=None, help="Fecha AAAA-MM-DD (por omisión, hoy).")
 @click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="pdf", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--include-restricted", is_flag=True, help="Para uso interno: nombra también las evidencias restringidas.")
+@click.option("--include-restricted", is_flag=True,
+              help="Para uso interno: nombra también las evidencias restringidas.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LOCALE, show_default=True,
               help="Idioma del informe.")
 @with_appcontext

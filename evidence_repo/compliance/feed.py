@@ -37,9 +37,11 @@ def status_changes(inputs: ComplianceInputs, today: dt.date, soon_days: int) -> 
     days |= {utc_date(r.at) for e in inputs.evidence for r in e.reviews}
     days |= {a.date + dt.timedelta(days=1) for m in inputs.milestones for a in m.activities if a.date}
     days |= {a.date - dt.timedelta(days=soon_days) for m in inputs.milestones for a in m.activities if a.date}
-    changes, previous = [], None
+    changes: list[tuple[dt.date, int, str, str]] = []
+    previous: dict[int, str] | None = None
     for day in sorted(d for d in days if d <= today)[-200:]:
-        statuses = {m.number: m.status for m in assess(inputs.milestones, inputs.evidence, day, soon_days=soon_days).milestones}
+        assessment = assess(inputs.milestones, inputs.evidence, day, soon_days=soon_days)
+        statuses: dict[int, str] = {m.number: m.status for m in assessment.milestones}
         if previous is not None:
             changes += [(day, n, previous.get(n, ""), s) for n, s in statuses.items() if previous.get(n) != s]
         previous = statuses
@@ -70,7 +72,7 @@ def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt
         out.append(Entry(f"review-{review.id}", review.at, heading, review.comment or summary,
                          f"{base_url}evidencias/{review.evidence_id}"))
     for day, number, before, after in status_changes(inputs, today, soon_days):
-        at = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+        at = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
         was, now = STATUS_LABELS.get(before, before), STATUS_LABELS[after]
         out.append(Entry(f"status-{number}-{day.isoformat()}-{after}", at,
                          _("Meta %(n)s: %(status)s", n=number, status=now),
@@ -90,12 +92,12 @@ def atom(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.da
     fg.link(href=base_url + "feed.atom", rel="self")
     fg.language(current_locale().replace("_", "-"))
     items = entries(session, inputs, base_url, today, soon_days)
-    fg.updated(items[0].at if items else dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    fg.updated(items[0].at if items else dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     for item in reversed(items):
         fe = fg.add_entry()
         fe.id(f"{base_url}#{item.key}")
         fe.title(item.title)
         fe.summary(item.summary)
         fe.link(href=item.link)
-        fe.updated(item.at if item.at.tzinfo else item.at.replace(tzinfo=dt.timezone.utc))
+        fe.updated(item.at if item.at.tzinfo else item.at.replace(tzinfo=dt.UTC))
     return fg.atom_str(pretty=True)

@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import takewhile
 from pathlib import Path
 from typing import Any, Literal
@@ -31,12 +31,12 @@ from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.table import Table as DocxTable
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from evidence_repo import dates, rich_text
 from evidence_repo.compliance.status import REVIEW_LABELS
@@ -382,10 +382,11 @@ def render_docx(report: Mapping[str, Any]) -> bytes:
     """Word document with real heading styles and header rows, for screen readers and editing."""
     doc = Document()
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.59), Cm(27.94)  # carta
+    page_width, margin = Cm(21.59), Cm(2)
+    section.page_width, section.page_height = page_width, Cm(27.94)  # carta
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2))
-    text_width = section.page_width - section.left_margin - section.right_margin
+        setattr(section, side, margin)
+    text_width = page_width - 2 * margin
     _docx_metadata(doc, report)
 
     for block in _build(report):
@@ -427,7 +428,7 @@ def _docx_metadata(doc: DocxDocument, report: Mapping[str, Any]) -> None:
     generated = _parse_moment(report.get("generated_at"))
     if generated is not None:
         if generated.tzinfo is not None:
-            generated = generated.astimezone(timezone.utc).replace(tzinfo=None)
+            generated = generated.astimezone(UTC).replace(tzinfo=None)
         props.created = props.modified = generated
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -444,7 +445,7 @@ def _docx_table(doc: DocxDocument, block: _Table, text_width: int) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     total = sum(block.widths)
-    widths = [int(text_width * w / total) for w in block.widths]
+    widths = [Emu(int(text_width * w / total)) for w in block.widths]
     for column, width in zip(table.columns, widths):
         column.width = width
 
@@ -524,7 +525,8 @@ class _ReportPdf(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.running_title = running_title
         self.sans, self.mono, self.unicode = self._load_fonts()
-        self.glyphs: frozenset[int] = frozenset(self.fonts[self.sans.lower()].cmap) if self.unicode else frozenset()
+        font = self.fonts.get(self.sans.lower())  # core fonts are registered only once used
+        self.glyphs: frozenset[int] = frozenset(font.cmap) if isinstance(font, TTFFont) else frozenset()
         self.alias_nb_pages(_TOTAL_PAGES)
 
     def _load_fonts(self) -> tuple[str, str, bool]:
@@ -584,7 +586,7 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
     pdf.set_creator("evidence_repo")
     generated = _parse_moment(report.get("generated_at"))
     if generated is not None:
-        pdf.set_creation_date(generated if generated.tzinfo else generated.replace(tzinfo=timezone.utc))
+        pdf.set_creation_date(generated if generated.tzinfo else generated.replace(tzinfo=UTC))
     pdf.add_page()
 
     blocks = _build(report)

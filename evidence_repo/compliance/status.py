@@ -49,7 +49,8 @@ CELL_SYMBOLS: Mapping[str, str] = {
     "faltante": "✗",
     "no_requerido": "—",
 }
-STATUS_SYMBOLS: Mapping[str, str] = {"completo": "✓", "incompleto": "○", "vencido": "✗", "sin_fecha": "?", "proximo": "!"}
+STATUS_SYMBOLS: Mapping[str, str] = {"completo": "✓", "incompleto": "○", "vencido": "✗", "sin_fecha": "?",
+                                     "proximo": "!"}
 STATUS_COLOURS: Mapping[str, str] = {"completo": "#1e6b35", "incompleto": "#5b6675", "vencido": "#a32020",
                                      "sin_fecha": "#8a5a00", "proximo": "#b5462f"}
 
@@ -82,7 +83,8 @@ class ReviewInfo:
             raise ValueError(f"estado de revisión inválido: {self.state!r}")
 
 
-def review_history(decisions: Iterable[tuple[datetime, str]], replacements: Iterable[datetime]) -> tuple[ReviewInfo, ...]:
+def review_history(decisions: Iterable[tuple[datetime, str]],
+                   replacements: Iterable[datetime]) -> tuple[ReviewInfo, ...]:
     """Decisions (when, state) plus file replacements (when), oldest first: a new version resets the decision,
     so it counts as a "pendiente" event. On equal times a replacement comes after the decision it resets."""
     events = [ReviewInfo(at, state) for at, state in decisions]  # type: ignore[arg-type]

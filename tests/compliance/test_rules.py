@@ -21,7 +21,7 @@ from evidence_repo.plan.names import fold
 from evidence_repo.templating import rich_text as rich_text_html
 from indexer.analysis import fold as index_fold
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(day: str, hour: int = 12) -> dt.datetime:
@@ -105,7 +105,8 @@ def test_typed_dates_and_plan_dates_share_one_parser():
     with pytest.raises(ValueError, match="Fecha inválida"):
         dates.parse_typed_date("31/02/2025")
     plan = {"plan": {"title": "P"}, "commitment": {"title": "C", "milestones": [
-        {"number": 1, "objective": "O", "activities": [{"name": "A", "date": "15/03/25"}, {"name": "B", "date": "PD"}]}]}}
+        {"number": 1, "objective": "O",
+         "activities": [{"name": "A", "date": "15/03/25"}, {"name": "B", "date": "PD"}]}]}}
     activities = parse_plan(plan).commitment.milestones[0].activities
     assert [a.date for a in activities] == [dt.date(2025, 3, 15), None]
     plan["commitment"]["milestones"][0]["activities"][0]["date"] = "3000-01-01"  # the typed-date year range applies

@@ -2,6 +2,7 @@
 import csv
 import datetime as dt
 import io
+from functools import partial
 
 import pytest
 from docx import Document
@@ -169,11 +170,15 @@ def test_feed_lists_public_evidence_and_status_changes(client, staff_token):
     assert "Meta 1: Vencido" in body
 
 
+def record_statement(statements: list[str], *args) -> None:
+    statements.append(args[2])  # before_cursor_execute(conn, cursor, statement, ...)
+
+
 def test_constant_queries_at_10000_evidence(app, client, session):
     """Dashboard, plan page and compliance API: a fixed number of SQL queries however much evidence exists."""
     milestone_ids = session.scalars(select(Milestone.id)).all()
     means_ids = session.scalars(select(VerificationMeans.id)).all()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     evidence = [{"id": i, "milestone_id": milestone_ids[i % len(milestone_ids)], "means_id": means_ids[i % len(means_ids)],
                  "title": f"e{i}", "visibility": "public", "created_at": now, "updated_at": now} for i in range(1, 10_001)]
     files = [{"evidence_id": i, "version": 1, "sha256": f"{i:064x}", "size": 1, "mime_type": "text/plain",
@@ -183,8 +188,8 @@ def test_constant_queries_at_10000_evidence(app, client, session):
     session.commit()
     engine = app.extensions["db_engine"]
     for path in ("/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3"):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        statements: list[str] = []
+        listener = partial(record_statement, statements)
         event.listen(engine, "before_cursor_execute", listener)
         try:
             assert client.get(path).status_code == 200
@@ -253,7 +258,8 @@ def test_api_errors_in_english(client, staff_token):
     r = client.post("/api/v1/evidence", query_string={"lang": "en"}, headers={"Authorization": f"Bearer {staff_token}"},
                     data={"milestone": "tres", "means": "Minuta", "file": (io.BytesIO(b"x"), "a.txt")},
                     content_type="multipart/form-data")
-    assert r.status_code == 400 and r.get_json()["error"]["fields"]["milestone"] == "The milestone «tres» is not a number."
+    assert r.status_code == 400
+    assert r.get_json()["error"]["fields"]["milestone"] == "The milestone «tres» is not a number."
 
 
 def test_upload_page_script_messages_in_english(app, client, make_user):
@@ -265,7 +271,7 @@ def test_upload_page_script_messages_in_english(app, client, make_user):
     messages = {}
     for lang in ("es_MX", "en"):
         html = client.get("/personal/subir", query_string={"lang": lang}).get_data(as_text=True)
-        block = re.search(r'<script type="application/json" id="upload-messages">(.*?)</script>', html, re.S)
+        block = re.search(r'<script type="application/json" id="upload-messages">(.*?)</script>', html, re.DOTALL)
         assert block, lang
         messages[lang] = json.loads(block.group(1))
     assert messages["en"]["uploading"] == "Uploading…" and messages["en"]["saved"] == "Saved as evidence #{id}"
