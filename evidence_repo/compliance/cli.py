@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from evidence_repo.compliance import export, views
 from evidence_repo.database import db
@@ -34,7 +35,7 @@ def report_command(as_of: str | None, fmt: str, output: Path, include_restricted
             raise click.BadParameter(str(exc), param_hint="--as-of") from None
         c = views.compute(db(), when, current_app.config["SOON_DAYS"])
         if c is None:
-            raise click.ClickException("No hay ningún plan cargado")
+            raise click.ClickException(_("No hay ningún plan cargado"))
         result = export.render(fmt, db(), c, public=not include_restricted)
     output.write_bytes(result.body)
     click.echo(f"Informe al {when.isoformat()} escrito en {output} ({len(result.body):,} bytes).")

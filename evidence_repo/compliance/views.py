@@ -39,12 +39,9 @@ class Compliance:
     def milestone(self, number: int) -> MilestoneAssessment | None:
         return next((m for m in self.assessment.milestones if m.number == number), None)
 
-    def public_ids(self, ids: Iterable[int]) -> list[int | str]:
-        return [i if self.visibility.get(i) == "public" else RESTRICTED for i in ids]
-
     def ids(self, ids: Iterable[int], *, public: bool) -> list[int | str]:
         """Evidence ids as an export shows them: restricted ones hidden as "restringida" when ``public``."""
-        return self.public_ids(ids) if public else list(ids)
+        return [i if not public or self.visibility.get(i) == "public" else RESTRICTED for i in ids]
 
     @property
     def means_columns(self) -> list[str]:
