@@ -12,9 +12,14 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """?lang= wins and is remembered in the session; otherwise Spanish (the site's language) first."""
-    from flask import current_app
+    """?lang= wins and is remembered in the session; otherwise Spanish (the site's language) first.
 
+    Without a request (CLI commands, jobs) translated messages are in Spanish unless `force_locale` says otherwise.
+    """
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return "es_MX"
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:

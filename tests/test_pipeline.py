@@ -189,31 +189,6 @@ def test_token_commands(runner, make_user):
     assert runner.invoke(args=["token", "create", "nadie@x.mx"]).exit_code != 0
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "docx", "pdf"])
-def test_report_command(runner, tmp_path, fmt):
-    import json as jsonlib
-
-    out = tmp_path / f"informe.{fmt}"
-    result = runner.invoke(args=["report", "--as-of", "2019-12-13", "--format", fmt, "--output", str(out)])
-    assert result.exit_code == 0, result.output
-    data = out.read_bytes()
-    if fmt == "json":
-        parsed = jsonlib.loads(data)
-        assert parsed["as_of"] == "2019-12-13" and len(parsed["milestones"]) == 11
-    elif fmt == "csv":
-        assert "Informe final" in data.decode("utf-8-sig")
-    elif fmt == "docx":
-        from docx import Document
-
-        assert any("13 de diciembre de 2019" in p.text for p in Document(io.BytesIO(data)).paragraphs)
-    else:
-        from pypdf import PdfReader
-
-        assert "13 de diciembre de 2019" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
-    bad = runner.invoke(args=["report", "--as-of", "mañana", "--format", fmt, "--output", str(out)])
-    assert bad.exit_code != 0 and "Fecha inválida" in bad.output
-
-
 def test_index_left_short_by_a_crashed_rebuild_is_refilled_at_start(app, runner, folder):
     from evidence_repo import create_app
     from evidence_repo.bootstrap import prepare

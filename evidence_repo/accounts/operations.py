@@ -5,11 +5,13 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evidence_repo.accounts.models import Role, User
 from evidence_repo.audit import record
+from evidence_repo.errors import DomainError
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -17,7 +19,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     pass
 
 
@@ -28,13 +30,13 @@ def normalize_email(email: str) -> str:
 def create_user(session: Session, email: str, password: str, role: str, name: str | None = None) -> User:
     email = normalize_email(email)
     if not EMAIL_RE.match(email):
-        raise AccountError(f"Correo electrónico inválido: {email!r}")
+        raise AccountError(_l("Correo electrónico inválido: %(email)r", email=email))
     if role not in {r.value for r in Role}:
-        raise AccountError(f"Rol desconocido: {role!r} (use admin, staff o committee)")
+        raise AccountError(_l("Rol desconocido: %(role)r (use admin, staff o committee)", role=role))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"La contraseña debe tener al menos {MIN_PASSWORD_LENGTH} caracteres")
+        raise AccountError(_l("La contraseña debe tener al menos %(n)s caracteres", n=MIN_PASSWORD_LENGTH))
     if session.scalar(select(User).where(func.lower(User.email) == email)):
-        raise AccountError(f"Ya existe una cuenta con el correo {email}")
+        raise AccountError(_l("Ya existe una cuenta con el correo %(email)s", email=email))
     user = User(email=email, name=name, password_hash=_hasher.hash(password), role=role)
     session.add(user)
     session.flush()

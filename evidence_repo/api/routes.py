@@ -9,6 +9,7 @@ from importlib import resources
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from evidence_repo.accounts.tokens import user_for_token
+from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
 from evidence_repo import policy
 from evidence_repo.db import db, on_commit, rollback_request, savepoint
@@ -20,6 +21,7 @@ from evidence_repo.evidence.operations import (
     list_evidence,
     load_visible_evidence,
 )
+from evidence_repo.dates import parse_as_of
 from evidence_repo.evidence.search import SearchParamError, parse_params, results_dict, run_search
 from evidence_repo.services import services
 from evidence_repo.plan.operations import load_commitment, load_milestone
@@ -186,10 +188,11 @@ def compliance():
     """Compliance as of a date; restricted evidence counts but appears only as "restringida" without a token."""
     user = _bearer_user()
     try:
-        as_of = compliance_views.parse_as_of(request.args.get("as_of"), dt.date.today())
+        as_of = parse_as_of(request.args.get("as_of"), dt.date.today())
     except ValueError as exc:
         raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
     result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"])
     if result is None:
         raise ApiError(404, "No hay ningún plan cargado")
-    return jsonify(compliance_views.as_json(result, public=not policy.can_see_restricted(user)))
+    exported = compliance_export.render("json", db(), result, public=not policy.can_see_restricted(user))
+    return current_app.response_class(exported.body, mimetype=exported.mimetype)

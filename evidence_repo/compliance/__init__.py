@@ -1,31 +1,36 @@
 """Compliance engine: pure rules for which verification means are satisfied, missing or overdue."""
 from evidence_repo.compliance.engine import (
-    CELL_LABELS,
-    CELL_SYMBOLS,
-    DEFAULT_SOON_DAYS,
-    STATUS_LABELS,
     ActivityAssessment,
     ActivityInfo,
-    CellState,
     CommitmentAssessment,
     EvidenceInfo,
     MilestoneAssessment,
     MilestoneInfo,
     RequirementInfo,
+    assess,
+    cell,
+)
+from evidence_repo.compliance.status import (
+    CELL_LABELS,
+    CELL_SYMBOLS,
+    DEFAULT_SOON_DAYS,
+    REVIEW_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    CellState,
     ReviewInfo,
     ReviewState,
     Status,
-    assess,
-    cell,
     due_date,
+    review_history,
     review_state,
     status_for,
     utc_date,
 )
 
 __all__ = [
-    "CELL_LABELS", "CELL_SYMBOLS", "DEFAULT_SOON_DAYS", "STATUS_LABELS",
+    "CELL_LABELS", "CELL_SYMBOLS", "DEFAULT_SOON_DAYS", "REVIEW_LABELS", "STATUSES", "STATUS_LABELS",
     "ActivityAssessment", "ActivityInfo", "CellState", "CommitmentAssessment", "EvidenceInfo",
     "MilestoneAssessment", "MilestoneInfo", "RequirementInfo", "ReviewInfo", "ReviewState", "Status",
-    "assess", "cell", "due_date", "review_state", "status_for", "utc_date",
+    "assess", "cell", "due_date", "review_history", "review_state", "status_for", "utc_date",
 ]

@@ -9,37 +9,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Literal
+from datetime import date, datetime
 
-Status = Literal["completo", "sin_fecha", "vencido", "proximo", "incompleto"]
-CellState = Literal["cumplido", "pendiente_revision", "observado", "faltante", "no_requerido"]
-ReviewState = Literal["validada", "observada", "pendiente"]
-
-STATUS_LABELS: dict[str, str] = {
-    "completo": "Completo",
-    "incompleto": "Incompleto",
-    "vencido": "Vencido",
-    "sin_fecha": "Sin fecha",
-    "proximo": "Próximo a vencer",
-}
-CELL_LABELS: dict[str, str] = {
-    "cumplido": "Cumplido",
-    "pendiente_revision": "En revisión",
-    "observado": "Observado",
-    "faltante": "Falta",
-    "no_requerido": "No requerido",
-}
-# A symbol per cell so the matrix stays readable without colour (WCAG 1.4.1).
-CELL_SYMBOLS: dict[str, str] = {
-    "cumplido": "✓",
-    "pendiente_revision": "…",
-    "observado": "!",
-    "faltante": "✗",
-    "no_requerido": "—",
-}
-DEFAULT_SOON_DAYS = 15
-
+from evidence_repo.compliance.status import (
+    DEFAULT_SOON_DAYS,
+    CellState,
+    ReviewInfo,
+    Status,
+    due_date,
+    review_state,
+    status_for,
+    utc_date,
+)
 
 # ---------------------------------------------------------------------------------------------- inputs
 
@@ -62,19 +43,6 @@ class MilestoneInfo:
     objective: str
     activities: tuple[ActivityInfo, ...] = ()
     requirements: tuple[RequirementInfo, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReviewInfo:
-    at: datetime
-    state: ReviewState  # "pendiente" = decision reset (e.g. a new file version awaits review)
-
-    def __post_init__(self) -> None:
-        # Enum members (whose names differ from their values) would break the state buckets: keep plain str.
-        object.__setattr__(self, "state", getattr(self.state, "value", self.state))
-        # A typo here would silently count observed evidence as satisfying; fail loudly instead.
-        if self.state not in ("validada", "observada", "pendiente"):
-            raise ValueError(f"estado de revisión inválido: {self.state!r}")
 
 
 @dataclass(frozen=True)
@@ -127,44 +95,6 @@ class CommitmentAssessment:
 
 # ------------------------------------------------------------------------------------------ primitives
 
-def _utc(moment: datetime) -> datetime:
-    """Naive datetimes are stored as UTC; normalise so aware and naive values compare."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def utc_date(moment: datetime) -> date:
-    return _utc(moment).date()
-
-
-def review_state(evidence: EvidenceInfo, as_of: date) -> ReviewState:
-    """The committee's latest decision known on ``as_of``; later decisions must not rewrite history."""
-    latest: ReviewInfo | None = None
-    for review in evidence.reviews:
-        if utc_date(review.at) <= as_of and (latest is None or _utc(review.at) >= _utc(latest.at)):
-            latest = review
-    return "pendiente" if latest is None else latest.state
-
-
-def due_date(milestone: MilestoneInfo) -> date | None:
-    """Latest activity date; unknown while any activity is still "Por definir"."""
-    dates = [a.date for a in milestone.activities]
-    if not dates or any(d is None for d in dates):
-        return None
-    return max(d for d in dates if d is not None)
-
-
-def status_for(complete: bool, due: date | None, as_of: date, soon_days: int = DEFAULT_SOON_DAYS) -> Status:
-    """Completion wins over dates; otherwise urgency is graded by the deadline."""
-    if complete:
-        return "completo"
-    if due is None:
-        return "sin_fecha"
-    days = (due - as_of).days
-    if days < 0:
-        return "vencido"
-    return "proximo" if days <= soon_days else "incompleto"
-
-
 def _percent(satisfied: int, total: int) -> float:
     return 100.0 if total == 0 else round(satisfied * 100 / total, 1)
 
@@ -181,7 +111,7 @@ def _index(evidence: Iterable[EvidenceInfo], as_of: date) -> dict[_Key, _Bucket]
     for ev in evidence:
         if utc_date(ev.created_at) > as_of:
             continue  # did not exist yet
-        state = review_state(ev, as_of)
+        state = review_state(ev.reviews, as_of)
         index[(ev.milestone, None, ev.means)][state].append(ev.id)
         if ev.activity_id is not None:
             index[(ev.milestone, ev.activity_id, ev.means)][state].append(ev.id)
@@ -253,7 +183,7 @@ def assess(
                 required=own.required, missing=own.missing,
                 evidence=own.evidence, observed=own.observed, cells=own.cells,
             ))
-        due = due_date(m)
+        due = due_date(a.date for a in m.activities)
         results.append(MilestoneAssessment(
             number=m.number,
             status=status_for(not whole.missing, due, as_of, soon_days),

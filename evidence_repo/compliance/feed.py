@@ -1,15 +1,21 @@
-"""Atom feed: newly published public evidence, committee decisions on it, and milestone status changes."""
+"""Atom feed: newly published public evidence, committee decisions on it, and milestone status changes.
+
+Titles and summaries are in the current language (the request's on the web, Spanish elsewhere).
+"""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from evidence_repo.compliance.engine import STATUS_LABELS, assess
+from evidence_repo.compliance.engine import assess
 from evidence_repo.compliance.load import ComplianceInputs
+from evidence_repo.compliance.status import STATUS_LABELS, utc_date
+from evidence_repo.dates import current_locale
 from evidence_repo.evidence.models import Evidence, EvidenceReview, Visibility
 
 LIMIT = 50
@@ -27,13 +33,15 @@ class Entry:
 def status_changes(inputs: ComplianceInputs, today: dt.date, soon_days: int) -> list[tuple[dt.date, int, str, str]]:
     """(date, milestone, before, after) whenever a milestone's status changed, replaying the engine day by day
     only on the days something happened (evidence, a review, a deadline)."""
-    days = {e.created_at.date() for e in inputs.evidence}
-    days |= {r.at.date() for e in inputs.evidence for r in e.reviews}
+    days = {utc_date(e.created_at) for e in inputs.evidence}
+    days |= {utc_date(r.at) for e in inputs.evidence for r in e.reviews}
     days |= {a.date + dt.timedelta(days=1) for m in inputs.milestones for a in m.activities if a.date}
     days |= {a.date - dt.timedelta(days=soon_days) for m in inputs.milestones for a in m.activities if a.date}
-    changes, previous = [], None
+    changes: list[tuple[dt.date, int, str, str]] = []
+    previous: dict[int, str] | None = None
     for day in sorted(d for d in days if d <= today)[-200:]:
-        statuses = {m.number: m.status for m in assess(inputs.milestones, inputs.evidence, day, soon_days=soon_days).milestones}
+        assessment = assess(inputs.milestones, inputs.evidence, day, soon_days=soon_days)
+        statuses: dict[int, str] = {m.number: m.status for m in assessment.milestones}
         if previous is not None:
             changes += [(day, n, previous.get(n, ""), s) for n, s in statuses.items() if previous.get(n) != s]
         previous = statuses
@@ -46,22 +54,31 @@ def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt
     for e in session.scalars(select(Evidence).where(public).options(selectinload(Evidence.milestone),
                                                                     selectinload(Evidence.means))
                              .order_by(Evidence.created_at.desc()).limit(LIMIT)):
-        out.append(Entry(f"evidence-{e.id}", e.created_at, f"Nueva evidencia: {e.title}",
-                         f"Meta {e.milestone.number} · {e.means.name}", f"{base_url}evidencias/{e.id}"))
+        out.append(Entry(f"evidence-{e.id}", e.created_at, _("Nueva evidencia: %(title)s", title=e.title),
+                         _("Meta %(n)s · %(means)s", n=e.milestone.number, means=e.means.name),
+                         f"{base_url}evidencias/{e.id}"))
     reviews = session.execute(
         select(EvidenceReview, Evidence.title).join(Evidence, Evidence.id == EvidenceReview.evidence_id)
         .where(public).order_by(EvidenceReview.at.desc()).limit(LIMIT)
     )
     for review, title in reviews:
-        out.append(Entry(f"review-{review.id}", review.at, f"Evidencia {review.state}: {title}",
-                         review.comment or f"El comité marcó la evidencia #{review.evidence_id} como {review.state}.",
+        # Whole sentences per decision (the committee only validates or observes), so each language words them.
+        if review.state == "observada":
+            heading = _("Evidencia observada: %(title)s", title=title)
+            summary = _("El comité marcó la evidencia #%(id)s como observada.", id=review.evidence_id)
+        else:
+            heading = _("Evidencia validada: %(title)s", title=title)
+            summary = _("El comité marcó la evidencia #%(id)s como validada.", id=review.evidence_id)
+        out.append(Entry(f"review-{review.id}", review.at, heading, review.comment or summary,
                          f"{base_url}evidencias/{review.evidence_id}"))
     for day, number, before, after in status_changes(inputs, today, soon_days):
-        at = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
-        was = STATUS_LABELS.get(before, before)
+        at = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        was, now = STATUS_LABELS.get(before, before), STATUS_LABELS[after]
         out.append(Entry(f"status-{number}-{day.isoformat()}-{after}", at,
-                         f"Meta {number}: {STATUS_LABELS[after]}", f"La meta {number} pasó de «{was}» a "
-                         f"«{STATUS_LABELS[after]}» el {day.isoformat()}.", f"{base_url}metas/{number}"))
+                         _("Meta %(n)s: %(status)s", n=number, status=now),
+                         _("La meta %(n)s pasó de «%(before)s» a «%(after)s» el %(day)s.", n=number, before=was,
+                           after=now, day=day.isoformat()),
+                         f"{base_url}metas/{number}"))
     out.sort(key=lambda e: e.at, reverse=True)
     return out[:LIMIT]
 
@@ -69,18 +86,18 @@ def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt
 def atom(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.date, soon_days: int) -> bytes:
     fg = FeedGenerator()
     fg.id(base_url + "feed.atom")
-    fg.title(f"Evidencias: {inputs.commitment.title}"[:250])
-    fg.subtitle("Nuevas evidencias públicas y cambios de estado de las metas")
+    fg.title(_("Evidencias: %(title)s", title=inputs.commitment.title)[:250])
+    fg.subtitle(_("Nuevas evidencias públicas y cambios de estado de las metas"))
     fg.link(href=base_url, rel="alternate")
     fg.link(href=base_url + "feed.atom", rel="self")
-    fg.language("es-MX")
+    fg.language(current_locale().replace("_", "-"))
     items = entries(session, inputs, base_url, today, soon_days)
-    fg.updated(items[0].at if items else dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    fg.updated(items[0].at if items else dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     for item in reversed(items):
         fe = fg.add_entry()
         fe.id(f"{base_url}#{item.key}")
         fe.title(item.title)
         fe.summary(item.summary)
         fe.link(href=item.link)
-        fe.updated(item.at if item.at.tzinfo else item.at.replace(tzinfo=dt.timezone.utc))
+        fe.updated(item.at if item.at.tzinfo else item.at.replace(tzinfo=dt.UTC))
     return fg.atom_str(pretty=True)

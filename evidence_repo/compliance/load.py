@@ -1,13 +1,15 @@
 """Everything the compliance engine needs, read in a fixed number of queries however much evidence exists."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence_repo.compliance.engine import ActivityInfo, EvidenceInfo, MilestoneInfo, RequirementInfo, ReviewInfo
+from evidence_repo.compliance.engine import ActivityInfo, EvidenceInfo, MilestoneInfo, RequirementInfo
+from evidence_repo.compliance.status import ReviewInfo, review_history
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview
 from evidence_repo.plan.models import Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import load_commitment
@@ -34,24 +36,28 @@ def plan_infos(commitment: Commitment) -> list[MilestoneInfo]:
 
 def evidence_infos(session: Session) -> list[EvidenceInfo]:
     """Three queries: evidence rows, review decisions, and replacements (a new version resets the review)."""
-    reviews: dict[int, list[ReviewInfo]] = defaultdict(list)
+    decisions: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
     for evidence_id, at, state in session.execute(
-        select(EvidenceReview.evidence_id, EvidenceReview.at, EvidenceReview.state).order_by(EvidenceReview.at)
+        select(EvidenceReview.evidence_id, EvidenceReview.at, EvidenceReview.state).order_by(EvidenceReview.id)
     ):
-        reviews[evidence_id].append(ReviewInfo(at, state))
+        decisions[evidence_id].append((at, state))
+    replacements: dict[int, list[dt.datetime]] = defaultdict(list)
     for evidence_id, at in session.execute(
         select(EvidenceFile.evidence_id, EvidenceFile.uploaded_at).where(EvidenceFile.version > 1)
     ):
-        reviews[evidence_id].append(ReviewInfo(at, "pendiente"))
+        replacements[evidence_id].append(at)
     rows = session.execute(
         select(Evidence.id, Milestone.number, Evidence.activity_id, VerificationMeans.name, Evidence.created_at,
                Evidence.visibility)
         .join(Milestone, Milestone.id == Evidence.milestone_id)
         .join(VerificationMeans, VerificationMeans.id == Evidence.means_id)
     )
+    none: tuple[ReviewInfo, ...] = ()
     return [
         EvidenceInfo(id=i, milestone=number, activity_id=activity, means=means, created_at=created,
-                     visibility=visibility, reviews=tuple(sorted(reviews.get(i, ()), key=lambda r: r.at)))
+                     visibility=visibility,
+                     reviews=review_history(decisions[i], replacements[i]) if i in decisions or i in replacements
+                     else none)
         for i, number, activity, means, created, visibility in rows
     ]
 

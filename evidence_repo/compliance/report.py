@@ -6,6 +6,9 @@ Content is built once as a small list of neutral blocks (headings, text, lists,
 tables) and then laid out by two thin renderers, so both formats always say the
 same thing.
 
+The words around the data are translations: they follow the web request's
+language, or ``flask_babel.force_locale``; outside a request they are Spanish.
+
 Restricted evidence (personal data) is reduced to a placeholder *here* as well
 as upstream: a renderer is the last place a leaked title or hash could escape.
 """
@@ -18,7 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import takewhile
 from pathlib import Path
 from typing import Any, Literal
@@ -28,25 +31,24 @@ from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.table import Table as DocxTable
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
-__all__ = ["format_date_es", "render_docx", "render_pdf"]
+from evidence_repo import dates, rich_text
+from evidence_repo.compliance.status import REVIEW_LABELS
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-RESTRICTED_LABEL = "Evidencia restringida (datos personales)"
-NOT_DEFINED = "Por definir"
-NONE_LABEL = "Ninguno"
-LANGUAGE = "es-MX"
+__all__ = ["format_date", "render_docx", "render_pdf"]
 
-_MONTHS = (
-    "enero", "febrero", "marzo", "abril", "mayo", "junio",
-    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-)
-_REVIEW_LABELS = {"validada": "Validada", "observada": "Observada", "pendiente": "En revisión"}
-_BULLET_RE = re.compile(r"^\s*[-•*]\s+")
+# DejaVu ships inside the package (see fonts/LICENSE), so the report needs no system fonts.
+FONT_DIR = Path(__file__).parent / "fonts"
+RESTRICTED_LABEL = _l("Evidencia restringida (datos personales)")
+NOT_DEFINED = _l("Por definir")
+NONE_LABEL = _l("Ninguno")
+
 _HEX_RE = re.compile(r"[0-9a-fA-F]+")
 # Characters lxml refuses in XML and fpdf2 would draw as boxes.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -57,24 +59,27 @@ _SHORT_OBJECTIVE_CHARS = 140
 # --------------------------------------------------------------------------- formatting
 
 
-def format_date_es(value: str | date | None, missing: str = NOT_DEFINED) -> str:
-    """Spell a date the way a Mexican reader expects ("17 de octubre de 2019").
+def language() -> str:
+    """The report's language tag ("es-MX", "en"): the current translation's."""
+    return dates.current_locale().replace("_", "-")
+
+
+def format_date(value: str | date | None, missing: str | None = None) -> str:
+    """Spell a date the way the reader expects ("17 de octubre de 2019", "October 17, 2019").
 
     Accepts ISO dates or datetimes (only the date part is used); an unparsable
     value is returned as given rather than hidden.
     """
+    missing = str(NOT_DEFINED) if missing is None else missing
     if value is None or value == "":
         return missing
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = date.fromisoformat(str(value).strip()[:10])
-        except ValueError:
-            return _clean(value)
-    return f"{day.day} de {_MONTHS[day.month - 1]} de {day.year}"
+    if isinstance(value, date):
+        return dates.long_date(value)
+    try:
+        day = date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return _clean(value)
+    return dates.long_date(day)
 
 
 def _parse_moment(value: str | None) -> datetime | None:
@@ -86,14 +91,15 @@ def _parse_moment(value: str | None) -> datetime | None:
         return None
 
 
-def _format_moment(value: str | None, missing: str = "Sin fecha") -> str:
+def _format_moment(value: str | None, missing: str | None = None) -> str:
     """Date plus time (and its offset) when the input carries one; a bare date otherwise."""
+    missing = _("Sin fecha") if missing is None else missing
     if not value:
         return missing
     moment = _parse_moment(value)
     if moment is None or len(str(value).strip()) <= 10:
-        return format_date_es(value, missing)
-    text = f"{format_date_es(moment)}, {moment:%H:%M}"
+        return format_date(value, missing)
+    text = f"{format_date(moment)}, {moment:%H:%M}"
     offset = moment.utcoffset()
     if offset is None:
         return text
@@ -125,16 +131,18 @@ def _cap(text: str, limit: int = _MAX_CELL_CHARS) -> str:
 
 
 def _first_line(text: Any) -> str:
-    """The short form of a milestone objective: its first non-empty line."""
-    for line in _clean(text).split("\n"):
-        if line.strip():
-            return _cap(_BULLET_RE.sub("", line).strip(), _SHORT_OBJECTIVE_CHARS)
-    return NOT_DEFINED
+    """The short form of a milestone objective: its first line, without a bullet marker."""
+    first = rich_text.first_line(_clean(text))
+    return _cap(first, _SHORT_OBJECTIVE_CHARS) if first else str(NOT_DEFINED)
 
 
-def _join(items: Iterable[Any], empty: str = NONE_LABEL) -> str:
+def _join(items: Iterable[Any], empty: str | None = None) -> str:
     values = [_clean(item) for item in items if item]
-    return ", ".join(values) if values else empty
+    return ", ".join(values) if values else (str(NONE_LABEL) if empty is None else empty)
+
+
+def _title() -> str:
+    return _("Informe de cumplimiento")
 
 
 # --------------------------------------------------------------------------- content model
@@ -185,46 +193,40 @@ _Block = _Heading | _Text | _Bullets | _Note | _Progress | _Table
 
 
 def _rich_text(text: Any, label: str) -> list[_Block]:
-    """Split free text with "- " lines into paragraphs and real bullet lists."""
+    """Free text with "- " lines as paragraphs and real bullet lists; the first paragraph carries the label."""
+    parsed = rich_text.parse(_clean(text))
+    if not parsed:
+        return [_Text(str(NOT_DEFINED), label=label)]
     blocks: list[_Block] = []
-    bullets: list[str] = []
-    lines = [line for line in _clean(text).split("\n") if line.strip()]
-    if not lines:
-        return [_Text(NOT_DEFINED, label=label)]
-    for line in lines:
-        if _BULLET_RE.match(line):
-            bullets.append(_BULLET_RE.sub("", line).strip())
-            continue
-        if bullets:
-            blocks.append(_Bullets(tuple(bullets)))
-            bullets = []
-        if blocks or label is None:
-            blocks.append(_Text(line.strip()))
+    pending: str | None = label
+    for block in parsed:
+        if isinstance(block, rich_text.BulletList):
+            if pending is not None and not blocks:
+                blocks.append(_Text("", label=pending))
+                pending = None
+            blocks.append(_Bullets(block.items))
         else:
-            blocks.append(_Text(line.strip(), label=label))
-            label = None  # only the first paragraph carries the label
-    if bullets:
-        if label is not None:
-            blocks.append(_Text("", label=label))
-        blocks.append(_Bullets(tuple(bullets)))
+            blocks.append(_Text(block.text, label=pending))
+            pending = None
     return blocks
 
 
 def _review_label(value: Any) -> str:
-    return _REVIEW_LABELS.get(str(value or "pendiente"), _clean(value).capitalize())
+    label = REVIEW_LABELS.get(str(value or "pendiente"))
+    return str(label) if label is not None else _clean(value).capitalize()
 
 
 def _evidence_row(evidence: Mapping[str, Any]) -> tuple[str, ...]:
     """One evidence row; restricted items show only the placeholder, whatever was passed."""
     means = _cap(_clean(evidence.get("means")) or "—")
-    when = format_date_es(evidence.get("date"), "Sin fecha")
+    when = format_date(evidence.get("date"), _("Sin fecha"))
     review = _review_label(evidence.get("review"))
     if evidence.get("restricted"):
-        return ("—", RESTRICTED_LABEL, means, when, review, "—")
+        return ("—", str(RESTRICTED_LABEL), means, when, review, "—")
     ident = evidence.get("id")
     return (
         f"{ident}" if ident is not None else "—",
-        _cap(_clean(evidence.get("title")) or "Sin título"),
+        _cap(_clean(evidence.get("title")) or _("Sin título")),
         means,
         when,
         review,
@@ -234,66 +236,69 @@ def _evidence_row(evidence: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _observation_note(obs: Mapping[str, Any], restricted_ids: set[Any]) -> _Note:
     """Name the evidence an observation is about, unless that evidence is restricted."""
-    header = f"{_clean(obs.get('by')) or 'Comité'} · {_format_moment(obs.get('at'))}"
+    header = f"{_clean(obs.get('by')) or _('Comité')} · {_format_moment(obs.get('at'))}"
     ident, title = obs.get("evidence_id"), _clean(obs.get("evidence_title"))
     if ident is not None and ident in restricted_ids:
-        header += f" · Sobre: {RESTRICTED_LABEL}"
+        header += " · " + _("Sobre: %(what)s", what=RESTRICTED_LABEL)
     elif ident is not None:
-        header += f" · Sobre: “{title}” (evidencia {ident})" if title else f" · Sobre: evidencia {ident}"
+        header += " · " + (_("Sobre: “%(title)s” (evidencia %(id)s)", title=title, id=ident) if title
+                           else _("Sobre: evidencia %(id)s", id=ident))
     elif title:
-        header += f" · Sobre: “{title}”"
-    return _Note(header, _clean(obs.get("comment")) or "(Sin comentario)")
+        header += " · " + _("Sobre: “%(title)s”", title=title)
+    return _Note(header, _clean(obs.get("comment")) or _("(Sin comentario)"))
 
 
 def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
     number = _clean(milestone.get("number"))
     objective = _clean(milestone.get("objective")).strip()
     short = _first_line(objective)
-    yield _Heading(2, f"Meta {number}. {short}" if number else f"Meta. {short}")
+    yield _Heading(2, _("Meta %(n)s. %(objective)s", n=number, objective=short) if number
+                   else _("Meta. %(objective)s", objective=short))
     if objective != short:  # the heading already says it all for one-line objectives
-        yield from _rich_text(objective, "Objetivo")
-    yield _Text(format_date_es(milestone.get("due")), label="Fecha de cumplimiento")
+        yield from _rich_text(objective, _("Objetivo"))
+    yield _Text(format_date(milestone.get("due")), label=_("Fecha de cumplimiento"))
     status = _clean(milestone.get("status_label")) or _clean(milestone.get("status")) or "—"
-    yield _Text(f"{status} · avance {_format_percent(milestone.get('percent'))}", label="Estado")
-    yield _Text(_join(milestone.get("responsible") or [], NOT_DEFINED), label="Responsables")
-    yield _Text(_join(milestone.get("required") or []), label="Medios de verificación requeridos")
+    yield _Text(_("%(status)s · avance %(percent)s", status=status, percent=_format_percent(milestone.get("percent"))),
+                label=_("Estado"))
+    yield _Text(_join(milestone.get("responsible") or [], str(NOT_DEFINED)), label=_("Responsables"))
+    yield _Text(_join(milestone.get("required") or []), label=_("Medios de verificación requeridos"))
 
-    yield _Heading(3, "Medios de verificación faltantes")
+    yield _Heading(3, _("Medios de verificación faltantes"))
     missing = [_clean(m) for m in milestone.get("missing") or [] if m]
-    yield _Bullets(tuple(missing)) if missing else _Text(NONE_LABEL)
+    yield _Bullets(tuple(missing)) if missing else _Text(str(NONE_LABEL))
 
-    yield _Heading(3, "Evidencias")
+    yield _Heading(3, _("Evidencias"))
     evidence = milestone.get("evidence") or []
     if evidence:
         yield _Table(
-            caption=f"Evidencias de la meta {number}",
-            headers=("ID", "Evidencia", "Medio de verificación", "Fecha", "Revisión", "SHA-256"),
+            caption=_("Evidencias de la meta %(n)s", n=number),
+            headers=(_("ID"), _("Evidencia"), _("Medio de verificación"), _("Fecha"), _("Revisión"), "SHA-256"),
             widths=(12, 44, 29, 27, 20, 52),
             rows=[_evidence_row(ev) for ev in evidence],
             mono_column=5,
         )
     else:
-        yield _Text("Sin evidencias registradas.")
+        yield _Text(_("Sin evidencias registradas."))
 
-    yield _Heading(3, "Observaciones del comité")
+    yield _Heading(3, _("Observaciones del comité"))
     restricted_ids = {ev.get("id") for ev in evidence if ev.get("restricted") and ev.get("id") is not None}
     observations = milestone.get("observations") or []
     if observations:
         yield from (_observation_note(obs, restricted_ids) for obs in observations)
     else:
-        yield _Text("Sin observaciones.")
+        yield _Text(_("Sin observaciones."))
 
-    yield _Heading(3, "Actividades")
+    yield _Heading(3, _("Actividades"))
     activities = milestone.get("activities") or []
     if activities:
         yield _Table(
-            caption=f"Actividades de la meta {number}",
-            headers=("Actividad", "Fecha", "Estado", "Medios faltantes"),
+            caption=_("Actividades de la meta %(n)s", n=number),
+            headers=(_("Actividad"), _("Fecha"), _("Estado"), _("Medios faltantes")),
             widths=(64, 33, 24, 56),
             rows=[
                 (
-                    _cap(_clean(act.get("name")) or NOT_DEFINED),
-                    format_date_es(act.get("date")),
+                    _cap(_clean(act.get("name")) or str(NOT_DEFINED)),
+                    format_date(act.get("date")),
                     _clean(act.get("status_label")) or "—",
                     _cap(_join(act.get("missing") or [])),
                 )
@@ -301,7 +306,7 @@ def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
             ],
         )
     else:
-        yield _Text("Sin actividades registradas.")
+        yield _Text(_("Sin actividades registradas."))
 
 
 def _build(report: Mapping[str, Any]) -> list[_Block]:
@@ -309,52 +314,56 @@ def _build(report: Mapping[str, Any]) -> list[_Block]:
     plan = report.get("plan") or {}
     commitment = report.get("commitment") or {}
     milestones = report.get("milestones") or []
+    undefined = str(NOT_DEFINED)
     blocks: list[_Block] = [
-        _Heading(0, "Informe de cumplimiento"),
-        _Text(_clean(commitment.get("title")) or "Compromiso sin título", kind="subtitle"),
-        _Text(f"Situación al {format_date_es(report.get('as_of'))}", kind="subtitle"),
-        _Text(f"Generado el {_format_moment(report.get('generated_at'), 'fecha desconocida')}", kind="meta"),
-        _Heading(1, "Compromiso"),
+        _Heading(0, _title()),
+        _Text(_clean(commitment.get("title")) or _("Compromiso sin título"), kind="subtitle"),
+        _Text(_("Situación al %(date)s", date=format_date(report.get("as_of"))), kind="subtitle"),
+        _Text(_("Generado el %(moment)s", moment=_format_moment(report.get("generated_at"), _("fecha desconocida"))),
+              kind="meta"),
+        _Heading(1, _("Compromiso")),
     ]
-    plan_title = _clean(plan.get("title")) or NOT_DEFINED
+    plan_title = _clean(plan.get("title")) or undefined
     jurisdiction = _clean(plan.get("jurisdiction"))
-    blocks.append(_Text(f"{plan_title} ({jurisdiction})" if jurisdiction else plan_title, label="Plan de acción"))
-    blocks.append(_Text(_clean(commitment.get("theme")) or NOT_DEFINED, label="Tema"))
+    blocks.append(_Text(f"{plan_title} ({jurisdiction})" if jurisdiction else plan_title, label=_("Plan de acción")))
+    blocks.append(_Text(_clean(commitment.get("theme")) or undefined, label=_("Tema")))
     start, end = commitment.get("start_date"), commitment.get("end_date")
-    period = f"Del {format_date_es(start)} al {format_date_es(end)}" if start or end else NOT_DEFINED
-    blocks.append(_Text(period, label="Periodo"))
-    institution = _clean(commitment.get("responsible_institution")) or NOT_DEFINED
-    blocks.append(_Text(institution, label="Institución responsable"))
-    blocks.append(_Text(_clean(commitment.get("responsible_person")) or NOT_DEFINED, label="Persona responsable"))
-    blocks.extend(_rich_text(commitment.get("main_objective"), "Objetivo principal"))
+    period = (_("Del %(start)s al %(end)s", start=format_date(start), end=format_date(end)) if start or end
+              else undefined)
+    blocks.append(_Text(period, label=_("Periodo")))
+    institution = _clean(commitment.get("responsible_institution")) or undefined
+    blocks.append(_Text(institution, label=_("Institución responsable")))
+    blocks.append(_Text(_clean(commitment.get("responsible_person")) or undefined, label=_("Persona responsable")))
+    blocks.extend(_rich_text(commitment.get("main_objective"), _("Objetivo principal")))
     if commitment.get("short_description"):
-        blocks.extend(_rich_text(commitment.get("short_description"), "Descripción breve"))
+        blocks.extend(_rich_text(commitment.get("short_description"), _("Descripción breve")))
     blocks.append(_Progress(_as_float(report.get("percent")),
-                            f"Avance general: {_format_percent(report.get('percent'))}"))
+                            _("Avance general: %(percent)s", percent=_format_percent(report.get("percent")))))
 
-    blocks.append(_Heading(1, "Resumen de metas"))
+    blocks.append(_Heading(1, _("Resumen de metas")))
     if not milestones:
-        blocks.append(_Text("No hay metas registradas."))
+        blocks.append(_Text(_("No hay metas registradas.")))
         return blocks
     counts = Counter(_clean(m.get("status_label")) or "—" for m in milestones)
     by_status = " · ".join(f"{label}: {n}" for label, n in counts.items())
-    blocks.append(_Text(f"{by_status} ({len(milestones)} en total)", label="Metas por estado"))
+    blocks.append(_Text(_("%(by_status)s (%(n)s en total)", by_status=by_status, n=len(milestones)),
+                        label=_("Metas por estado")))
     blocks.append(_Table(
-        caption="Resumen de metas",
-        headers=("Meta", "Objetivo", "Fecha de cumplimiento", "Estado", "Avance"),
+        caption=_("Resumen de metas"),
+        headers=(_("Meta"), _("Objetivo"), _("Fecha de cumplimiento"), _("Estado"), _("Avance")),
         widths=(11, 84, 37, 25, 17),
         rows=[
             (
                 _clean(m.get("number")),
                 _first_line(m.get("objective")),
-                format_date_es(m.get("due")),
+                format_date(m.get("due")),
                 _clean(m.get("status_label")) or "—",
                 _format_percent(m.get("percent")),
             )
             for m in milestones
         ],
     ))
-    blocks.append(_Heading(1, "Detalle por meta"))
+    blocks.append(_Heading(1, _("Detalle por meta")))
     for milestone in milestones:
         blocks.extend(_milestone_blocks(milestone))
     return blocks
@@ -367,17 +376,17 @@ def _as_float(value: Any) -> float | None:
         return None
 
 
-# --------------------------------------------------------------------------- DOCX
 
 
 def render_docx(report: Mapping[str, Any]) -> bytes:
     """Word document with real heading styles and header rows, for screen readers and editing."""
     doc = Document()
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.59), Cm(27.94)  # carta
+    page_width, margin = Cm(21.59), Cm(2)
+    section.page_width, section.page_height = page_width, Cm(27.94)  # carta
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2))
-    text_width = section.page_width - section.left_margin - section.right_margin
+        setattr(section, side, margin)
+    text_width = page_width - 2 * margin
     _docx_metadata(doc, report)
 
     for block in _build(report):
@@ -412,14 +421,14 @@ def _docx_metadata(doc: DocxDocument, report: Mapping[str, Any]) -> None:
     """Title and language let assistive tech announce and pronounce the document correctly."""
     props = doc.core_properties
     commitment = _clean((report.get("commitment") or {}).get("title"))
-    props.title = f"Informe de cumplimiento — {commitment}" if commitment else "Informe de cumplimiento"
-    props.language = LANGUAGE
+    props.title = f"{_title()} — {commitment}" if commitment else _title()
+    props.language = language()
     props.author = props.last_modified_by = ""
-    props.comments = f"Situación al {format_date_es(report.get('as_of'))}"
+    props.comments = _("Situación al %(date)s", date=format_date(report.get("as_of")))
     generated = _parse_moment(report.get("generated_at"))
     if generated is not None:
         if generated.tzinfo is not None:
-            generated = generated.astimezone(timezone.utc).replace(tzinfo=None)
+            generated = generated.astimezone(UTC).replace(tzinfo=None)
         props.created = props.modified = generated
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     r_pr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -427,7 +436,7 @@ def _docx_metadata(doc: DocxDocument, report: Mapping[str, Any]) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         r_pr.append(lang)
-    lang.set(qn("w:val"), LANGUAGE)
+    lang.set(qn("w:val"), language())
 
 
 def _docx_table(doc: DocxDocument, block: _Table, text_width: int) -> None:
@@ -436,7 +445,7 @@ def _docx_table(doc: DocxDocument, block: _Table, text_width: int) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     total = sum(block.widths)
-    widths = [int(text_width * w / total) for w in block.widths]
+    widths = [Emu(int(text_width * w / total)) for w in block.widths]
     for column, width in zip(table.columns, widths):
         column.width = width
 
@@ -491,6 +500,7 @@ _TABLE_SIZE = 8.0
 _MONO_SIZE = 7.0
 _CELL_MAX_LINES = 15
 _ACCENT = (31, 73, 125)
+_TOTAL_PAGES = "{total_paginas}"  # fpdf2 replaces it with the page count once the document is complete
 _ZEBRA = (244, 246, 249)
 
 
@@ -515,8 +525,9 @@ class _ReportPdf(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.running_title = running_title
         self.sans, self.mono, self.unicode = self._load_fonts()
-        self.glyphs: frozenset[int] = frozenset(self.fonts[self.sans.lower()].cmap) if self.unicode else frozenset()
-        self.alias_nb_pages("{total_paginas}")
+        font = self.fonts.get(self.sans.lower())  # core fonts are registered only once used
+        self.glyphs: frozenset[int] = frozenset(font.cmap) if isinstance(font, TTFFont) else frozenset()
+        self.alias_nb_pages(_TOTAL_PAGES)
 
     def _load_fonts(self) -> tuple[str, str, bool]:
         """DejaVu for full Unicode; core fonts (Latin-1 only) when the TTF is unavailable."""
@@ -556,7 +567,8 @@ class _ReportPdf(FPDF):
         self.set_y(-12)
         self.set_font(self.sans, size=8)
         self.set_text_color(110)
-        self.cell(0, 5, self.safe(f"Página {self.page_no()} de {{total_paginas}}"), align="C")
+        self.cell(0, 5, self.safe(_("Página %(page)s de %(total)s", page=self.page_no(), total=_TOTAL_PAGES)),
+                  align="C")
         self.set_text_color(0)
 
     def ensure_space(self, height: float) -> None:
@@ -568,14 +580,13 @@ class _ReportPdf(FPDF):
 def render_pdf(report: Mapping[str, Any]) -> bytes:
     """Printable PDF (US Letter) with page numbers; wraps and paginates any amount of content."""
     commitment = _clean((report.get("commitment") or {}).get("title"))
-    pdf = _ReportPdf(_cap(f"Informe de cumplimiento · {commitment}" if commitment
-                          else "Informe de cumplimiento", 110))
-    pdf.set_title(pdf.safe(f"Informe de cumplimiento — {commitment}" if commitment else "Informe de cumplimiento"))
-    pdf.set_lang(LANGUAGE)
+    pdf = _ReportPdf(_cap(f"{_title()} · {commitment}" if commitment else _title(), 110))
+    pdf.set_title(pdf.safe(f"{_title()} — {commitment}" if commitment else _title()))
+    pdf.set_lang(language())
     pdf.set_creator("evidence_repo")
     generated = _parse_moment(report.get("generated_at"))
     if generated is not None:
-        pdf.set_creation_date(generated if generated.tzinfo else generated.replace(tzinfo=timezone.utc))
+        pdf.set_creation_date(generated if generated.tzinfo else generated.replace(tzinfo=UTC))
     pdf.add_page()
 
     blocks = _build(report)

@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence_repo.accounts.models import User
+from evidence_repo.compliance.status import ReviewInfo, review_history, review_state
 from evidence_repo.db import Base, UTCDateTime, utcnow
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 
@@ -54,16 +55,25 @@ class Evidence(Base):
     )
     reviews: Mapped[list[EvidenceReview]] = relationship(order_by="EvidenceReview.id", viewonly=True)
 
-    @property
-    def review(self) -> EvidenceReview | None:
-        """The decision that applies now: the latest one, if it is about the current version."""
-        if self.reviews and self.reviews[-1].file_version == self.current.version:
-            return self.reviews[-1]
-        return None
+    def review_history(self) -> tuple[ReviewInfo, ...]:
+        """Committee decisions and the file replacements that reset them, oldest first."""
+        return review_history(((r.at, r.state) for r in self.reviews),
+                              (f.uploaded_at for f in self.files if f.version > 1))
+
+    def review_state_on(self, as_of: date | None = None) -> str:
+        """The review state on ``as_of`` (None: now), by the same rule the compliance engine applies."""
+        return review_state(self.review_history(), as_of)
 
     @property
     def review_state(self) -> str:
-        return self.review.state if self.review else ReviewState.pending.value
+        return self.review_state_on(None)
+
+    @property
+    def review(self) -> EvidenceReview | None:
+        """The decision that applies now: the latest one, unless a newer file version reset it."""
+        if self.reviews and self.review_state != ReviewState.pending.value:
+            return self.reviews[-1]
+        return None
 
     @property
     def current(self) -> EvidenceFile:

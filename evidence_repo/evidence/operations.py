@@ -11,12 +11,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
+from evidence_repo.errors import DomainError
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
@@ -28,18 +31,18 @@ MAX_TITLE = 300
 MAX_NAME = 200
 
 
-class EvidenceError(ValueError):
+class EvidenceError(DomainError):
     """A refusal the user can act on; `field` names the form field, `status` the HTTP status."""
 
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
+    def __init__(self, message: str | LazyString, field: str | None = None, status: int = 400):
+        super().__init__(message, field)
+        self.status = status
 
 
 class DuplicateEvidence(EvidenceError):
     def __init__(self, evidence_id: int):
-        super().__init__(f"Este archivo ya existe como evidencia #{evidence_id} para esta meta y medio de verificación.",
-                         "file", 409)
+        super().__init__(_l("Este archivo ya existe como evidencia #%(id)s para esta meta y medio de verificación.",
+                            id=evidence_id), "file", 409)
         self.evidence_id = evidence_id
 
 
@@ -95,47 +98,47 @@ def parse_date(value: str | dt.date | None, today: dt.date | None = None) -> dt.
     try:
         value = parse_typed_date(value)
     except ValueError as exc:
-        raise EvidenceError(str(exc), "date") from None
+        raise EvidenceError(exc.args[0], "date") from None
     if value is None:
         return None
     today = today or dt.date.today()
     if value > today:
-        raise EvidenceError("La fecha de la sesión no puede estar en el futuro.", "date")
+        raise EvidenceError(_l("La fecha de la sesión no puede estar en el futuro."), "date")
     if value.year < 1990:
-        raise EvidenceError("La fecha de la sesión es demasiado antigua; revise el año.", "date")
+        raise EvidenceError(_l("La fecha de la sesión es demasiado antigua; revise el año."), "date")
     return value
 
 
 def resolve(session: Session, data: EvidenceInput) -> Resolved:
     """Validate every field at once, so a form can show all problems together."""
-    problems: dict[str, str] = {}
+    problems: dict[str, str | LazyString] = {}
     milestone = means = activity = None
     number = str(data.milestone).strip() if data.milestone is not None else ""
     if not number:
-        problems["milestone"] = "Elija la meta a la que corresponde la evidencia."
+        problems["milestone"] = _l("Elija la meta a la que corresponde la evidencia.")
     elif not number.isdigit():
-        problems["milestone"] = f"La meta «{number[:20]}» no es un número."
+        problems["milestone"] = _l("La meta «%(n)s» no es un número.", n=number[:20])
     else:
         milestone = session.scalar(select(Milestone).where(Milestone.number == int(number)))
         if milestone is None:
-            problems["milestone"] = f"No existe la meta {int(number)}."
+            problems["milestone"] = _l("No existe la meta %(n)s.", n=int(number))
     if not (data.means or "").strip():
-        problems["means"] = "Elija el medio de verificación."
+        problems["means"] = _l("Elija el medio de verificación.")
     else:
         means = find_means(session, data.means)
         if means is None:
-            problems["means"] = f"Medio de verificación desconocido: «{data.means.strip()[:80]}»."
+            problems["means"] = _l("Medio de verificación desconocido: «%(means)s».", means=data.means.strip()[:80])
     raw_activity = str(data.activity).strip() if data.activity not in (None, "") else ""
     if raw_activity:
         if not raw_activity.isdigit():
-            problems["activity"] = "La actividad no es válida."
+            problems["activity"] = _l("La actividad no es válida.")
         else:
             activity = session.get(Activity, int(raw_activity))
             if activity is None or (milestone is not None and activity.milestone_id != milestone.id):
-                problems["activity"] = "La actividad elegida no pertenece a esa meta."
+                problems["activity"] = _l("La actividad elegida no pertenece a esa meta.")
     visibility = (data.visibility or Visibility.public.value).strip().lower()
     if visibility not in {v.value for v in Visibility}:
-        problems["visibility"] = "La visibilidad debe ser «public» (pública) o «restricted» (restringida)."
+        problems["visibility"] = _l("La visibilidad debe ser «public» (pública) o «restricted» (restringida).")
     date = None
     try:
         date = parse_date(data.date)
@@ -143,14 +146,14 @@ def resolve(session: Session, data: EvidenceInput) -> Resolved:
         problems["date"] = exc.message
     title = (data.title or "").strip() or None
     if title and len(title) > MAX_TITLE:
-        problems["title"] = f"El título no puede pasar de {MAX_TITLE} caracteres."
+        problems["title"] = _l("El título no puede pasar de %(n)s caracteres.", n=MAX_TITLE)
     description = (data.description or "").strip() or None
     if description and len(description) > 10_000:
-        problems["description"] = "La descripción es demasiado larga (máximo 10,000 caracteres)."
+        problems["description"] = _l("La descripción es demasiado larga (máximo 10,000 caracteres).")
     if problems:
         first = next(iter(problems))
         error = EvidenceError(problems[first], first, 400)
-        error.problems = problems
+        error.problems = {name: str(message) for name, message in problems.items()}  # in the current language
         raise error
     return Resolved(milestone, means, activity, title, date, description, visibility)
 
@@ -160,16 +163,17 @@ def _store(store: BlobStore, stream: BinaryIO, max_bytes: int | None):
         blob = store.put(stream, max_bytes=max_bytes)
     except TooLarge as exc:
         raise EvidenceError(
-            f"El archivo es demasiado grande: el máximo es {exc.limit // (1024 * 1024)} MB.", "file", 413
+            _l("El archivo es demasiado grande: el máximo es %(mb)s MB.", mb=exc.limit // (1024 * 1024)), "file", 413
         ) from None
     if blob.size == 0:
-        raise EvidenceError("El archivo está vacío (0 bytes).", "file")
+        raise EvidenceError(_l("El archivo está vacío (0 bytes)."), "file")
     mime = detect_mime(blob.path)
     if mime not in ALLOWED_MIME_TYPES:
         if blob.created:
             store.quarantine(blob.sha256)
         raise EvidenceError(
-            f"Tipo de archivo no admitido ({mime}). Se aceptan: {accepted_types_text()}.", "file", 415
+            _l("Tipo de archivo no admitido (%(mime)s). Se aceptan: %(types)s.", mime=mime, types=accepted_types_text()),
+            "file", 415
         )
     return blob, mime
 
@@ -224,7 +228,7 @@ def replace_file(
     """A new version; the previous bytes stay in the store and in the version list."""
     blob, mime = _store(store, stream, max_bytes)
     if blob.sha256 == evidence.current.sha256:
-        raise EvidenceError("El archivo es idéntico a la versión actual.", "file", 409)
+        raise EvidenceError(_l("El archivo es idéntico a la versión actual."), "file", 409)
     before = evidence_snapshot(evidence)
     version = EvidenceFile(
         version=evidence.current.version + 1, sha256=blob.sha256, size=blob.size, mime_type=mime,

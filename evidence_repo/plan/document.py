@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from evidence_repo.dates import parse_typed_date
 from evidence_repo.plan.names import means_key
 
 FORMAT = "evidence-repo/plan@1"
@@ -19,8 +21,8 @@ class PlanFileError(ValueError):
     """A plan file that cannot be used; `problems` lists 'where: what' lines."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        self.problems = [str(p) for p in problems]  # lazy translations rendered now, in the current language
+        super().__init__("\n".join(self.problems))
 
 
 def _undefined_to_none(value: Any) -> Any:
@@ -32,13 +34,11 @@ def _undefined_to_none(value: Any) -> Any:
 def _parse_date(value: Any) -> Any:
     value = _undefined_to_none(value)
     if isinstance(value, str):
-        text = value.strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        raise ValueError(f"fecha inválida {value!r}: use AAAA-MM-DD, DD/MM/AAAA o «Por definir»")
+        try:
+            return parse_typed_date(value)
+        except ValueError:
+            raise ValueError(_l("fecha inválida %(value)r: use AAAA-MM-DD, DD/MM/AAAA o «Por definir»",
+                                value=value)) from None
     if isinstance(value, dt.datetime):
         return value.date()
     return value
@@ -118,11 +118,11 @@ class CommitmentEntry(Strict):
     @model_validator(mode="after")
     def _dates_in_order(self) -> CommitmentEntry:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError("end_date es anterior a start_date")
+            raise ValueError(_l("end_date es anterior a start_date"))
         numbers = [m.number for m in self.milestones]
         duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
         if duplicates:
-            raise ValueError(f"números de meta repetidos: {duplicates}")
+            raise ValueError(_l("números de meta repetidos: %(numbers)s", numbers=duplicates))
         return self
 
 
@@ -142,7 +142,7 @@ class PlanDocument(Strict):
     @classmethod
     def _known_format(cls, v: str) -> str:
         if v != FORMAT:
-            raise ValueError(f"formato desconocido {v!r}; se espera {FORMAT!r}")
+            raise ValueError(_l("formato desconocido %(found)r; se espera %(expected)r", found=v, expected=FORMAT))
         return v
 
     @model_validator(mode="after")
@@ -157,7 +157,8 @@ class PlanDocument(Strict):
             for k, activity in enumerate(milestone.activities):
                 places += [(f"commitment.milestones[{i}].activities[{k}].requirements[{j}]", n)
                            for j, n in enumerate(activity.requirements)]
-            problems += [f"{where}: medio de verificación desconocido {name!r} (no está en verification_means)"
+            problems += [str(_l("%(where)s: medio de verificación desconocido %(name)r (no está en verification_means)",
+                             where=where, name=name))
                          for where, name in places if means_key(name) not in known]
         if problems:
             raise ValueError("\n".join(problems))
@@ -179,12 +180,12 @@ def _location(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(raíz)"
+    return out or str(_l("(raíz)"))
 
 
 def parse_plan(data: Any) -> PlanDocument:
     if not isinstance(data, dict):
-        raise PlanFileError(["(raíz): el archivo debe contener un objeto con las claves plan y commitment"])
+        raise PlanFileError([str(_l("(raíz): el archivo debe contener un objeto con las claves plan y commitment"))])
     try:
         return PlanDocument.model_validate(data)
     except ValidationError as exc:
@@ -204,15 +205,17 @@ def load_plan_file(path: str | Path) -> PlanDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PlanFileError([f"{path}: no se pudo leer el archivo ({exc})"]) from None
+        raise PlanFileError([str(_l("%(path)s: no se pudo leer el archivo (%(error)s)", path=path, error=exc))]) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise PlanFileError([f"{path}, línea {exc.lineno}: JSON inválido ({exc.msg})"]) from None
+        raise PlanFileError([str(_l("%(path)s, línea %(line)s: JSON inválido (%(error)s)", path=path, line=exc.lineno,
+                                         error=exc.msg))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{path}, línea {mark.line + 1}" if mark else str(path)
-        raise PlanFileError([f"{where}: YAML inválido ({getattr(exc, 'problem', exc)})"]) from None
+        where = str(_l("%(path)s, línea %(line)s", path=path, line=mark.line + 1)) if mark else str(path)
+        raise PlanFileError([str(_l("%(where)s: YAML inválido (%(error)s)", where=where,
+                                         error=getattr(exc, "problem", exc)))]) from None
     return parse_plan(data)
 
 

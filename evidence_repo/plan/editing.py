@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
+from evidence_repo.errors import DomainError
 from evidence_repo.plan.models import Activity, Milestone, Requirement, VerificationMeans
 from evidence_repo.plan.operations import find_means
 
 
-class PlanEditError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class PlanEditError(DomainError):
+    pass
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -25,7 +25,7 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return parse_typed_date(value)
     except ValueError as exc:
-        raise PlanEditError(f"{exc} Déjela vacía para «Por definir».", "date") from None
+        raise PlanEditError(_l("%(error)s Déjela vacía para «Por definir».", error=exc), "date") from None
 
 
 def _snapshot(m: Milestone) -> dict:
@@ -50,7 +50,7 @@ def update_activity(session: Session, m: Milestone, activity_id: int, name: str 
                     user: User | None) -> None:
     activity = next((a for a in m.activities if a.id == activity_id), None)
     if activity is None:
-        raise PlanEditError("Esa actividad no pertenece a la meta.")
+        raise PlanEditError(_l("Esa actividad no pertenece a la meta."))
     new_date = _date(date)
     new_name = (name or "").strip()[:500] or None
 
@@ -63,7 +63,7 @@ def update_activity(session: Session, m: Milestone, activity_id: int, name: str 
 def add_activity(session: Session, m: Milestone, name: str | None, date: str | None, user: User | None) -> None:
     new_name = (name or "").strip()[:500]
     if not new_name:
-        raise PlanEditError("Escriba el nombre de la actividad.", "name")
+        raise PlanEditError(_l("Escriba el nombre de la actividad."), "name")
     new_date = _date(date)
     position = max((a.position for a in m.activities), default=-1) + 1
     _audited(session, m, user, "plan.activity.add",
@@ -74,16 +74,16 @@ def add_requirement(session: Session, m: Milestone, means_name: str, activity_id
                     user: User | None) -> None:
     name = (means_name or "").strip()[:200]
     if not name:
-        raise PlanEditError("Elija o escriba el medio de verificación.", "means")
+        raise PlanEditError(_l("Elija o escriba el medio de verificación."), "means")
     if activity_id is not None and activity_id not in {a.id for a in m.activities}:
-        raise PlanEditError("Esa actividad no pertenece a la meta.", "activity")
+        raise PlanEditError(_l("Esa actividad no pertenece a la meta."), "activity")
     means = find_means(session, name)
     if means is None:
         means = VerificationMeans(name)
         session.add(means)
         session.flush()
     if any(r.means_id == means.id and r.activity_id == activity_id for r in m.requirements):
-        raise PlanEditError(f"«{means.name}» ya se exige ahí.", "means")
+        raise PlanEditError(_l("«%(means)s» ya se exige ahí.", means=means.name), "means")
     position = (session.scalar(select(func.max(Requirement.position)).where(Requirement.milestone_id == m.id)) or 0) + 1
     _audited(session, m, user, "plan.requirement.add",
              lambda: session.add(Requirement(milestone_id=m.id, activity_id=activity_id, means_id=means.id,
@@ -93,5 +93,5 @@ def add_requirement(session: Session, m: Milestone, means_name: str, activity_id
 def remove_requirement(session: Session, m: Milestone, requirement_id: int, user: User | None) -> None:
     requirement = next((r for r in m.requirements if r.id == requirement_id), None)
     if requirement is None:
-        raise PlanEditError("Ese requisito no pertenece a la meta.")
+        raise PlanEditError(_l("Ese requisito no pertenece a la meta."))
     _audited(session, m, user, "plan.requirement.remove", lambda: session.delete(requirement))

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from evidence_repo.compliance.status import due_date
 from evidence_repo.db import Base
 from evidence_repo.plan.names import means_key
 
@@ -91,11 +92,8 @@ class Milestone(Base):
 
     @property
     def due_date(self) -> date | None:
-        """The last activity date; None while any activity is still "Por definir"."""
-        dates = [a.date for a in self.activities]
-        if not dates or any(d is None for d in dates):
-            return None
-        return max(dates)
+        """The last activity date; None while any activity is still "Por definir" (the compliance rule)."""
+        return due_date(a.date for a in self.activities)
 
 
 class Activity(Base):

@@ -1,13 +1,15 @@
 """Name normalisation shared by the means catalogue and anything that looks means up by name."""
 import re
-import unicodedata
+
+from indexer.analysis import fold as fold_accents
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form: "Relatorías  por Mesa" -> "relatorias por mesa"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", stripped).strip()
+    """Case- and accent-insensitive form: "Relatorías  por Mesa" -> "relatorias por mesa".
+
+    The search index's folding (one rule for accents and case), plus collapsed whitespace.
+    """
+    return re.sub(r"\s+", " ", fold_accents(text.casefold())).strip()
 
 
 means_key = fold

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -171,15 +172,17 @@ def _refuse_dropping_evidence(session: Session, existing: dict[int, Milestone], 
     for number, milestone in existing.items():
         count = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.milestone_id == milestone.id))
         if number not in wanted and count:
-            problems.append(f"commitment.milestones: la meta {number} tiene {count} evidencia(s) y no puede quitarse")
+            problems.append(str(_l("commitment.milestones: la meta %(n)s tiene %(count)s evidencia(s) y no puede quitarse",
+                                    n=number, count=count)))
             continue
         for activity in milestone.activities:
             if number in wanted and activity.position >= wanted[number]:
                 used = session.scalar(select(func.count()).select_from(Evidence)
                                       .where(Evidence.activity_id == activity.id))
                 if used:
-                    problems.append(f"commitment.milestones (meta {number}): la actividad {activity.position + 1} "
-                                    f"tiene {used} evidencia(s) y no puede quitarse")
+                    problems.append(str(_l("commitment.milestones (meta %(n)s): la actividad %(position)s tiene "
+                                           "%(count)s evidencia(s) y no puede quitarse",
+                                           n=number, position=activity.position + 1, count=used)))
     if problems:
         raise PlanFileError(problems)
 
@@ -209,7 +212,7 @@ def _sync_means(session: Session, document: PlanDocument, catalogue: dict[str, s
 def export_plan(session: Session) -> PlanDocument:
     commitment = load_commitment(session)
     if commitment is None:
-        raise LookupError("No hay ningún plan cargado")
+        raise LookupError(str(_l("No hay ningún plan cargado")))
     plan = commitment.plan
     means = session.scalars(select(VerificationMeans).order_by(VerificationMeans.id)).all()
     person = None

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from flask_login import current_user
 
-from evidence_repo.policy import audience, can_see_restricted
+from evidence_repo.compliance import export
 from evidence_repo.compliance import views as compliance
-from evidence_repo.compliance.views import parse_as_of
+from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
+from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
 from evidence_repo.plan.operations import load_commitment
@@ -169,38 +167,31 @@ def dashboard():
         abort(404)
     chosen = {s for s in request.args.getlist("estado") if s in compliance.STATUSES}
     counts = {s: sum(1 for m in c.assessment.milestones if m.status == s) for s in compliance.STATUSES}
+    today = dt.date.today()
     return render_template("public/dashboard.html", c=c, as_of=as_of, error=error, chosen=chosen, counts=counts,
                            rows=compliance.matrix(c, chosen), columns=c.means_columns,
-                           svg=Markup(compliance.timeline_svg(c)),
-                           today=dt.date.today(), toggled=lambda s: sorted(chosen ^ {s}))
+                           timeline=compliance.timeline(c, today=today),
+                           today=today, toggled=lambda s: sorted(chosen ^ {s}))
 
 
 @bp.get("/cumplimiento.csv")
 def dashboard_csv():
-    c, as_of, error = _compliance_request()
-    if c is None or error:
-        abort(400, description=error)
-    out = io.StringIO()
-    csv.writer(out).writerows(compliance.csv_rows(c, public=not can_see_restricted(current_user)))
-    response = current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="cumplimiento-{as_of.isoformat()}.csv"'
-    return response
+    return _compliance_download("csv")
 
 
 @bp.get("/cumplimiento/informe.<any(docx, pdf):fmt>")
 def dashboard_report(fmt: str):
-    from evidence_repo.compliance.report import render_docx, render_pdf
+    return _compliance_download(fmt)
 
-    c, as_of, error = _compliance_request()
+
+def _compliance_download(fmt: str):
+    """The compliance export as an attachment; restricted evidence is named only to those who may see it."""
+    c, _as_of, error = _compliance_request()
     if c is None or error:
         abort(400, description=error)
-    data = compliance.report_data(db(), c, public=not can_see_restricted(current_user),
-                                  generated_at=dt.datetime.now(dt.timezone.utc))
-    body = render_docx(data) if fmt == "docx" else render_pdf(data)
-    mimetype = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document" if fmt == "docx"
-                else "application/pdf")
-    response = current_app.response_class(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="informe-cumplimiento-{as_of.isoformat()}.{fmt}"'
+    exported = export.render(fmt, db(), c, public=not can_see_restricted(current_user))
+    response = current_app.response_class(exported.body, mimetype=exported.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
 
 

@@ -1,13 +1,24 @@
 // Progressive enhancement for the upload form: one request per file, each with its own progress bar.
 // Without JavaScript the form posts all files at once and the server answers with a page.
+// Every word shown comes from the page (#upload-messages), in its language.
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
-  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  var source = document.getElementById("upload-messages");
+  if (!form || !source || !window.FormData || !window.XMLHttpRequest) return;
+  var messages;
+  try { messages = JSON.parse(source.textContent); } catch (e) { return; }
   var area = document.getElementById("upload-progress");
   var maxBytes = parseInt(form.dataset.maxBytes, 10);
   var maxMb = form.dataset.maxMb;
   var fileInput = form.querySelector('input[type="file"]');
+
+  // t("saved", {id: 7}) -> the "saved" message with {id} replaced.
+  function t(key, values) {
+    return String(messages[key] || key).replace(/\{(\w+)\}/g, function (slot, name) {
+      return values && name in values ? String(values[name]) : slot;
+    });
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -22,8 +33,8 @@
     var bar = el("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Progreso de " + file.name);
-    var state = el("span", "upload-state", "En espera");
+    bar.setAttribute("aria-label", t("progress", { name: file.name }));
+    var state = el("span", "upload-state", t("waiting"));
     item.append(name, bar, state);
     return { item: item, bar: bar, state: state };
   }
@@ -34,9 +45,9 @@
       if (data.error) return data.error.message;
       if (data.results && data.results[0] && data.results[0].message) return data.results[0].message;
     } catch (e) { /* not JSON */ }
-    if (xhr.status === 413) return "El archivo es demasiado grande: el máximo es " + maxMb + " MB.";
-    if (xhr.status === 0) return "Se perdió la conexión con el servidor.";
-    return "El servidor respondió " + xhr.status + ".";
+    if (xhr.status === 413) return t("tooLarge", { mb: maxMb });
+    if (xhr.status === 0) return t("connectionLost");
+    return t("serverStatus", { status: xhr.status });
   }
 
   function send(file, ui, single) {
@@ -61,7 +72,7 @@
         ui.state.textContent = "";
         if (ok) {
           var result = JSON.parse(xhr.responseText);
-          var link = el("a", null, "Guardada como evidencia #" + result.results[0].id);
+          var link = el("a", null, t("saved", { id: result.results[0].id }));
           link.href = result.results[0].url;
           ui.state.append(link);
           resolve({ ok: true, milestoneUrl: result.milestone_url });
@@ -74,10 +85,10 @@
       });
       xhr.addEventListener("error", function () {
         ui.item.classList.add("failed");
-        ui.state.textContent = "Se perdió la conexión con el servidor.";
+        ui.state.textContent = t("connectionLost");
         resolve({ ok: false });
       });
-      ui.state.textContent = "Subiendo…";
+      ui.state.textContent = t("uploading");
       xhr.send(data);
     });
   }
@@ -103,7 +114,7 @@
       chain = chain.then(function () {
         if (job.file.size > maxBytes) {
           job.ui.item.classList.add("failed");
-          job.ui.state.textContent = "El archivo es demasiado grande: el máximo es " + maxMb + " MB.";
+          job.ui.state.textContent = t("tooLarge", { mb: maxMb });
           return;
         }
         return send(job.file, job.ui, files.length === 1).then(function (r) {
@@ -113,9 +124,9 @@
     });
     chain.then(function () {
       button.disabled = false;
-      var summary = el("p", "upload-summary", stored + " de " + files.length + " archivo(s) guardado(s). ");
+      var summary = el("p", "upload-summary", t("summary", { stored: stored, total: files.length }) + " ");
       if (milestoneUrl) {
-        var link = el("a", null, "Ver las evidencias de la meta");
+        var link = el("a", null, t("milestoneLink"));
         link.href = milestoneUrl;
         summary.append(link);
       }

@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from evidence_repo.compliance import report as report_module
-from evidence_repo.compliance.report import format_date_es, render_docx, render_pdf
+from evidence_repo.compliance.report import format_date, render_docx, render_pdf
 
 COMMITMENT_TITLE = "Análisis del programa “Apoyo a las organizaciones de la sociedad civil”"
 SECRET_TITLE = "Padrón de beneficiarias con CURP — NO PUBLICAR"
@@ -132,12 +132,12 @@ def squash(text: str) -> str:
 # --------------------------------------------------------------------------- tests
 
 
-def test_format_date_es() -> None:
-    assert format_date_es("2019-10-17") == "17 de octubre de 2019"
-    assert format_date_es("2019-12-01T23:00:00+00:00") == "1 de diciembre de 2019"
-    assert format_date_es(None) == "Por definir"
-    assert format_date_es("") == "Por definir"
-    assert format_date_es("pronto") == "pronto"
+def test_format_date() -> None:
+    assert format_date("2019-10-17") == "17 de octubre de 2019"
+    assert format_date("2019-12-01T23:00:00+00:00") == "1 de diciembre de 2019"
+    assert format_date(None) == "Por definir"
+    assert format_date("") == "Por definir"
+    assert format_date("pronto") == "pronto"
 
 
 def test_docx_structure_headings_and_tables() -> None:
@@ -253,3 +253,33 @@ def test_pdf_falls_back_to_core_fonts(monkeypatch: pytest.MonkeyPatch, tmp_path)
     assert "Informe de cumplimiento" in text and "fotográfica" in text  # Latin-1 accents kept
     assert '"Apoyo a las organizaciones de la sociedad civil"' in text  # curly quotes → ASCII
     assert "Stefan Ota" in text and "Listo ?" in text  # decomposed to Latin-1, or "?"
+
+
+def test_pdf_fonts_come_from_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No system fonts needed: DejaVu ships in evidence_repo/compliance/fonts, with its licence."""
+    import builtins
+    from pathlib import Path
+
+    import evidence_repo
+
+    package = Path(evidence_repo.__file__).parent
+    assert report_module.FONT_DIR == package / "compliance" / "fonts"
+    assert {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "LICENSE"} <= {
+        p.name for p in report_module.FONT_DIR.iterdir()}
+    real_open = builtins.open
+
+    def no_system_fonts(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(file).startswith("/usr/share/fonts"):
+            raise FileNotFoundError(file)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_system_fonts)
+    report = copy.deepcopy(build_report())
+    report["milestones"][0]["observations"] = [
+        {"evidence_id": 1, "evidence_title": "Minuta", "by": "Ştefan Ōta", "at": "2019-06-01", "comment": "Listo ✓"}]
+    data = render_pdf(report)
+    text = "\n".join(pdf_pages(data))
+    assert "Ştefan Ōta" in text and "Listo ✓" in text  # beyond Latin-1: the Unicode font was embedded
+    fonts = {str(font["/BaseFont"]) for page in PdfReader(io.BytesIO(data)).pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert any("DejaVuSans" in name for name in fonts), fonts

@@ -2,6 +2,7 @@
 import csv
 import datetime as dt
 import io
+from functools import partial
 
 import pytest
 from docx import Document
@@ -170,11 +171,15 @@ def test_feed_lists_public_evidence_and_status_changes(client, staff_token):
     assert "Meta 1: Vencido" in body
 
 
+def record_statement(statements: list[str], *args) -> None:
+    statements.append(args[2])  # before_cursor_execute(conn, cursor, statement, ...)
+
+
 def test_constant_queries_at_10000_evidence(app, client, session):
     """Dashboard, plan page and compliance API: a fixed number of SQL queries however much evidence exists."""
     milestone_ids = session.scalars(select(Milestone.id)).all()
     means_ids = session.scalars(select(VerificationMeans.id)).all()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     evidence = [{"id": i, "milestone_id": milestone_ids[i % len(milestone_ids)], "means_id": means_ids[i % len(means_ids)],
                  "title": f"e{i}", "visibility": "public", "created_at": now, "updated_at": now} for i in range(1, 10_001)]
     files = [{"evidence_id": i, "version": 1, "sha256": f"{i:064x}", "size": 1, "mime_type": "text/plain",
@@ -184,8 +189,8 @@ def test_constant_queries_at_10000_evidence(app, client, session):
     session.commit()
     engine = services(app).engine
     for path in ("/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3"):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        statements: list[str] = []
+        listener = partial(record_statement, statements)
         event.listen(engine, "before_cursor_execute", listener)
         try:
             assert client.get(path).status_code == 200
@@ -193,3 +198,91 @@ def test_constant_queries_at_10000_evidence(app, client, session):
             event.remove(engine, "before_cursor_execute", listener)
         assert len(statements) <= 10, (path, len(statements))
     assert session.scalar(select(IndexTask.id)) is None
+
+
+# ------------------------------------------------------------------------------------ English end to end
+
+def test_dashboard_and_timeline_in_english(client, staff_token):
+    upload(client, staff_token, 3, "Minuta", "minuta")
+    html = client.get("/cumplimiento", query_string={"lang": "en"}).get_data(as_text=True)
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    for english in ("Milestones timeline", "the vertical line marks", "Milestone 1: Overdue, deadline 2019-",
+                    "Today ", "No date"):
+        assert english in svg, english
+    for spanish in ("Línea de tiempo", "fecha límite", "Hoy ", "Sin fecha", "Vencido", "Meta "):
+        assert spanish not in svg, spanish
+    page = html.replace(svg, "")
+    for english in ("Compliance", "Overdue", "Under review", "Missing", "Met (validated)"):
+        assert english in page, english
+    for spanish in ("Cumplimiento del compromiso", "Vencido", "En revisión", ">Falta<", "Próximo a vencer"):
+        assert spanish not in page, spanish
+    past = client.get("/cumplimiento", query_string={"lang": "en", "as_of": "2019-09-01"}).get_data(as_text=True)
+    assert "As of 01/09/2019" in past and "Due soon" in past and "Próximo a vencer" not in past
+    bad = client.get("/cumplimiento", query_string={"lang": "en", "as_of": "ayer"}).get_data(as_text=True)
+    assert "Invalid date: «ayer»" in bad and "Fecha inválida" not in bad
+
+
+def test_reports_and_csv_in_english(client, staff_token):
+    upload(client, staff_token, 3, "Minuta", "minuta")
+    q = {"as_of": "2030-01-01", "lang": "en"}
+    pdf = client.get("/cumplimiento/informe.pdf", query_string=q)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    for english in ("Compliance report", "Status as of January 1, 2030", "Overdue", "Milestones summary",
+                    "Page 1 of"):
+        assert english in text, english
+    assert "Underreview" in "".join(text.split())  # the evidence table's review column (may wrap)
+    for spanish in ("Informe de cumplimiento", "enero", "Vencido", "Página", "Situación al", "En revisión"):
+        assert spanish not in text, spanish
+    docx = Document(io.BytesIO(client.get("/cumplimiento/informe.docx", query_string=q).data))
+    words = "\n".join(p.text for p in docx.paragraphs)
+    assert "Compliance report" in words and "Informe de cumplimiento" not in words
+    assert docx.core_properties.language == "en"
+    rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv", query_string=q).get_data(as_text=True)
+                                       .lstrip("\ufeff"))))
+    assert ["3", "Overdue", "2019-10-17", "Minuta", "Under review"] in [r[:5] for r in rows]
+    assert not any("Vencido" in r or "Falta" in r for r in rows)
+
+
+def test_feed_in_english(client, staff_token):
+    upload(client, staff_token, 3, "Minuta", "minuta publica")
+    body = client.get("/feed.atom", query_string={"lang": "en"}).get_data(as_text=True)
+    for english in ("New evidence: evidencia", "Milestone 3 · Minuta", "Milestone 1: Overdue", 'xml:lang="en"',
+                    "New public evidence and milestone status changes"):
+        assert english in body, english
+    for spanish in ("Nueva evidencia", "Meta 3 ·", "Vencido", "Nuevas evidencias", "es-MX"):
+        assert spanish not in body, spanish
+
+
+def test_api_errors_in_english(client, staff_token):
+    bad = client.get("/api/v1/compliance", query_string={"as_of": "2019-13-45", "lang": "en"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["message"].startswith("Invalid date: «2019-13-45»")
+    r = client.post("/api/v1/evidence", query_string={"lang": "en"}, headers={"Authorization": f"Bearer {staff_token}"},
+                    data={"milestone": "tres", "means": "Minuta", "file": (io.BytesIO(b"x"), "a.txt")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert r.get_json()["error"]["fields"]["milestone"] == "The milestone «tres» is not a number."
+
+
+def test_upload_page_script_messages_in_english(app, client, make_user):
+    import json
+    import re
+
+    make_user("staff@jalisco.gob.mx", "staff")
+    login(client, "staff@jalisco.gob.mx")
+    messages = {}
+    for lang in ("es_MX", "en"):
+        html = client.get("/personal/subir", query_string={"lang": lang}).get_data(as_text=True)
+        block = re.search(r'<script type="application/json" id="upload-messages">(.*?)</script>', html, re.DOTALL)
+        assert block, lang
+        messages[lang] = json.loads(block.group(1))
+    assert messages["en"]["uploading"] == "Uploading…" and messages["en"]["saved"] == "Saved as evidence #{id}"
+    assert messages["en"]["summary"] == "{stored} of {total} file(s) saved."
+    assert messages["es_MX"]["tooLarge"] == "El archivo es demasiado grande: el máximo es {mb} MB."
+    english = " ".join(messages["en"].values())
+    assert messages["en"].keys() == messages["es_MX"].keys()
+    for spanish in ("archivo", "Subiendo", "servidor", "evidencia", "Progreso", "espera"):
+        assert spanish not in english, spanish
+    script = client.get("/static/upload.js").get_data(as_text=True)
+    for spanish in ("archivo", "Subiendo", "servidor", "Guardada", "Progreso", "espera", "máximo"):
+        assert spanish not in script, spanish
+    assert all(f'"{key}"' in script for key in messages["en"])  # every message the script asks for is sent
