@@ -47,10 +47,11 @@ from whoosh.lang.stopwords import stoplists
 
 __all__ = [
     "fold",
+    "fold_token",
     "stem",
     "STOP_WORDS",
     "SpanishAnalyzer",
-    "FoldingAnalyzer",
+    "TOKEN_PATTERN",
     "analyze",
     "analyzer_fingerprint",
 ]
@@ -127,7 +128,9 @@ def stem(word: str) -> str:
     return fold(_snowball().stemWord(_restore_accents(_canonical_ending(word))))
 
 
-_fold_token = lru_cache(maxsize=100_000)(fold)
+# fold() of single words, cached: the analyzer and snippets fold the same
+# words over and over.
+fold_token = lru_cache(maxsize=100_000)(fold)
 
 
 class FoldFilter(Filter):
@@ -135,7 +138,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens):
         for t in tokens:
-            t.text = _fold_token(t.text)
+            t.text = fold_token(t.text)
             yield t
 
 
@@ -147,14 +150,6 @@ def SpanishAnalyzer():
         | StopFilter(STOP_WORDS, minsize=1)
         | StemFilter(stem, cachesize=None)
     )
-
-
-def FoldingAnalyzer(stopwords: bool = True):
-    """Unstemmed analyzer (exact words, spelling vocabulary, titles)."""
-    chain = RegexTokenizer(TOKEN_PATTERN) | FoldFilter()
-    if stopwords:
-        chain = chain | StopFilter(STOP_WORDS, minsize=1)
-    return chain
 
 
 _DEFAULT = SpanishAnalyzer()
