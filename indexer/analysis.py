@@ -39,10 +39,11 @@ from __future__ import annotations
 import hashlib
 import threading
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
-from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CompositeAnalyzer, Filter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.lang.stopwords import stoplists
 
 __all__ = [
@@ -136,13 +137,13 @@ fold_token = lru_cache(maxsize=100_000)(fold)
 class FoldFilter(Filter):
     """Whoosh filter applying :func:`fold` (which also lower-cases) to every token."""
 
-    def __call__(self, tokens):
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
             t.text = fold_token(t.text)
             yield t
 
 
-def SpanishAnalyzer():
+def SpanishAnalyzer() -> CompositeAnalyzer:
     """Full-text analyzer: tokens -> fold (with lower-case) -> stop words -> stem."""
     return (
         RegexTokenizer(TOKEN_PATTERN)

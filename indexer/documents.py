@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import islice
 from typing import TypeVar
 
@@ -63,7 +63,7 @@ def as_datetime(value: object) -> datetime | None:
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)

@@ -101,7 +101,7 @@ def _format(text: str, fragment: _Fragment) -> str:
         if start < index:
             continue
         out.append(html.escape(text[index:start], quote=False))
-        out.append("<mark>%s</mark>" % html.escape(text[start:end], quote=False))
+        out.append(f"<mark>{html.escape(text[start:end], quote=False)}</mark>")
         index = end
     out.append(html.escape(text[index : fragment.end], quote=False))
     return "".join(out)
@@ -126,7 +126,7 @@ def mark(text: str, terms: frozenset[str], prefixes: tuple[str, ...] = ()) -> st
     out, last = [], 0
     for start, end, _ in matches(text, terms, prefixes):
         out.append(html.escape(text[last:start], quote=False))
-        out.append("<mark>%s</mark>" % html.escape(text[start:end], quote=False))
+        out.append(f"<mark>{html.escape(text[start:end], quote=False)}</mark>")
         last = end
     out.append(html.escape(text[last:], quote=False))
     return "".join(out)

@@ -53,7 +53,7 @@ from ..contract import (
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
 from ..snippets import mark, plain_snippet, snippet
 from .docsets import DocSets
-from .query import field_terms, make_parser, parse, wanted_terms, expand_prefixes
+from .query import expand_prefixes, field_terms, make_parser, parse, wanted_terms
 from .ranking import ranked
 from .schema import FIELD_BOOSTS, build_schema, vocab_fields
 from .suggest import suggest
