@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from indexer import SearchBackend
+from indexer.extract import ExtractorPool
 from tests import samples
 from tests.indexer.corpus import CORPUS
 
@@ -30,6 +31,13 @@ def sample_dir(tmp_path_factory):
 def docx_zip_bomb(sample_dir):
     """Built once: it streams 1.1 GB through deflate (a few seconds)."""
     return samples.make_docx_zip_bomb(sample_dir / "bomba.docx")
+
+
+@pytest.fixture(scope="module")
+def extractor_pool():
+    """Two extraction children shared by a module's tests, as production runs them."""
+    with ExtractorPool(2) as pool:
+        yield pool
 
 
 # --- search backends -----------------------------------------------------------
