@@ -9,6 +9,13 @@ date order are built from these reads). Each function here falls back to the
 public API when the objects are not the ones it knows, so a different codec
 is slower, not wrong.
 
+Measured on bench/search.py's 10,000-document index (one segment, two busy
+cores), each read once per index generation: a term in 6,800 documents, 11.5
+ms by blocks vs 17.6 ms through the matcher API (visibility "public": 3.3 vs
+6.5 ms); a segment's field lengths, 0.01 ms vs 24 ms document by document;
+its date sort keys, 0.24 ms vs 38 ms iterating the column. Each grows
+linearly with the number of documents.
+
 What: the ``whoosh.codec.whoosh3`` codec (``W3LeafMatcher`` and its block
 reads ``_read_ids``/``_read_weights``/``_read_values``/``_next_block``,
 ``_ids``/``_weights``/``_values``; ``LENGTHS_COLUMN``), segment readers'
