@@ -1,4 +1,4 @@
-"""Search benchmark: our Whoosh SearchIndex against SQLite FTS5 on the same synthetic Spanish corpus.
+"""Search benchmark: our WhooshBackend against SQLite FTS5 on the same synthetic Spanish corpus.
 
 For each size (default 10k and 100k documents of ~400 words, Zipf-distributed vocabulary, ~10 % restricted):
 
@@ -6,7 +6,7 @@ For each size (default 10k and 100k documents of ~400 words, Zipf-distributed vo
 2. p50/p95 latency of one query set on
    - FTS5: top 20 by bm25 + COUNT, visibility restricted in the SQL ("fts5");
    - FTS5 plus what our API also returns: snippets and the four facet counts ("fts5_full");
-   - Whoosh through SearchIndex.search (total, facets, snippets, suggestion) with its result cache off
+   - Whoosh through WhooshBackend.search (total, facets, snippets, suggestion) with its result cache off
      ("whoosh_api": a query not seen before, per-term document sets already in memory), with every cache
      dropped before each run ("whoosh_api_cold": the first search after the index changed), and with the
      result cache on after one warming run ("whoosh_api_cached");
@@ -42,8 +42,9 @@ from _common import ROOT, cli, percentile, running_server  # noqa: I001
 
 from whoosh import query as wq
 
-from indexer.index import PUBLIC_ONLY, SearchIndex
-from indexer.search import expand_prefixes, parse
+from indexer import PUBLIC_ONLY
+from indexer.whoosh import WhooshBackend
+from indexer.whoosh.query import expand_prefixes, parse
 
 OUT = ROOT / "bench" / "out" / "search.json"
 WORDS_PER_DOC = 400
@@ -302,7 +303,7 @@ def query_set(vocab: Vocabulary) -> list[dict]:
 # --- SQLite FTS5 ------------------------------------------------------------------------------------------
 
 FTS_COLUMNS = ["title", "description", "body", "milestone_text", "activity_text", "means_text"]
-FTS_WEIGHTS = "4.0, 2.0, 1.0, 1.5, 1.2, 1.5"  # same field weights as indexer.search.FIELD_BOOSTS
+FTS_WEIGHTS = "4.0, 2.0, 1.0, 1.5, 1.2, 1.5"  # same field weights as indexer.whoosh.schema.FIELD_BOOSTS
 FTS_META = ["doc_id", "visibility", "milestone", "means", "year", "file_type", "date"]
 
 
@@ -359,21 +360,21 @@ def fts_full(db: sqlite3.Connection, q: dict, levels=PUBLIC_ONLY) -> tuple[int, 
 # --- Whoosh -------------------------------------------------------------------------------------------------
 
 
-def whoosh_api(index: SearchIndex, q: dict) -> tuple[int, list]:
-    r = index.search(q["q"], filters=q.get("filters"))
+def whoosh_api(index: WhooshBackend, q: dict) -> tuple[int, list]:
+    r = index.search(q["q"], visibility=PUBLIC_ONLY, filters=q.get("filters"))
     return r.total, [h.id for h in r.hits]
 
 
-def whoosh_bare(index: SearchIndex, q: dict) -> tuple[int, list]:
+def whoosh_bare(index: WhooshBackend, q: dict) -> tuple[int, list]:
     """Plain Whoosh, as one would write it: our parser, prefix expansion and the visibility restriction inside the
     query, top-20 ids and the exact total; no facets, snippets, suggestion or document-set algebra."""
     restriction = wq.And([wq.Term("visibility", "public")]
                          + [wq.Term(k, str(v)) for k, v in (q.get("filters") or {}).items()])
-    with index._searcher() as s:
-        user_q = expand_prefixes(parse(index._parser, q["q"]), s.reader(), "vocab_public")
-        # optimize=False: block-quality skipping trips an assertion in Require.
-        results = s.search(wq.Require(user_q, restriction), limit=20, optimize=False)
-        return len(results), [h["id"] for h in results]
+    s = index._current()[1]  # this thread's searcher, as the backend holds it
+    user_q = expand_prefixes(parse(index._parser, q["q"]), s.reader(), "vocab_public")
+    # optimize=False: block-quality skipping trips an assertion in Require.
+    results = s.search(wq.Require(user_q, restriction), limit=20, optimize=False)
+    return len(results), [h["id"] for h in results]
 
 
 def time_queries(fn, queries: list[dict], reps: int, before=None) -> dict:
@@ -498,7 +499,7 @@ def load() -> str:
 
 def _reusable(index_dir: Path, fts_path: Path, n: int) -> bool:
     try:
-        return fts_path.exists() and SearchIndex(index_dir).count() == n
+        return fts_path.exists() and WhooshBackend(index_dir).count() == n
     except Exception:
         return False
 
@@ -519,7 +520,7 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
         shutil.rmtree(index_dir, ignore_errors=True)
         docs = Timed(documents(n, vocab))
         t = time.perf_counter()
-        index = SearchIndex(index_dir, batch_size=2000)
+        index = WhooshBackend(index_dir, batch_size=2000)
         index.rebuild(docs, progress=lambda k: print(f"\r  whoosh: {k} docs", end="", flush=True)
                       if k % 10_000 < 2000 else None, procs=procs)
         whoosh_build = time.perf_counter() - t
@@ -540,7 +541,7 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
     out["size_mb"] = {"whoosh": round(du(index_dir), 1), "fts5": round(fts_path.stat().st_size / 2**20, 1)}
 
     db = sqlite3.connect(fts_path)
-    index = SearchIndex(index_dir)  # as the server opens it
+    index = WhooshBackend(index_dir)  # as the server opens it
     engines = {}
     print(f"  timing queries (load average {load()})")
     engines["fts5"] = time_queries(lambda q: fts_bare(db, q), queries, reps)
@@ -597,7 +598,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--reuse", action="store_true", help="reuse indexes an earlier run left in --work")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="processes for the Whoosh rebuild (SearchIndex.rebuild(procs=...))")
+                        help="processes for the Whoosh rebuild (WhooshBackend.rebuild(procs=...))")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
 

@@ -39,18 +39,20 @@ from __future__ import annotations
 import hashlib
 import threading
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
-from whoosh.analysis import Filter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import CompositeAnalyzer, Filter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.lang.stopwords import stoplists
 
 __all__ = [
     "fold",
+    "fold_token",
     "stem",
     "STOP_WORDS",
     "SpanishAnalyzer",
-    "FoldingAnalyzer",
+    "TOKEN_PATTERN",
     "analyze",
     "analyzer_fingerprint",
 ]
@@ -127,19 +129,21 @@ def stem(word: str) -> str:
     return fold(_snowball().stemWord(_restore_accents(_canonical_ending(word))))
 
 
-_fold_token = lru_cache(maxsize=100_000)(fold)
+# fold() of single words, cached: the analyzer and snippets fold the same
+# words over and over.
+fold_token = lru_cache(maxsize=100_000)(fold)
 
 
 class FoldFilter(Filter):
     """Whoosh filter applying :func:`fold` (which also lower-cases) to every token."""
 
-    def __call__(self, tokens):
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
-            t.text = _fold_token(t.text)
+            t.text = fold_token(t.text)
             yield t
 
 
-def SpanishAnalyzer():
+def SpanishAnalyzer() -> CompositeAnalyzer:
     """Full-text analyzer: tokens -> fold (with lower-case) -> stop words -> stem."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
@@ -147,14 +151,6 @@ def SpanishAnalyzer():
         | StopFilter(STOP_WORDS, minsize=1)
         | StemFilter(stem, cachesize=None)
     )
-
-
-def FoldingAnalyzer(stopwords: bool = True):
-    """Unstemmed analyzer (exact words, spelling vocabulary, titles)."""
-    chain = RegexTokenizer(TOKEN_PATTERN) | FoldFilter()
-    if stopwords:
-        chain = chain | StopFilter(STOP_WORDS, minsize=1)
-    return chain
 
 
 _DEFAULT = SpanishAnalyzer()

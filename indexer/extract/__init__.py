@@ -1,16 +1,15 @@
 """Text extraction for uploaded evidence files.
 
-``extract(path)`` runs the work in a time- and memory-limited child process and
-returns an ``Extraction``; it takes plain values and never imports the web app.
-``ExtractorPool`` does the same in long-lived children, for workers that process
-many files.
+``ExtractorPool().extract(path)`` runs the work in long-lived, time- and
+memory-limited child processes and returns an ``Extraction``; it takes plain
+values and never imports the web app. ``extract_in_process`` does the same work
+in the calling process, without those limits (the children run it).
 """
 
 from .core import extract_in_process
-from .detect import ALLOWED_MIME_TYPES, detect_mime, ensure_allowed
-from .pool import ExtractorPool
+from .detect import ALLOWED_MIME_TYPES, detect_mime
+from .pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ExtractorPool
 from .result import MAX_TEXT_CHARS, Extraction, ExtractionError, Messages, Status, UnsupportedType
-from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, extract
 
 __all__ = [
     "ALLOWED_MIME_TYPES",
@@ -24,7 +23,5 @@ __all__ = [
     "Status",
     "UnsupportedType",
     "detect_mime",
-    "ensure_allowed",
-    "extract",
     "extract_in_process",
 ]

@@ -1,7 +1,4 @@
-"""Child process for the extraction runner and pool.
-
-``python -P -m indexer.extract.child`` reads one JSON request on stdin, applies its
-resource limits, extracts, and writes one JSON result on stdout.
+"""Child process for the extraction pool.
 
 ``python -P -m indexer.extract.child --serve [--memory-mb N]`` applies the limits once,
 writes ``{"ready": true}``, then answers one JSON request line with one JSON result
@@ -74,22 +71,6 @@ def _extend_sys_path(request: dict) -> None:
     sys.path.extend(p for p in request.get("sys_path", ()) if p not in sys.path)
 
 
-def main() -> None:
-    result_stream = _claim_stdout()
-    _capped_logging()
-    request = json.load(sys.stdin)
-    _apply_limits(request.get("memory_mb"), request.get("cpu_seconds"))
-    _extend_sys_path(request)
-
-    from indexer.extract.core import extract_in_process
-
-    result = extract_in_process(
-        request["path"], ocr=request.get("ocr", True), timeout=request.get("timeout"), parser=request.get("parser")
-    )
-    json.dump(result.to_json(), result_stream, ensure_ascii=False)
-    result_stream.close()
-
-
 def serve(memory_mb: int | None) -> None:
     """Answer requests until stdin closes; the parent enforces each request's wall-clock limit."""
     result_stream = _claim_stdout()
@@ -116,12 +97,9 @@ def serve(memory_mb: int | None) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--serve"]:
-        import argparse
+    import argparse
 
-        options = argparse.ArgumentParser(prog="python -m indexer.extract.child")
-        options.add_argument("--serve", action="store_true")
-        options.add_argument("--memory-mb", type=int, default=None)
-        serve(options.parse_args().memory_mb)
-    else:
-        main()
+    options = argparse.ArgumentParser(prog="python -m indexer.extract.child")
+    options.add_argument("--serve", action="store_true", required=True)
+    options.add_argument("--memory-mb", type=int, default=None)
+    serve(options.parse_args().memory_mb)

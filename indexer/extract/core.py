@@ -19,7 +19,7 @@ def extract_in_process(
     """Extract ``path`` in this process, without memory limits or a hard kill.
 
     Meant for benchmarks of the bare extraction cost and for the child process;
-    untrusted uploads go through ``extract()``. ``timeout`` only bounds OCR and the
+    untrusted uploads go through ``ExtractorPool.extract()``. ``timeout`` only bounds OCR and the
     checks between pages. ``parser`` ('module:Class') overrides the registry.
     """
     path = os.fspath(path)

@@ -8,8 +8,6 @@ from types import MappingProxyType
 
 import magic
 
-from .result import ExtractionError, Messages, UnsupportedType
-
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -35,7 +33,13 @@ ALLOWED_MIME_TYPES = MappingProxyType(
 )
 
 # Text that merely mentions tags is text; it is stored and served as plain text, never rendered.
-_ALIASES = {"text/html": "text/plain", "text/xml": "text/plain", "application/csv": "text/csv", "image/heic-sequence": "image/heic", "image/heif-sequence": "image/heif"}
+_ALIASES = {
+    "text/html": "text/plain",
+    "text/xml": "text/plain",
+    "application/csv": "text/csv",
+    "image/heic-sequence": "image/heic",
+    "image/heif-sequence": "image/heif",
+}
 _TEXT = {"text/plain", "text/csv"}
 _GENERIC_ZIP = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
 _ZIP_BASED = {DOCX, PPTX, XLSX, ODT}
@@ -69,16 +73,6 @@ def _looks_binary(path) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
     return b"\x00" in head
-
-
-def ensure_allowed(path) -> str:
-    """Return the detected MIME type or raise UnsupportedType / ExtractionError (empty file)."""
-    if os.path.getsize(path) == 0:
-        raise ExtractionError(Messages.EMPTY_FILE)
-    mime = detect_mime(path)
-    if mime not in ALLOWED_MIME_TYPES:
-        raise UnsupportedType(mime)
-    return mime
 
 
 def _sniff_zip(path) -> str | None:

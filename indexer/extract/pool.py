@@ -2,9 +2,10 @@
 
 Starting an interpreter per file costs 80-170 ms, more than extracting most small
 documents. The pool keeps ``python -P -m indexer.extract.child --serve`` processes
-alive instead, with the same isolation as ``extract()``: each child runs in its own
-session under the same memory limit, and a request that overruns its wall-clock
-budget kills the child's whole process group (Tesseract included). A child that
+alive instead, isolated: each child is a fresh interpreter (no fork of the caller,
+which may be a threaded web server) in its own session under a memory limit, and a
+request that overruns its wall-clock budget kills the child's whole process group
+(Tesseract included). A child that
 times out, crashes, runs out of memory or answers garbage is replaced by a fresh
 one on the next request; every child is also replaced after ``max_tasks_per_child``
 documents so slow leaks in the parsers cannot pile up.
@@ -22,10 +23,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from .result import Extraction, Messages
-from .runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, _child_env, _decode_result, _exit_failure, _request
 
+DEFAULT_TIMEOUT = 180.0
+DEFAULT_MEMORY_MB = 1024
+_CHILD_GRACE = 1.0
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 _READ_SIZE = 1 << 16
 _STDERR_LINE = 8192
@@ -37,9 +42,10 @@ log = logging.getLogger(__name__)
 class ExtractorPool:
     """Thread-safe pool of ``workers`` extraction children, started on first use.
 
-    ``extract()`` blocks until a child is idle; ``timeout`` (seconds) and
-    ``memory_mb`` mean what they mean for ``extract()``, and the timeout counts
-    from the moment a child takes the request, not while waiting for one.
+    ``extract()`` blocks until a child is idle. ``timeout`` is wall-clock
+    seconds per file, counted from the moment a child takes the request, not
+    while waiting for one; ``memory_mb`` is each child's address-space limit
+    (None: unlimited).
     """
 
     def __init__(
@@ -118,9 +124,9 @@ class _Child:
     def __init__(self, memory_mb: int | None, max_tasks: int):
         self.memory_mb = memory_mb
         self.max_tasks = max_tasks
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.tasks = 0
-        self._poller = None
+        self._poller: select.poll | None = None
         self._stderr_reader: threading.Thread | None = None
 
     def run(self, path, *, ocr: bool, parser: str | None, timeout: float) -> Extraction:
@@ -128,11 +134,11 @@ class _Child:
         try:
             result = self._round_trip(path, ocr=ocr, parser=parser, deadline=deadline)
         except _Timeout:
-            log.warning("Extraction child %s ran out of time; killing its process group", self.process.pid)
+            log.warning("Extraction child %s ran out of time; killing its process group", self._pid())
             self.stop()
             return Extraction.failed(Messages.TIMEOUT)
         except _ChildLost:
-            pid = self.process.pid
+            pid = self._pid()
             returncode = self.stop()
             log.warning("Extraction child %s was lost (exit status %s)", pid, returncode)
             return _exit_failure(returncode)
@@ -156,13 +162,22 @@ class _Child:
             pass
         for stream in (process.stdin, process.stdout):
             try:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass
         returncode = process.wait()
         if self._stderr_reader is not None:
             self._stderr_reader.join(timeout=5)
         return returncode
+
+    def _pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self.process is None:
+            raise _ChildLost
+        return self.process
 
     def _round_trip(self, path, *, ocr: bool, parser: str | None, deadline: float) -> Extraction:
         if self.process is not None and self.process.poll() is not None:
@@ -173,9 +188,11 @@ class _Child:
             if self._read_line(deadline) != _READY:
                 raise _ChildLost
         request = _request(path, ocr=ocr, timeout=deadline - time.monotonic(), parser=parser)
+        stdin = self._running().stdin
+        assert stdin is not None  # started with stdin=PIPE
         try:
-            self.process.stdin.write(json.dumps(request).encode() + b"\n")
-            self.process.stdin.flush()
+            stdin.write(json.dumps(request).encode() + b"\n")
+            stdin.flush()
         except OSError as exc:
             raise _ChildLost from exc
         result = _decode_result(self._read_line(deadline))
@@ -187,7 +204,7 @@ class _Child:
         command = [sys.executable, "-P", "-m", "indexer.extract.child", "--serve"]
         if self.memory_mb:
             command += ["--memory-mb", str(self.memory_mb)]
-        self.process = subprocess.Popen(
+        process = self.process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -195,23 +212,26 @@ class _Child:
             start_new_session=True,
             env=_child_env(),
         )
+        assert process.stdout is not None  # started with stdout=PIPE
         self._poller = select.poll()
-        self._poller.register(self.process.stdout.fileno(), select.POLLIN)
+        self._poller.register(process.stdout.fileno(), select.POLLIN)
         self._stderr_reader = threading.Thread(
-            target=_log_stderr, args=(self.process.pid, self.process.stderr), daemon=True,
-            name=f"extract-child-{self.process.pid}-stderr",
+            target=_log_stderr, args=(process.pid, process.stderr), daemon=True,
+            name=f"extract-child-{process.pid}-stderr",
         )
         self._stderr_reader.start()
 
     def _read_line(self, deadline: float) -> bytes:
         """Read exactly one line from the child before ``deadline``, straight from the pipe."""
-        fd = self.process.stdout.fileno()
+        stdout, poller = self._running().stdout, self._poller
+        assert stdout is not None and poller is not None  # set by _start
+        fd = stdout.fileno()
         data = bytearray()
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _Timeout
-            if not self._poller.poll(math.ceil(left * 1000)):
+            if not poller.poll(math.ceil(left * 1000)):
                 continue
             chunk = os.read(fd, _READ_SIZE)
             if not chunk:
@@ -231,3 +251,37 @@ def _log_stderr(pid: int, stream) -> None:
     with stream:
         for line in iter(lambda: stream.readline(_STDERR_LINE), b""):
             log.debug("Extraction child %s: %s", pid, line.decode(errors="replace").rstrip())
+
+
+def _request(path, *, ocr: bool, timeout: float, parser: str | None) -> dict:
+    """The JSON request line a child reads; ``timeout`` is the budget left for this file."""
+    return {
+        "path": os.path.abspath(os.fspath(path)),
+        "ocr": ocr,
+        "timeout": max(timeout - _CHILD_GRACE, 0.1),
+        "cpu_seconds": math.ceil(max(timeout, 0)) + 1,
+        "parser": parser,
+        "sys_path": list(sys.path) if parser else [],
+    }
+
+
+def _decode_result(data: bytes) -> Extraction | None:
+    """The child's JSON result, or None when it is unreadable."""
+    try:
+        return Extraction.from_json(json.loads(data))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _exit_failure(returncode: int | None) -> Extraction:
+    """The failure for a child that died: RLIMIT_CPU's SIGXCPU is a timeout, anything else a crash."""
+    if returncode == -signal.SIGXCPU:
+        return Extraction.failed(Messages.TIMEOUT)
+    return Extraction.failed(Messages.CRASHED)
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    env["OMP_THREAD_LIMIT"] = "1"  # Tesseract's OpenMP threads only add memory and contention here
+    return env

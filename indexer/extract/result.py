@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 MAX_TEXT_CHARS = 5_000_000
 
@@ -88,7 +89,7 @@ class Extraction:
 
     @classmethod
     def from_json(cls, data: dict) -> Extraction:
-        fields = {k: data.get(k) for k in cls.__dataclass_fields__}
+        fields: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
         fields["status"] = Status(fields["status"])
         fields["text"] = fields["text"] or ""
         fields["truncated"] = bool(fields["truncated"])

@@ -2,32 +2,25 @@
 upper/lower-case forms meet in BOTH directions, and keep different words apart."""
 
 import pickle
-from pathlib import Path
 
 import pytest
 
 from indexer.analysis import (
     STOP_WORDS,
-    FoldingAnalyzer,
     SpanishAnalyzer,
     analyze,
     analyzer_fingerprint,
     fold,
     stem,
 )
-
-PAIRS_FILE = Path(__file__).with_name("spanish_pairs.tsv")
+from tests.indexer.corpus import load_pairs
 
 
 def _load_pairs():
-    rows = []
-    for n, line in enumerate(PAIRS_FILE.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        relation, left, right, category = line.split("\t")
-        assert relation in ("same", "different"), f"line {n}: {relation!r}"
-        rows.append(pytest.param(relation, left, right, id=f"{category}:{left}|{right}"))
-    return rows
+    return [
+        pytest.param(relation, left, right, id=f"{category}:{left}|{right}")
+        for relation, left, right, category in load_pairs()
+    ]
 
 
 PAIRS = _load_pairs()
@@ -94,13 +87,6 @@ def test_government_nouns_are_not_stop_words():
 
 def test_numbers_and_single_letters_survive():
     assert analyze("Compromiso 5, inciso b, año 2024") == ["compromis", "5", "incis", "b", "ano", "2024"]
-
-
-def test_folding_analyzer_keeps_words_unstemmed():
-    assert [t.text for t in FoldingAnalyzer()("Las Investigaciones de la Compañía")] == [
-        "investigaciones",
-        "compania",
-    ]
 
 
 def test_analyzer_survives_pickling():

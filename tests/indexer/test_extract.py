@@ -1,27 +1,28 @@
-"""End-to-end extraction through the child process, as the upload pipeline runs it."""
+"""End-to-end extraction through a pool's child process, as the upload pipeline runs it."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
 import io
-import os
-import signal
-import subprocess
 import time
 import unicodedata
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from indexer.extract import MAX_TEXT_CHARS, Extraction, Messages, Status, extract, extract_in_process
+from indexer.extract import MAX_TEXT_CHARS, Extraction, Messages, Status, extract_in_process
 from indexer.extract.detect import DOCX, ODT, PPTX, XLSX
-from indexer.extract.parsers import DocumentParser
 from tests import samples
+from tests.indexer.extract_helpers import ELF
 
 HOSTILE_LIMIT_S = 60
-ELF = "application/x-executable"
+
+
+@pytest.fixture(scope="module")
+def extract(extractor_pool):
+    """Extraction as production runs it: in a pool's child process."""
+    return extractor_pool.extract
 
 
 def fold(text: str) -> str:
@@ -44,39 +45,7 @@ def assert_thumbnail(data: bytes | None) -> None:
         assert max(image.size) <= 320
 
 
-class ForeverParser(DocumentParser):
-    """Test-only parser: starts a grandchild (as Tesseract would), records its pid and spins forever."""
-
-    def parse(self, path, mime_type):
-        helper = subprocess.Popen(["sleep", "600"])
-        Path(path + ".pid").write_text(str(helper.pid))
-        while True:
-            pass
-
-
-class CrashingParser(DocumentParser):
-    """Test-only parser: dies the way a native library crash would."""
-
-    def parse(self, path, mime_type):
-        os.kill(os.getpid(), signal.SIGSEGV)
-
-
-class HungryParser(DocumentParser):
-    """Test-only parser: asks for far more memory than the child is allowed."""
-
-    def parse(self, path, mime_type):
-        self.text.add(str(len(bytearray(3 * 1024**3))))
-
-
-def _process_gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
-
-
-def test_text_pdf_is_extracted_with_thumbnail(tmp_path):
+def test_text_pdf_is_extracted_with_thumbnail(tmp_path, extract):
     path = samples.make_text_pdf(tmp_path / "minuta.pdf", samples.MINUTES_TEXT)
     result = extract(path)
     assert result.status == Status.EXTRACTED
@@ -87,7 +56,7 @@ def test_text_pdf_is_extracted_with_thumbnail(tmp_path):
     assert_thumbnail(result.thumbnail)
 
 
-def test_scanned_pdf_is_ocred(tmp_path):
+def test_scanned_pdf_is_ocred(tmp_path, extract):
     path = samples.make_scanned_pdf(tmp_path / "lista.pdf", samples.ATTENDANCE_TEXT)
     result = extract(path)
     assert result.status == Status.OCR
@@ -95,7 +64,7 @@ def test_scanned_pdf_is_ocred(tmp_path):
     assert_thumbnail(result.thumbnail)
 
 
-def test_scanned_pdf_without_ocr_is_empty(tmp_path):
+def test_scanned_pdf_without_ocr_is_empty(tmp_path, extract):
     path = samples.make_scanned_pdf(tmp_path / "lista.pdf", samples.ATTENDANCE_TEXT)
     result = extract(path, ocr=False)
     assert result.status == Status.EMPTY
@@ -103,7 +72,7 @@ def test_scanned_pdf_without_ocr_is_empty(tmp_path):
     assert_thumbnail(result.thumbnail)
 
 
-def test_docx_includes_tables_headers_and_footers(tmp_path):
+def test_docx_includes_tables_headers_and_footers(tmp_path, extract):
     path = samples.make_docx(
         tmp_path / "minuta.docx",
         [samples.MINUTES_TEXT, "Acuerdos de la sesión ordinaria"],
@@ -119,7 +88,7 @@ def test_docx_includes_tables_headers_and_footers(tmp_path):
         assert expected in result.text
 
 
-def test_pptx_includes_speaker_notes(tmp_path):
+def test_pptx_includes_speaker_notes(tmp_path, extract):
     path = samples.make_pptx(
         tmp_path / "presentacion.pptx",
         [("Avance del compromiso", "Indicadores del primer trimestre"), ("Próximos pasos", "Mesa de trabajo")],
@@ -133,7 +102,7 @@ def test_pptx_includes_speaker_notes(tmp_path):
         assert expected in result.text
 
 
-def test_xlsx_cells_are_extracted(tmp_path):
+def test_xlsx_cells_are_extracted(tmp_path, extract):
     rows = [["Nombre", "Área"], ["José Núñez", "Contraloría"], [1, 2.5]]
     path = samples.make_xlsx(tmp_path / "asistencia.xlsx", rows)
     result = extract(path)
@@ -144,7 +113,7 @@ def test_xlsx_cells_are_extracted(tmp_path):
         assert expected in result.text
 
 
-def test_odt_paragraphs_are_extracted(tmp_path):
+def test_odt_paragraphs_are_extracted(tmp_path, extract):
     path = samples.make_odt(tmp_path / "relatoria.odt", ["Relatoría del foro", samples.MINUTES_TEXT])
     result = extract(path)
     assert result.status == Status.EXTRACTED
@@ -152,7 +121,7 @@ def test_odt_paragraphs_are_extracted(tmp_path):
     assert "Relatoría del foro" in result.text and "padrón de beneficiarios" in result.text
 
 
-def test_photo_gives_ocr_text_capture_date_and_thumbnail(tmp_path):
+def test_photo_gives_ocr_text_capture_date_and_thumbnail(tmp_path, extract):
     path = samples.make_photo(tmp_path / "foto.jpg", samples.PHOTO_TEXT, dt.datetime(2024, 3, 15, 10, 30))
     result = extract(path)
     assert result.status == Status.OCR
@@ -162,7 +131,7 @@ def test_photo_gives_ocr_text_capture_date_and_thumbnail(tmp_path):
     assert_thumbnail(result.thumbnail)
 
 
-def test_multipage_tiff_ocrs_every_page(tmp_path):
+def test_multipage_tiff_ocrs_every_page(tmp_path, extract):
     path = samples.make_multipage_tiff(tmp_path / "escaneo.tif", [samples.ATTENDANCE_TEXT, samples.MINUTES_TEXT])
     result = extract(path)
     assert (result.status, result.pages) == (Status.OCR, 2)
@@ -174,7 +143,7 @@ def test_multipage_tiff_ocrs_every_page(tmp_path):
     [("PNG", "png", "image/png"), ("TIFF", "tif", "image/tiff"), ("WEBP", "webp", "image/webp"),
      ("HEIF", "heic", "image/heic")],
 )
-def test_image_formats_are_ocred(tmp_path, fmt, suffix, mime):
+def test_image_formats_are_ocred(tmp_path, fmt, suffix, mime, extract):
     path = samples.make_image(tmp_path / f"evidencia.{suffix}", samples.PHOTO_TEXT, fmt)
     result = extract(path)
     assert (result.status, result.mime_type) == (Status.OCR, mime)
@@ -193,20 +162,20 @@ CSV = "nombre,área,firma\nAna Peña,Jurídico,sí\nLuis Ibáñez,Finanzas,sí\n
      ("acta.txt", PROSE, "utf-16", "text/plain"), ("padron.csv", CSV, "utf-8", "text/csv"),
      ("padron.csv", CSV, "cp1252", "text/csv")],
 )
-def test_text_files_are_decoded(tmp_path, name, text, encoding, mime):
+def test_text_files_are_decoded(tmp_path, name, text, encoding, mime, extract):
     path = samples.make_text_file(tmp_path / name, text, encoding)
     result = extract(path)
     assert (result.status, result.mime_type) == (Status.EXTRACTED, mime)
     assert "Ana Peña" in result.text and "Luis Ibáñez" in result.text
 
 
-def test_text_is_normalized(tmp_path):
+def test_text_is_normalized(tmp_path, extract):
     path = samples.make_text_file(tmp_path / "nota.txt", "Reunio\u0301n   de\t\tseguimiento\r\n\n\n\n\nAcuerdos  ")
     result = extract(path)
     assert result.text == "Reunión de seguimiento\n\nAcuerdos"
 
 
-def test_huge_text_is_capped(tmp_path):
+def test_huge_text_is_capped(tmp_path, extract):
     path = tmp_path / "enorme.txt"
     with open(path, "w", encoding="utf-8") as handle:
         for _ in range(60):
@@ -218,26 +187,26 @@ def test_huge_text_is_capped(tmp_path):
     assert result.text.startswith("padrón de beneficiarios")
 
 
-def test_type_comes_from_bytes_not_the_name(tmp_path):
+def test_type_comes_from_bytes_not_the_name(tmp_path, extract):
     path = samples.make_docx(tmp_path / "minuta.pdf", [samples.MINUTES_TEXT])
     result = extract(path)
     assert (result.status, result.mime_type) == (Status.EXTRACTED, DOCX)
 
 
-def test_office_file_that_libmagic_sees_as_zip_is_recognized(tmp_path):
+def test_office_file_that_libmagic_sees_as_zip_is_recognized(tmp_path, extract):
     path = samples.reorder_zip(samples.make_docx(tmp_path / "minuta.docx", [samples.MINUTES_TEXT]))
     result = extract(path)
     assert (result.status, result.mime_type) == (Status.EXTRACTED, DOCX)
 
 
-def test_owner_password_only_pdf_is_extracted(tmp_path):
+def test_owner_password_only_pdf_is_extracted(tmp_path, extract):
     path = samples.make_encrypted_pdf(tmp_path / "protegido.pdf", samples.MINUTES_TEXT, password="")
     result = extract(path)
     assert result.status == Status.EXTRACTED
     assert "padrón de beneficiarios" in result.text
 
 
-def test_three_extractions_from_threads(tmp_path):
+def test_three_extractions_from_threads(tmp_path, extract):
     paths = [samples.make_text_pdf(tmp_path / f"minuta{i}.pdf", f"{samples.MINUTES_TEXT} número {i}") for i in range(3)]
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         results = list(pool.map(extract, paths))
@@ -246,7 +215,7 @@ def test_three_extractions_from_threads(tmp_path):
         assert f"número {i}" in result.text
 
 
-def test_in_process_extraction_matches_child(tmp_path):
+def test_in_process_extraction_matches_child(tmp_path, extract):
     path = samples.make_text_pdf(tmp_path / "minuta.pdf", samples.MINUTES_TEXT)
     assert extract_in_process(path) == extract(path)
 
@@ -254,9 +223,9 @@ def test_in_process_extraction_matches_child(tmp_path):
 # Hostile or broken uploads: a clear failure, quickly, and the caller never sees an exception.
 
 
-def _extract_hostile(path, **options) -> Extraction:
+def _extract_hostile(extract, path) -> Extraction:
     started = time.monotonic()
-    result = extract(path, **options)
+    result = extract(path)
     assert time.monotonic() - started < HOSTILE_LIMIT_S
     return result
 
@@ -273,58 +242,32 @@ def _extract_hostile(path, **options) -> Extraction:
     ],
     ids=["elf-named-pdf", "encrypted-pdf", "pdf-flate-bomb", "100-megapixel-png", "empty-file", "missing-file"],
 )
-def test_hostile_inputs_fail_clearly(tmp_path, make, message):
-    result = _extract_hostile(make(tmp_path))
+def test_hostile_inputs_fail_clearly(tmp_path, make, message, extract):
+    result = _extract_hostile(extract, make(tmp_path))
     assert (result.status, result.error) == (Status.FAILED, message)
     assert result.text == ""
 
 
-def test_docx_zip_bomb_is_rejected_before_inflating(docx_zip_bomb):
-    result = _extract_hostile(docx_zip_bomb)
+def test_docx_zip_bomb_is_rejected_before_inflating(docx_zip_bomb, extract):
+    result = _extract_hostile(extract, docx_zip_bomb)
     assert (result.status, result.error) == (Status.FAILED, Messages.LIMITS)
     assert result.mime_type == DOCX
 
 
-def test_truncated_pdf_fails_or_keeps_partial_text(tmp_path):
+def test_truncated_pdf_fails_or_keeps_partial_text(tmp_path, extract):
     path = samples.make_truncated_pdf(tmp_path / "cortado.pdf", samples.MINUTES_TEXT)
-    result = _extract_hostile(path)
+    result = _extract_hostile(extract, path)
     if result.status == Status.FAILED:
         assert result.error == Messages.DAMAGED
     else:
         assert "padrón" in result.text
 
 
-def test_truncated_docx_is_damaged(tmp_path):
+def test_truncated_docx_is_damaged(tmp_path, extract):
     path = samples.make_docx(tmp_path / "minuta.docx", [samples.MINUTES_TEXT])
     path.write_bytes(path.read_bytes()[:2000])
-    result = _extract_hostile(path)
+    result = _extract_hostile(extract, path)
     assert (result.status, result.error, result.mime_type) == (Status.FAILED, Messages.DAMAGED, DOCX)
-
-
-def test_runaway_parser_is_killed_with_its_subprocesses(tmp_path):
-    path = samples.make_text_pdf(tmp_path / "minuta.pdf", samples.MINUTES_TEXT)
-    started = time.monotonic()
-    result = extract(path, timeout=3, parser=f"{__name__}:ForeverParser")
-    elapsed = time.monotonic() - started
-    assert (result.status, result.error) == (Status.FAILED, Messages.TIMEOUT)
-    assert 3 <= elapsed < 15
-    helper = int(Path(str(path) + ".pid").read_text())
-    deadline = time.monotonic() + 5
-    while not _process_gone(helper) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _process_gone(helper), "the grandchild outlived the timeout"
-
-
-def test_memory_limit_gives_a_clear_failure(tmp_path):
-    path = samples.make_text_pdf(tmp_path / "minuta.pdf", samples.MINUTES_TEXT)
-    result = _extract_hostile(path, memory_mb=512, parser=f"{__name__}:HungryParser")
-    assert (result.status, result.error) == (Status.FAILED, Messages.MEMORY)
-
-
-def test_crashed_child_gives_a_clear_failure(tmp_path):
-    path = samples.make_text_pdf(tmp_path / "minuta.pdf", samples.MINUTES_TEXT)
-    result = _extract_hostile(path, parser=f"{__name__}:CrashingParser")
-    assert (result.status, result.error) == (Status.FAILED, Messages.CRASHED)
 
 
 def test_result_survives_the_trip_out_of_the_child():

@@ -1,4 +1,4 @@
-"""ExtractorPool: long-lived extraction children with the isolation of the one-shot runner."""
+"""ExtractorPool: long-lived, isolated extraction children."""
 
 from __future__ import annotations
 
@@ -13,16 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.extract import ExtractorPool, Messages, Status, extract
+from indexer.extract import ExtractorPool, Messages, Status, extract_in_process
 from indexer.extract.parsers import DocumentParser
 from tests import samples
-from tests.indexer.test_extract import ELF, CrashingParser, ForeverParser, HungryParser, _process_gone
+from tests.indexer.extract_helpers import ELF, CrashingParser, ForeverParser, HungryParser, process_gone, spec
 
 HOSTILE_LIMIT_S = 60
-
-
-def spec(parser_class: type) -> str:
-    return f"{parser_class.__module__}:{parser_class.__name__}"
 
 
 class PidParser(DocumentParser):
@@ -54,12 +50,6 @@ class NoisyParser(DocumentParser):
         self.text.add("texto limpio")
 
 
-@pytest.fixture(scope="module")
-def shared_pool():
-    with ExtractorPool(2) as pool:
-        yield pool
-
-
 @pytest.fixture
 def text_pdf(tmp_path):
     return samples.make_text_pdf(tmp_path / "minuta.pdf", samples.MINUTES_TEXT)
@@ -79,9 +69,9 @@ def assert_still_works(pool: ExtractorPool, path) -> None:
 
 def wait_gone(pid: int, seconds: float = 5) -> bool:
     deadline = time.monotonic() + seconds
-    while not _process_gone(pid) and time.monotonic() < deadline:
+    while not process_gone(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return _process_gone(pid)
+    return process_gone(pid)
 
 
 @pytest.mark.parametrize(
@@ -95,18 +85,18 @@ def wait_gone(pid: int, seconds: float = 5) -> bool:
     ],
     ids=["pdf", "docx", "txt", "photo-ocr"],
 )
-def test_results_equal_the_one_shot_runner(shared_pool, tmp_path, make):
+def test_results_equal_an_extraction_in_process(extractor_pool, tmp_path, make):
     path = make(tmp_path)
-    result = shared_pool.extract(path)
+    result = extractor_pool.extract(path)
     assert result.ok and result.text
-    assert result == extract(path)
+    assert result == extract_in_process(path)
 
 
-def test_ocr_can_be_turned_off(shared_pool, tmp_path):
+def test_ocr_can_be_turned_off(extractor_pool, tmp_path):
     path = samples.make_scanned_pdf(tmp_path / "lista.pdf", samples.ATTENDANCE_TEXT)
-    result = shared_pool.extract(path, ocr=False)
+    result = extractor_pool.extract(path, ocr=False)
     assert (result.status, result.text) == (Status.EMPTY, "")
-    assert result == extract(path, ocr=False)
+    assert result == extract_in_process(path, ocr=False)
 
 
 def test_many_calls_from_four_threads_share_two_children(tmp_path):
@@ -205,7 +195,7 @@ def test_close_leaves_no_child_processes(tmp_path):
     assert len(pids) == 2
     assert all(os.getsid(pid) == pid for pid in pids), "children must run in their own session"
     pool.close()
-    assert all(_process_gone(pid) for pid in pids)
+    assert all(process_gone(pid) for pid in pids)
     with pytest.raises(RuntimeError):
         pool.extract(path)
     pool.close()

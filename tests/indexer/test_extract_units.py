@@ -6,9 +6,7 @@ import zipfile
 
 import pytest
 
-from indexer.extract import (
-    ALLOWED_MIME_TYPES, Messages, Status, UnsupportedType, detect_mime, ensure_allowed, extract_in_process,
-)
+from indexer.extract import ALLOWED_MIME_TYPES, Messages, Status, detect_mime, extract_in_process
 from indexer.extract.detect import DOCX, ODT, PPTX, XLSX
 from indexer.extract.parsers.text import decode_text
 from indexer.extract.result import ExtractionError, TextBuffer, normalize_text
@@ -49,17 +47,18 @@ def test_other_zips_are_not_allowed(tmp_path):
         archive.writestr("content.xml", "<x/>")
     assert detect_mime(plain) == "application/zip"
     assert detect_mime(spreadsheet) == "application/vnd.oasis.opendocument.spreadsheet"
-    with pytest.raises(UnsupportedType, match="Tipo de archivo no admitido: application/zip"):
-        ensure_allowed(plain)
+    result = extract_in_process(plain)
+    assert (result.status, result.error) == (Status.FAILED, "Tipo de archivo no admitido: application/zip")
 
 
-def test_ensure_allowed(tmp_path):
-    assert ensure_allowed(samples.make_text_pdf(tmp_path / "a.pdf", "Minuta")) == "application/pdf"
-    with pytest.raises(UnsupportedType) as error:
-        ensure_allowed(samples.make_elf_as_pdf(tmp_path / "programa.pdf"))
-    assert error.value.mime == "application/x-executable"
-    with pytest.raises(ExtractionError, match=Messages.EMPTY_FILE):
-        ensure_allowed(samples.make_text_file(tmp_path / "vacio.txt", ""))
+def test_only_allowed_types_are_extracted(tmp_path):
+    result = extract_in_process(samples.make_text_pdf(tmp_path / "a.pdf", "Minuta"))
+    assert result.ok and result.mime_type == "application/pdf"
+    result = extract_in_process(samples.make_elf_as_pdf(tmp_path / "programa.pdf"))
+    assert (result.status, result.mime_type) == (Status.FAILED, "application/x-executable")
+    assert result.error == Messages.UNSUPPORTED.format(mime="application/x-executable")
+    result = extract_in_process(samples.make_text_file(tmp_path / "vacio.txt", ""))
+    assert (result.status, result.error) == (Status.FAILED, Messages.EMPTY_FILE)
 
 
 def test_zip_guard_rejects_declared_bombs(tmp_path, docx_zip_bomb):

@@ -1,0 +1,363 @@
+"""Document sets of one index generation: query evaluation as int bitsets.
+
+A set is a Python int with one byte per document: byte ``n`` is 1 when
+document number ``n`` is in it. Union, intersection, difference and
+``bit_count`` then run in C over ``size`` bytes, and bytes convert back to
+document numbers with ``itertools.compress``. A byte rather than a bit per
+document makes building a set from postings a plain byte store.
+
+Each term's postings (document numbers and weights, then its set) are read
+once per generation and kept (LRU, bounded by :data:`TERM_CACHE_BYTES`).
+Deleted documents are removed by ``live``, which every visible set includes.
+Boolean queries, phrases, visibility, filters, totals and facet counts are
+then C-speed ``&``, ``|`` and ``bit_count``; ranking (:mod:`.ranking`) reuses
+the cached postings.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, count, islice
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.idsets import DocIdSet
+
+from ..contract import FACETS
+from ..documents import Filters
+from . import _internals
+
+# Memory for cached per-term document sets (one byte per document each).
+TERM_CACHE_BYTES = 48 << 20
+_MAX_PHRASES = 64
+_MAX_ALLOWED = 256
+
+
+class Postings:
+    """One term's postings across segments (global document numbers)."""
+
+    __slots__ = ("ids", "weights", "bits")
+
+    def __init__(self, ids: array, weights: array):
+        self.ids, self.weights = ids, weights
+        self.bits: int | None = None
+
+    def nbytes(self, size: int) -> int:
+        return 8 * len(self.ids) + size + 100
+
+
+class Members(DocIdSet):
+    """A document set as Whoosh's collectors want it (``docnum in set``)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def __contains__(self, docnum: object) -> bool:
+        return isinstance(docnum, int) and 0 <= docnum < len(self._data) and self._data[docnum] == 1
+
+    def __iter__(self) -> Iterator[int]:
+        return compress(count(), self._data)
+
+    def __len__(self) -> int:
+        return self._data.count(1)
+
+    def __bool__(self) -> bool:
+        # Whoosh drops a falsy filter altogether: an empty set must still filter.
+        return True
+
+
+def leaves(reader: Any) -> list[tuple[Any, int]]:
+    """(segment reader, offset of its first document) of a top reader."""
+    return list(reader.leaf_readers()) if reader.doc_count_all() else []
+
+
+class DocSets:
+    """Document sets and postings of one index generation, shared by the
+    searches on it. Readers are passed in, not kept: each thread reads with
+    its own."""
+
+    def __init__(self, key: tuple, reader: Any):
+        self.key = key
+        self.size: int = reader.doc_count_all()
+        self.all = int.from_bytes(b"\x01" * self.size, "little")
+        self.live = self._live(reader)
+        self._terms: OrderedDict[tuple, Postings] = OrderedDict()
+        self._term_bytes = 0
+        self._allowed: dict[tuple, int] = {}
+        self._phrases: OrderedDict[tuple, int] = OrderedDict()
+        self._facets: dict[str, dict[str, int]] | None = None
+        self._lengths: dict[str, bytes] = {}
+        self._dates: list[int] | None = None
+        self._by_date: list[int] | None = None
+        self._lock = threading.Lock()
+
+    def _live(self, top: Any) -> int:
+        data = bytearray(self.size)
+        for reader, offset in leaves(top):
+            n = reader.doc_count_all()
+            if reader.has_deletions():
+                for docnum in reader.all_doc_ids():
+                    data[offset + docnum] = 1
+            else:
+                data[offset : offset + n] = b"\x01" * n
+        return int.from_bytes(data, "little")
+
+    # --- building sets ------------------------------------------------------
+
+    def from_docnums(self, docnums: Iterable[int]) -> int:
+        data = bytearray(self.size)
+        for docnum in docnums:
+            data[docnum] = 1
+        return int.from_bytes(data, "little")
+
+    def single(self, docnum: int) -> int:
+        return 1 << (8 * docnum)
+
+    def to_bytes(self, bits: int) -> bytes:
+        return bits.to_bytes(self.size, "little")
+
+    def postings(self, reader: Any, fieldname: str, text: str | bytes) -> Postings:
+        key = (fieldname, text)
+        with self._lock:
+            entry = self._terms.get(key)
+            if entry is not None:
+                self._terms.move_to_end(key)
+                return entry
+        entry = self._read_postings(reader, fieldname, text)
+        with self._lock:
+            if key not in self._terms:
+                self._terms[key] = entry
+                self._term_bytes += entry.nbytes(self.size)
+            while self._term_bytes > TERM_CACHE_BYTES and len(self._terms) > 1:
+                _, old = self._terms.popitem(last=False)
+                self._term_bytes -= old.nbytes(self.size)
+        return entry
+
+    def term(self, reader: Any, fieldname: str, text: str | bytes) -> int:
+        entry = self.postings(reader, fieldname, text)
+        if entry.bits is None:
+            entry.bits = self.from_docnums(entry.ids) if entry.ids else 0
+        return entry.bits
+
+    def _read_postings(self, top: Any, fieldname: str, text: str | bytes) -> Postings:
+        ids, weights = array("I"), array("f")
+        schema = top.schema
+        if fieldname not in schema:
+            return Postings(ids, weights)
+        try:
+            btext = schema[fieldname].to_bytes(text) if isinstance(text, str) else text
+        except ValueError:
+            return Postings(ids, weights)
+        for reader, offset in leaves(top):
+            if (fieldname, btext) in reader:
+                _internals.read_postings(reader.postings(fieldname, btext), offset, ids, weights)
+        return Postings(ids, weights)
+
+    def allowed(self, reader: Any, levels: frozenset[str], filters: Filters) -> int:
+        """Live documents of the visibility ``levels`` that pass ``filters``."""
+        key = (levels, filters)
+        bits = self._allowed.get(key)
+        if bits is None:
+            bits = 0
+            for level in sorted(levels):
+                bits |= self.term(reader, "visibility", level)
+            for name, values in filters:
+                any_value = 0
+                for value in values:
+                    any_value |= self.term(reader, name, value)
+                bits &= any_value
+            bits &= self.live
+            if len(self._allowed) > _MAX_ALLOWED:
+                self._allowed.clear()
+            self._allowed[key] = bits
+        return bits
+
+    # --- queries --------------------------------------------------------------
+
+    def algebraic(self, q: wq.Query) -> bool:
+        """Whether :meth:`bits` and ranking handle ``q`` from term postings
+        alone (phrases, for one, need positions)."""
+        kind = type(q)
+        if kind is wq.Term or q is wq.NullQuery:
+            return True
+        if kind is wq.Every:
+            return not q.fieldname
+        if kind is wq.Phrase:
+            return True
+        if kind is wq.Or and (q.minmatch or q.scale):
+            return False
+        if kind in (wq.And, wq.Or, wq.Require, wq.AndNot, wq.AndMaybe, wq.Not):
+            return all(self.algebraic(c) for c in q.children())
+        return False
+
+    def bits(self, searcher: Any, q: wq.Query) -> int:
+        """Documents matching ``q`` (deleted ones possibly included)."""
+        kind = type(q)
+        if q is wq.NullQuery:
+            return 0
+        if kind is wq.Term:
+            return self.term(searcher.reader(), q.fieldname, q.text)
+        if kind is wq.Phrase:
+            return self.phrase(searcher, q)
+        if kind is wq.Every and not q.fieldname:
+            return self.live
+        if kind in (wq.And, wq.Require):
+            result = self.all
+            for child in q.children():
+                if type(child) is wq.Not:
+                    result &= ~self.bits(searcher, child.query)
+                else:
+                    result &= self.bits(searcher, child)
+                if not result:
+                    break
+            return result
+        if kind is wq.Or and not (q.minmatch or q.scale):
+            result = 0
+            for child in q.children():
+                result |= self.bits(searcher, child)
+            return result
+        if kind is wq.Not:
+            return self.all & ~self.bits(searcher, q.query)
+        if kind is wq.AndNot:
+            return self.bits(searcher, q.a) & ~self.bits(searcher, q.b)
+        if kind is wq.AndMaybe:
+            return self.bits(searcher, q.a)
+        # Anything else: Whoosh's own matcher.
+        return self.from_docnums(searcher.docs_for_query(q))
+
+    def phrase(self, searcher: Any, q: wq.Phrase) -> int:
+        """Documents with the words of ``q`` in order, each within ``slop``
+        positions after the previous one (Whoosh's SpanNear2 semantics): the
+        candidates come from the term sets, positions are decoded only for
+        them."""
+        key = (q.fieldname, tuple(q.words), q.slop)
+        found = self._phrases.get(key)
+        if found is not None:
+            return found
+        reader = searcher.reader()
+        field = reader.schema[q.fieldname] if q.fieldname in reader.schema else None
+        if field is None or not q.words:
+            return 0
+        if not (field.format and field.format.supports("positions")):
+            return self.from_docnums(searcher.docs_for_query(q))
+        candidates = self.live
+        for word in q.words:
+            candidates &= self.term(reader, q.fieldname, word)
+            if not candidates:
+                break
+        result = 0
+        if candidates:
+            data = self.to_bytes(candidates)
+            positions = {
+                w: self._positions(reader, q.fieldname, w, data, field.format) for w in set(q.words)
+            }
+            first, rest = positions[q.words[0]], [positions[w] for w in q.words[1:]]
+            slop = max(1, q.slop)
+            matched = bytearray(self.size)
+            for d in compress(count(), data):
+                ends = first[d]
+                for following in rest:
+                    if slop == 1:
+                        ends = {e + 1 for e in ends}.intersection(following[d])
+                    else:
+                        ends = {x for x in following[d] if any(0 < x - e <= slop for e in ends)}
+                    if not ends:
+                        break
+                else:
+                    matched[d] = 1
+            result = int.from_bytes(matched, "little")
+        with self._lock:
+            self._phrases[key] = result
+            while len(self._phrases) > _MAX_PHRASES:
+                self._phrases.popitem(last=False)
+        return result
+
+    def _positions(self, top: Any, fieldname: str, text: str, wanted: bytes, fmt: Any) -> dict[int, Any]:
+        """Positions of ``text`` in the documents marked in ``wanted``."""
+        out: dict[int, Any] = {}
+        btext = top.schema[fieldname].to_bytes(text)
+        for reader, offset in leaves(top):
+            if (fieldname, btext) in reader:
+                matcher = reader.postings(fieldname, btext)
+                _internals.read_positions(matcher, offset, wanted, fmt.decode_positions, out)
+        return out
+
+    def visible_test(self, searcher: Any, allowed: int) -> Callable[[wq.Query], bool]:
+        """``visible(q)``: does ``q`` match any document in ``allowed``? Stops
+        at the first one, so a common word costs one posting."""
+        data = self.to_bytes(allowed)
+
+        def visible(q: wq.Query) -> bool:
+            return any(data[n] for n in searcher.docs_for_query(q))
+
+        return visible
+
+    # --- reading sets -------------------------------------------------------
+
+    def count(self, bits: int) -> int:
+        return bits.bit_count()
+
+    def contains(self, bits: int, docnum: int) -> bool:
+        return bool((bits >> (8 * docnum)) & 1)
+
+    def members(self, bits: int) -> Members:
+        return Members(self.to_bytes(bits))
+
+    def facets(self, reader: Any, matched: int) -> dict[str, dict[str, int]]:
+        """Facet value counts of the documents in ``matched``, largest first."""
+        if self._facets is None:
+            self._facets = {
+                name: {
+                    value: self.term(reader, name, value)
+                    for value in (reader.schema[name].from_bytes(b) for b in reader.lexicon(name))
+                }
+                if self.size
+                else {}
+                for name in FACETS
+            }
+        out = {}
+        for name, values in self._facets.items():
+            counts = {}
+            if matched:
+                for value, bits in values.items():
+                    n = (matched & bits).bit_count()
+                    if n and value not in (None, ""):
+                        counts[str(value)] = n
+            out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
+
+    def lengths(self, top: Any, fieldname: str) -> bytes:
+        """Each document's length byte for ``fieldname`` (BM25's input)."""
+        found = self._lengths.get(fieldname)
+        if found is None:
+            data = bytearray(self.size)
+            for reader, offset in leaves(top):
+                n = reader.doc_count_all()
+                data[offset : offset + n] = _internals.length_bytes(reader, fieldname)
+            found = self._lengths[fieldname] = bytes(data)
+        return found
+
+    def _date_keys(self, top: Any) -> list[int]:
+        if self._dates is None:
+            keys = [0] * self.size
+            for reader, offset in leaves(top):
+                if reader.has_column("date"):
+                    keys[offset : offset + reader.doc_count_all()] = _internals.date_keys(reader)
+            self._dates = keys
+        return self._dates
+
+    def newest(self, reader: Any, matched: int, limit: int) -> list[int]:
+        """The ``limit`` newest documents of ``matched`` (undated last)."""
+        dates = self._date_keys(reader)
+        data = self.to_bytes(matched)
+        found = self.count(matched)
+        if found * found > limit * self.size:
+            # Dense: walk all documents newest first until enough are found.
+            if self._by_date is None:
+                self._by_date = sorted(range(self.size), key=dates.__getitem__, reverse=True)
+            return list(islice((n for n in self._by_date if data[n]), limit))
+        return heapq.nlargest(limit, compress(count(), data), key=dates.__getitem__)

@@ -1,0 +1,185 @@
+"""The index directory: open or create, verify, lock, write."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import writing
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import Index, LockError
+
+from ..contract import Document, IndexCorrupt, IndexLocked
+from ..documents import batched
+from .schema import META_FILE, build_schema, meta, to_fields
+
+log = logging.getLogger(__name__)
+
+_process_locks: dict[str, threading.RLock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    """Whoosh's file lock is per process (fcntl), so threads need their own."""
+    key = os.path.realpath(path)
+    with _process_locks_guard:
+        return _process_locks.setdefault(key, threading.RLock())
+
+
+class IndexStore:
+    """One Whoosh index directory. ``ix`` is replaced when the index is
+    recreated, and ``epoch`` bumped; ``on_commit`` runs after every commit."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        reset_if_corrupt: bool,
+        lock_timeout: float,
+        batch_size: int,
+        on_commit: Callable[[], None],
+    ):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self.batch_size = batch_size
+        self.on_commit = on_commit
+        self.created = False
+        self.epoch = 0
+        with self.locked():
+            self.ix = self._open(reset_if_corrupt)
+
+    # --- opening ------------------------------------------------------------
+
+    def _storage(self) -> FileStorage:
+        """No memory maps: Whoosh copies each mapped compound-segment file into
+        a BytesIO on every open, which made opening a searcher cost as much as
+        reading the whole index."""
+        return FileStorage(str(self.path), supports_mmap=False)
+
+    def _open(self, reset: bool) -> Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if self._leftovers():
+            try:
+                ix = self._storage().open_index()
+                self.verify(ix)
+                return ix
+            except Exception as exc:  # any failure to read means "rebuild me"
+                if not reset:
+                    raise IndexCorrupt(f"index at {self.path} is unreadable: {exc!r}") from exc
+                log.warning("resetting unreadable search index at %s: %r", self.path, exc)
+        self.created = True
+        return self._create()
+
+    def _leftovers(self) -> bool:
+        """Any Whoosh file at all: a TOC, segments or a lock (not index.exists_in,
+        which itself raises on a damaged TOC)."""
+        return any(self.path.glob("MAIN_*")) or any(self.path.glob("_MAIN_*"))
+
+    def _create(self) -> Index:
+        ix = self._storage().create_index(build_schema())
+        tmp = self.path / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(meta()), encoding="utf-8")
+        os.replace(tmp, self.path / META_FILE)
+        self.epoch += 1
+        return ix
+
+    def verify(self, ix: Index) -> None:
+        """Raise if the index cannot serve searches as this code expects."""
+        if sorted(ix.schema.names()) != sorted(build_schema().names()):
+            raise IndexCorrupt("index schema differs from this version")
+        found = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        if found != meta():
+            raise IndexCorrupt(f"index built by another schema/analyzer version: {found}")
+        with ix.reader() as reader:
+            for _ in reader.lexicon("id"):
+                pass
+            last = reader.doc_count_all() - 1
+            if last >= 0:
+                reader.stored_fields(last)
+
+    # --- writing ------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        lock = _process_lock(self.path)
+        if not lock.acquire(timeout=self.lock_timeout):
+            raise IndexLocked(f"search index at {self.path} is busy")
+        try:
+            yield
+        finally:
+            lock.release()
+
+    @contextmanager
+    def writer(self, mergetype: Any = None, procs: int = 1) -> Iterator[Any]:
+        """A synchronous writer: committed on success, cancelled on error."""
+        parallel = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        with self.locked():
+            try:
+                writer = self.ix.writer(timeout=self.lock_timeout, limitmb=64, **parallel)
+            except LockError as exc:
+                raise IndexLocked(f"index at {self.path} is locked by another process") from exc
+            try:
+                yield writer
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(mergetype=mergetype)
+            self.on_commit()
+
+    def add(self, docs: Iterable[Document]) -> int:
+        """Add or replace documents by ``id``; commits every ``batch_size``.
+
+        Each batch is validated before it is written; a bad document raises
+        ``ValueError`` and earlier batches stay committed.
+        """
+        written = 0
+        for batch in batched(docs, self.batch_size):
+            latest = {f["id"]: f for f in map(to_fields, batch)}
+            with self.writer() as writer:
+                for fields in latest.values():
+                    writer.update_document(**fields)
+            written += len(latest)
+        return written
+
+    def delete(self, ids: Iterable[str | int]) -> int:
+        """Delete documents by id; returns how many were found."""
+        wanted = [str(i) for i in ids]
+        if not wanted:
+            return 0
+        with self.writer() as writer:
+            return sum(writer.delete_by_term("id", i) for i in wanted)
+
+    def rebuild(
+        self,
+        docs: Iterable[Document],
+        progress: Callable[[int], None] | None,
+        procs: int,
+        count: Callable[[], int],
+    ) -> int:
+        """Replace the whole index with ``docs``; see WhooshBackend.rebuild."""
+        with self.locked():
+            try:
+                self.verify(self.ix)
+            except Exception as exc:
+                log.warning("recreating search index at %s before rebuild: %r", self.path, exc)
+                self.ix = self._create()
+            seen: set[str] = set()
+            with self.writer(mergetype=writing.CLEAR, procs=procs) as writer:
+                for batch in batched(docs, self.batch_size):
+                    for fields in map(to_fields, batch):
+                        if fields["id"] not in seen:
+                            seen.add(str(fields["id"]))
+                            writer.add_document(**fields)
+                    if progress:
+                        progress(len(seen))
+            if procs > 1 and count() != len(seen):
+                raise IndexCorrupt(
+                    f"parallel rebuild of {self.path} indexed {count()} of {len(seen)} documents"
+                )
+            return len(seen)

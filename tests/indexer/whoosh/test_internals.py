@@ -1,0 +1,136 @@
+"""The private Whoosh names indexer/whoosh/_internals.py relies on.
+
+If one of these fails after a Whoosh upgrade: re-read every function in
+indexer/whoosh/_internals.py against the new Whoosh source, fix what changed,
+then move the pin in pyproject.toml and _internals.WHOOSH_VERSION together.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from array import array
+from pathlib import Path
+
+import pytest
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.util.numeric import length_to_byte
+
+from indexer.whoosh import _internals
+from indexer.whoosh.docsets import leaves
+
+ROOT = Path(__file__).resolve().parents[3]
+INDEXER = ROOT / "indexer"
+REVERIFY = (
+    "indexer/whoosh/_internals.py uses private Whoosh internals verified only against "
+    "whoosh-reloaded {pinned}; {found} is installed. Re-verify every function in "
+    "_internals.py against the new source before changing the pin."
+)
+
+
+def test_whoosh_version_is_the_pinned_one():
+    found = _internals.installed_version()
+    pinned = _internals.WHOOSH_VERSION
+    assert found == pinned == "2.7.5", REVERIFY.format(pinned=pinned, found=found)
+
+
+def test_pyproject_pins_the_verified_version():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert f"whoosh-reloaded=={_internals.WHOOSH_VERSION}" in deps, (
+        "pyproject.toml must pin whoosh-reloaded to the version _internals.py was verified against"
+    )
+
+
+def test_private_methods_still_exist():
+    assert _internals.check() == [], REVERIFY.format(
+        pinned=_internals.WHOOSH_VERSION, found=_internals.installed_version()
+    )
+
+
+PRIVATE = re.compile(
+    r"whoosh\.codec|_read_ids|_read_weights|_read_values|_next_block|_perdoc|_dbfile|_basepos|"
+    r"_fixedlen|_field_B|LENGTHS_COLUMN|W3LeafMatcher|byte_to_length|length_to_byte"
+)
+
+
+def test_private_whoosh_names_are_confined_to_internals():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in INDEXER.rglob("*.py")
+        if path.name != "_internals.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PRIVATE.search(line)
+    ]
+    assert offenders == []
+
+
+# --- each fast path gives what Whoosh's public API gives ----------------------------
+
+
+@pytest.fixture
+def segments(whoosh_fresh):
+    whoosh_fresh.delete(["d02", "d09"])  # deletions: segments wrap matchers in a filter
+    with whoosh_fresh._session("test", None) as (searcher, _):
+        yield searcher.reader()
+
+
+def test_segments_use_the_block_matcher(segments):
+    reader, _ = leaves(segments)[0]
+    btext = reader.schema["text"].to_bytes("transparent")
+    assert type(_internals._unwrap(reader.postings("text", btext))) is W3LeafMatcher
+
+
+@pytest.mark.parametrize("fieldname,text", [("text", "transparent"), ("title", "minut"), ("visibility", "public")])
+def test_read_postings_equals_the_matcher_api(segments, fieldname, text):
+    for reader, offset in leaves(segments):
+        btext = reader.schema[fieldname].to_bytes(text)
+        if (fieldname, btext) not in reader:
+            continue
+        ids, weights = array("I"), array("f")
+        _internals.read_postings(reader.postings(fieldname, btext), offset, ids, weights)
+        m = _internals._unwrap(reader.postings(fieldname, btext))
+        expected = []
+        while m.is_active():
+            expected.append((m.id() + offset, m.weight()))
+            m.next()
+        assert list(zip(ids, weights)) == expected
+
+
+def test_read_positions_equals_the_matcher_api(segments):
+    fmt = segments.schema["text"].format
+    for reader, offset in leaves(segments):
+        btext = reader.schema["text"].to_bytes("list")
+        if ("text", btext) not in reader:
+            continue
+        out = {}
+        wanted = b"\x01" * (offset + reader.doc_count_all())
+        _internals.read_positions(reader.postings("text", btext), offset, wanted, fmt.decode_positions, out)
+        m = _internals._unwrap(reader.postings("text", btext))
+        expected = {}
+        while m.is_active():
+            expected[m.id() + offset] = fmt.decode_positions(m.value())
+            m.next()
+        assert out == expected
+
+
+@pytest.mark.parametrize("fieldname", ["title", "text", "vocab_public"])
+def test_length_bytes_equal_the_reader_api(segments, fieldname):
+    for reader, _ in leaves(segments):
+        expected = bytes(
+            length_to_byte(reader.doc_field_length(d, fieldname, 0) or 0) for d in range(reader.doc_count_all())
+        )
+        assert _internals.length_bytes(reader, fieldname) == expected
+
+
+def test_date_keys_equal_the_column_api(segments):
+    for reader, _ in leaves(segments):
+        if reader.has_column("date"):
+            assert _internals.date_keys(reader) == list(reader.column_reader("date", translate=False))
+            assert any(_internals.date_keys(reader))
+
+
+def test_bm25f_b(whoosh_fresh):
+    with whoosh_fresh._session("test", None) as (searcher, _):
+        weighting = searcher.weighting
+        assert _internals.bm25f_b(weighting, "title") == weighting.B
+    assert len(_internals.length_norms(1.2, 0.75, 10.0)) == 256
