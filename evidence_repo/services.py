@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from evidence_repo.db import make_engine, make_session_factory
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
-from indexer.index import SearchIndex as SearchBackend
+from indexer import SearchBackend
+from indexer.whoosh import WhooshBackend
 from storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Services:
         """The index, opened once per process; a corrupt one is reset to empty (and so marked stale)."""
         with self._lock:
             if self._index is None:
-                self._index = SearchBackend(self.index_path, reset_if_corrupt=True)
+                self._index = WhooshBackend(self.index_path, reset_if_corrupt=True)
                 self._stale = self._out_of_step(self._index)
                 self._checked_at = time.monotonic()
                 if self._stale:

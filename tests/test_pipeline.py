@@ -86,7 +86,7 @@ def test_pending_tasks_survive_a_restart(app, runner, folder, session):
 def test_reindex_rebuilds_from_the_database(app, runner, folder):
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
     index = services(app).index()
-    index.delete_many(index.doc_ids())
+    index.delete(index.doc_ids())
     assert search_ids(app, "padron") == set()
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0 and "Índice reconstruido: 3 evidencias." in result.output
@@ -145,7 +145,7 @@ def test_check_detects_a_flipped_byte_and_index_drift(app, runner, folder, sessi
     assert ok.exit_code == 0, ok.output
     assert "Resultado: todo en orden" in ok.output
 
-    services(app).index().delete_many(["1"])
+    services(app).index().delete(["1"])
     drift = runner.invoke(args=["check"])
     assert drift.exit_code == 1 and "Evidencias que faltan en el índice: 1" in drift.output
     repaired = runner.invoke(args=["check", "--repair"])
@@ -195,7 +195,7 @@ def test_index_left_short_by_a_crashed_rebuild_is_refilled_at_start(app, runner,
 
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
     index = services(app).index()
-    index.delete_many(index.doc_ids())  # valid but empty, as after a rebuild that died half-way
+    index.delete(index.doc_ids())  # valid but empty, as after a rebuild that died half-way
     restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
     prepare(restarted)
     assert services(restarted).index().count() == 3

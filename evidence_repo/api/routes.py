@@ -22,8 +22,9 @@ from evidence_repo.evidence.operations import (
     load_visible_evidence,
 )
 from evidence_repo.dates import parse_as_of
-from evidence_repo.evidence.search import SearchParamError, parse_params, results_dict, run_search
+from evidence_repo.evidence.search import SEARCH_FAILED, SearchParamError, parse_params, results_dict, run_search
 from evidence_repo.services import services
+from indexer import SearchFailed
 from evidence_repo.plan.operations import load_commitment, load_milestone
 from evidence_repo.plan.serialize import milestone_dict, plan_dict
 
@@ -175,7 +176,10 @@ def search():
     except SearchParamError as exc:
         raise ApiError(400, exc.message, {exc.field: exc.message}) from None
     svc = services()
-    results = run_search(svc.index(), params, audience=policy.audience(user))
+    try:
+        results = run_search(svc.index(), params, audience=policy.audience(user))
+    except SearchFailed:
+        raise ApiError(500, str(SEARCH_FAILED)) from None
     data = results_dict(results)
     data["index_complete"] = not svc.index_stale
     for item in data["results"]:

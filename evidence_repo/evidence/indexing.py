@@ -147,9 +147,9 @@ class IndexWorker:
             t_db = clock()
             try:
                 if docs:
-                    self.index.add_many(docs)
+                    self.index.add(docs)
                 if missing:
-                    self.index.delete_many(missing)
+                    self.index.delete(missing)
             except Exception as exc:  # noqa: BLE001  (recorded on the tasks, retried later)
                 log.exception("index update failed")
                 for t in session.scalars(select(IndexTask).where(IndexTask.id.in_(task_ids))):

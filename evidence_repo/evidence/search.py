@@ -7,9 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from indexer.index import SearchResults
+from flask_babel import lazy_gettext as _l
+
+from indexer import SearchBackend, SearchResults
 
 MAX_PER_PAGE = 100
+# What a reader sees when the search engine itself failed (the backend has logged the error with its traceback).
+SEARCH_FAILED = _l("La búsqueda falló por un error interno del buscador. Ya quedó registrado; intente de nuevo "
+                   "más tarde.")
 
 
 class SearchParamError(ValueError):
@@ -80,7 +85,7 @@ def parse_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
     return params
 
 
-def run_search(index, params: SearchParams, *, audience: frozenset[str]) -> SearchResults:
+def run_search(index: SearchBackend, params: SearchParams, *, audience: frozenset[str]) -> SearchResults:
     """``audience`` comes from :func:`evidence_repo.policy.audience` for whoever asks, never from the request."""
     return index.search(params.q, filters=params.filters, visibility=audience,
                         page=params.page, per_page=params.per_page, sort=params.sort)

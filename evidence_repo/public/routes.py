@@ -17,8 +17,9 @@ from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
 from evidence_repo.plan.operations import load_commitment
-from evidence_repo.evidence.search import parse_params, run_search
+from evidence_repo.evidence.search import SEARCH_FAILED, parse_params, run_search
 from evidence_repo.services import services
+from indexer import SearchFailed, SearchResults
 from storage import BlobMissing
 
 bp = Blueprint("public", __name__)
@@ -95,7 +96,10 @@ def evidence(evidence_id: int):
     index = services().index()
     text = e.current.text or ""
     shown = index.highlight(text, query, max_chars=TEXT_PREVIEW_CHARS) if query else None
-    similar = index.more_like(str(e.id), visibility=audience(current_user), limit=5)
+    try:
+        similar = index.similar(str(e.id), visibility=audience(current_user), limit=5)
+    except SearchFailed:  # logged by the backend; the evidence itself is still worth showing
+        similar = []
     return render_template("public/evidence.html", evidence=e, type_label=file_type_label, query=query,
                            highlighted=shown, text=text[:TEXT_PREVIEW_CHARS],
                            truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar)
@@ -136,9 +140,15 @@ def thumbnail(evidence_id: int):
 def search():
     params = parse_params(request.args, strict=False)
     svc = services()
-    results = run_search(svc.index(), params, audience=audience(current_user))
+    failure, status = None, 200
+    try:
+        results = run_search(svc.index(), params, audience=audience(current_user))
+    except SearchFailed:
+        results = SearchResults(0, params.page, params.per_page)
+        failure, status = str(SEARCH_FAILED), 500
     return render_template("public/search.html", params=params, results=results, notice=svc.index_notice(),
-                           milestones=load_commitment(db()).milestones, facet_order=facet_order)
+                           failure=failure, milestones=load_commitment(db()).milestones,
+                           facet_order=facet_order), status
 
 
 def facet_order(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:

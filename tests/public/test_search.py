@@ -219,3 +219,20 @@ def test_script_in_names_and_text_is_escaped_everywhere(client, staff_token, wor
         assert "<script>alert" not in html, page.request.path
     api_hit = api(client, q="escandalosos")["results"][0]
     assert "<script>" not in api_hit["snippet"] and "&lt;script&gt;" in api_hit["snippet"]
+
+
+def test_an_engine_failure_is_a_clear_error_not_zero_results(app, client, corpus, monkeypatch, caplog):
+    """A bug in the search engine is logged and told to the reader; it never looks like "0 resultados"."""
+    from evidence_repo.services import services
+    from indexer import SearchFailed
+
+    def broken(*args, **kwargs):
+        raise SearchFailed("the engine broke")
+
+    monkeypatch.setattr(services(app).index(), "search", broken)
+    page = client.get("/buscar", query_string={"q": "participacion"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 500 and "error interno del buscador" in html
+    assert "0 resultados" not in html and "No encontramos evidencias" not in html
+    answer = client.get("/api/v1/search", query_string={"q": "participacion"})
+    assert answer.status_code == 500 and "error interno" in answer.get_json()["error"]["message"]
