@@ -17,7 +17,7 @@ run: system-deps-run install
 	$(BIN)/evidence-repo init
 	$(BIN)/evidence-repo serve --host $(HOST) --port $(PORT)
 
-test: system-deps-test install
+test: system-deps-test install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)

@@ -70,7 +70,7 @@ def running_server(data: Path, **extra_env):
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((data / "server.log").read_text())
+                raise RuntimeError((data / "server.log").read_text()) from None
             time.sleep(0.1)
     try:
         yield server, token

@@ -17,10 +17,10 @@ from _common import ROOT, percentile, running_server  # noqa: I001
 from sqlalchemy import event, insert, select
 
 from evidence_repo import create_app
-from evidence_repo.services import services
 from evidence_repo.bootstrap import prepare
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview
 from evidence_repo.plan.models import Milestone, VerificationMeans
+from evidence_repo.services import services
 
 PATHS = ["/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3", "/cumplimiento.csv"]
 
@@ -31,7 +31,7 @@ def seed(data: Path, n: int) -> dict[str, int]:
     with services(app).sessions() as s:
         milestones = s.scalars(select(Milestone.id)).all()
         means = s.scalars(select(VerificationMeans.id)).all()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         s.execute(insert(Evidence), [
             {"id": i, "milestone_id": milestones[i % len(milestones)], "means_id": means[(i * 7) % len(means)],
              "title": f"evidencia {i}", "visibility": "restricted" if i % 10 == 0 else "public",
@@ -48,7 +48,7 @@ def seed(data: Path, n: int) -> dict[str, int]:
     client = app.test_client()
     for path in PATHS:
         statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args, seen=statements: seen.append(args[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         client.get(path)
         event.remove(engine, "before_cursor_execute", listener)

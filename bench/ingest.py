@@ -26,10 +26,10 @@ from corpus import make_corpus, make_document, make_long_pdf
 
 from evidence_repo import create_app
 from evidence_repo.bootstrap import prepare
-from evidence_repo.services import services
 from evidence_repo.evidence.operations import EvidenceInput, add_evidence
-from indexer.extract import ExtractorPool
+from evidence_repo.services import services
 from indexer import PUBLIC_ONLY
+from indexer.extract import ExtractorPool
 from indexer.whoosh import WhooshBackend
 
 MEANS = ["Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Informe final"]

@@ -39,7 +39,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from _common import ROOT, cli, percentile, running_server  # noqa: I001
-
 from whoosh import query as wq
 
 from indexer import PUBLIC_ONLY

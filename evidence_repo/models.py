@@ -13,7 +13,7 @@ from evidence_repo.evidence.models import (
 )
 from evidence_repo.plan.models import Activity, Commitment, Milestone, Plan, Requirement, VerificationMeans
 
-__all__ = ["Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
-           "ReviewState",
-           "TextStatus", "Visibility", "Milestone", "Plan", "Requirement", "Role", "User",
-           "VerificationMeans"]
+__all__ = [
+    "Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
+    "Milestone", "Plan", "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans", "Visibility",
+]

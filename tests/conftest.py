@@ -14,7 +14,6 @@ from evidence_repo.services import Services, services
 from tests.helpers import PASSWORD
 
 
-
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
     """Migrated, seeded; the search index is opened only by tests that search (it is empty until then)."""

@@ -65,7 +65,7 @@ def make_text_pdf(path, text: str):
     from fpdf import FPDF
 
     pdf = FPDF()
-    pdf.set_creation_date(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc))
+    pdf.set_creation_date(dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
     pdf.multi_cell(0, 8, text)

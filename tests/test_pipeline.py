@@ -6,8 +6,8 @@ import os
 import pytest
 from sqlalchemy import select
 
-from evidence_repo.services import services
 from evidence_repo.evidence.models import EvidenceFile, IndexTask
+from evidence_repo.services import services
 from tests import samples
 
 
@@ -170,7 +170,6 @@ def test_check_detects_a_flipped_byte_and_index_drift(app, runner, folder, sessi
 
 
 def test_check_reports_orphans(app, runner):
-    import io
 
     services(app).blobs.put(io.BytesIO(b"nadie me referencia"))
     result = runner.invoke(args=["check"])

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from evidence_repo.audit import AuditRecord
 from evidence_repo import policy
+from evidence_repo.audit import AuditRecord
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, savepoint
 from evidence_repo.plan import editing

@@ -8,10 +8,11 @@ from importlib import resources
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
+from evidence_repo import policy
 from evidence_repo.accounts.tokens import user_for_token
 from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
-from evidence_repo import policy
+from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db, on_commit, rollback_request, savepoint
 from evidence_repo.evidence.operations import (
     DuplicateEvidence,
@@ -21,12 +22,11 @@ from evidence_repo.evidence.operations import (
     list_evidence,
     load_visible_evidence,
 )
-from evidence_repo.dates import parse_as_of
 from evidence_repo.evidence.search import SEARCH_FAILED, SearchParamError, parse_params, results_dict, run_search
-from evidence_repo.services import services
-from indexer import SearchFailed
 from evidence_repo.plan.operations import load_commitment, load_milestone
 from evidence_repo.plan.serialize import milestone_dict, plan_dict
+from evidence_repo.services import services
+from indexer import SearchFailed
 
 bp = Blueprint("api", __name__)
 
@@ -135,7 +135,7 @@ def create_evidence():
             evidence = add_evidence(db(), services().blobs, upload.stream, upload.filename, data, user,
                                     max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
     except EvidenceError as exc:
-        fields = getattr(exc, "problems", None) or ({exc.field: exc.message} if exc.field else None)
+        fields = exc.problems or ({exc.field: exc.message} if exc.field else None)
         body = ApiError(exc.status, exc.message, fields)
         if isinstance(exc, DuplicateEvidence):
             body.fields = {"file": exc.message, "existing_id": str(exc.evidence_id)}

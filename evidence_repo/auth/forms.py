@@ -5,9 +5,9 @@ from wtforms.validators import DataRequired, Email, Length
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Correo electrónico"), filters=[lambda v: v.strip() if v else v], validators=[DataRequired(_l("Escriba su correo.")),
-                                                             Email(_l("Escriba un correo válido.")),
-                                                             Length(max=320)])
+    email = EmailField(_l("Correo electrónico"), filters=[lambda v: v.strip() if v else v],
+                       validators=[DataRequired(_l("Escriba su correo.")), Email(_l("Escriba un correo válido.")),
+                                   Length(max=320)])
     password = PasswordField(_l("Contraseña"), validators=[DataRequired(_l("Escriba su contraseña.")),
                                                            Length(max=1024)])
     remember = BooleanField(_l("Mantener la sesión iniciada"))

@@ -11,8 +11,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from evidence_repo.compliance import export, views
-from evidence_repo.db import db
 from evidence_repo.dates import DEFAULT_LOCALE, parse_as_of
+from evidence_repo.db import db
 
 LANGUAGES = (DEFAULT_LOCALE, "en")
 

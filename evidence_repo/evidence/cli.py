@@ -39,7 +39,11 @@ def worker_command(once: bool, poll: float) -> None:
             click.echo(f"Tareas procesadas: {worker.drain()}")
         else:
             click.echo("Procesando tareas de indexación (Ctrl+C para terminar)…")
-            signal.signal(signal.SIGTERM, lambda *_: worker.stop.set() or worker.wake.set())
+            def _stop(*_: object) -> None:
+                worker.stop.set()
+                worker.wake.set()
+
+            signal.signal(signal.SIGTERM, _stop)
             worker.run_forever(poll_seconds=poll)
     except KeyboardInterrupt:
         pass

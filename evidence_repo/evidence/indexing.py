@@ -11,10 +11,11 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -25,6 +26,7 @@ from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
 from storage import BlobStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAX_ATTEMPTS = 5
 
 
@@ -256,6 +258,6 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
     return count
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]

@@ -27,13 +27,14 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         out = [f"Archivos verificados (SHA-256): {self.files_checked}"]
-        for label, items in [
+        sections: list[tuple[str, list[str] | list[int]]] = [
             ("Archivos faltantes", self.missing_files),
             ("Archivos alterados (el SHA-256 no coincide)", self.hash_mismatches),
             ("Archivos huérfanos (sin evidencia)", self.orphan_files),
             ("Evidencias que faltan en el índice", self.missing_from_index),
             ("Documentos del índice sin evidencia", self.extra_in_index),
-        ]:
+        ]
+        for label, items in sections:
             out.append(f"{label}: {len(items)}")
             out += [f"  - {item}" for item in items[:50]]
             if len(items) > 50:

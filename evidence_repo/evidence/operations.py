@@ -9,7 +9,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -37,6 +37,7 @@ class EvidenceError(DomainError):
     def __init__(self, message: str | LazyString, field: str | None = None, status: int = 400):
         super().__init__(message, field)
         self.status = status
+        self.problems: dict[str, str] | None = None  # every field's problem, when a whole form was checked
 
 
 class DuplicateEvidence(EvidenceError):
@@ -122,12 +123,13 @@ def resolve(session: Session, data: EvidenceInput) -> Resolved:
         milestone = session.scalar(select(Milestone).where(Milestone.number == int(number)))
         if milestone is None:
             problems["milestone"] = _l("No existe la meta %(n)s.", n=int(number))
-    if not (data.means or "").strip():
+    means_name = (data.means or "").strip()
+    if not means_name:
         problems["means"] = _l("Elija el medio de verificación.")
     else:
-        means = find_means(session, data.means)
+        means = find_means(session, means_name)
         if means is None:
-            problems["means"] = _l("Medio de verificación desconocido: «%(means)s».", means=data.means.strip()[:80])
+            problems["means"] = _l("Medio de verificación desconocido: «%(means)s».", means=means_name[:80])
     raw_activity = str(data.activity).strip() if data.activity not in (None, "") else ""
     if raw_activity:
         if not raw_activity.isdigit():
@@ -155,10 +157,11 @@ def resolve(session: Session, data: EvidenceInput) -> Resolved:
         error = EvidenceError(problems[first], first, 400)
         error.problems = {name: str(message) for name, message in problems.items()}  # in the current language
         raise error
+    assert milestone is not None and means is not None  # no problems means both were found
     return Resolved(milestone, means, activity, title, date, description, visibility)
 
 
-def _store(store: BlobStore, stream: BinaryIO, max_bytes: int | None):
+def _store(store: BlobStore, stream: IO[bytes], max_bytes: int | None):
     try:
         blob = store.put(stream, max_bytes=max_bytes)
     except TooLarge as exc:
@@ -172,7 +175,8 @@ def _store(store: BlobStore, stream: BinaryIO, max_bytes: int | None):
         if blob.created:
             store.quarantine(blob.sha256)
         raise EvidenceError(
-            _l("Tipo de archivo no admitido (%(mime)s). Se aceptan: %(types)s.", mime=mime, types=accepted_types_text()),
+            _l("Tipo de archivo no admitido (%(mime)s). Se aceptan: %(types)s.", mime=mime,
+               types=accepted_types_text()),
             "file", 415
         )
     return blob, mime
@@ -190,7 +194,7 @@ def find_duplicate(session: Session, sha256: str, milestone_id: int, means_id: i
 def add_evidence(
     session: Session,
     store: BlobStore,
-    stream: BinaryIO,
+    stream: IO[bytes],
     filename: str | None,
     data: EvidenceInput,
     user: User | None,
@@ -222,7 +226,7 @@ def add_evidence(
 
 
 def replace_file(
-    session: Session, store: BlobStore, evidence: Evidence, stream: BinaryIO, filename: str | None,
+    session: Session, store: BlobStore, evidence: Evidence, stream: IO[bytes], filename: str | None,
     user: User | None, *, max_bytes: int | None = None,
 ) -> EvidenceFile:
     """A new version; the previous bytes stay in the store and in the version list."""
@@ -235,7 +239,7 @@ def replace_file(
         original_name=safe_filename(filename), uploaded_by=user,
     )
     evidence.files.append(version)
-    evidence.updated_at = dt.datetime.now(dt.timezone.utc)
+    evidence.updated_at = dt.datetime.now(dt.UTC)
     session.flush()
     session.add(IndexTask(evidence_id=evidence.id))
     record(session, user.id if user else None, "evidence.replace_file", "evidence", evidence.id,

@@ -12,7 +12,8 @@ from evidence_repo.evidence.operations import EvidenceError
 MAX_COMMENT = 5000
 
 
-def review_evidence(session: Session, evidence: Evidence, state: str, comment: str | None, user: User) -> EvidenceReview:
+def review_evidence(session: Session, evidence: Evidence, state: str, comment: str | None,
+                    user: User) -> EvidenceReview:
     comment = (comment or "").strip() or None
     if state not in (ReviewState.validated.value, ReviewState.observed.value):
         raise EvidenceError(_l("Elija «validada» u «observada»."), "state")

@@ -4,8 +4,9 @@ The visibility passed to the index is decided by the caller from who is asking (
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from evidence_repo.bootstrap import migrate
 from evidence_repo.db import db
 from evidence_repo.plan.document import PlanFileError, dump_plan, load_plan_file
 from evidence_repo.plan.operations import export_plan, import_plan
-from evidence_repo.bootstrap import migrate
 from evidence_repo.services import services
 
 

@@ -153,7 +153,8 @@ class PlanDocument(Strict):
         known = {means_key(s) for e in self.verification_means for s in [e.name, *e.aliases]}
         problems = []
         for i, milestone in enumerate(self.commitment.milestones):
-            places = [(f"commitment.milestones[{i}].requirements[{j}]", n) for j, n in enumerate(milestone.requirements)]
+            places = [(f"commitment.milestones[{i}].requirements[{j}]", n)
+                      for j, n in enumerate(milestone.requirements)]
             for k, activity in enumerate(milestone.activities):
                 places += [(f"commitment.milestones[{i}].activities[{k}].requirements[{j}]", n)
                            for j, n in enumerate(activity.requirements)]
@@ -205,7 +206,8 @@ def load_plan_file(path: str | Path) -> PlanDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PlanFileError([str(_l("%(path)s: no se pudo leer el archivo (%(error)s)", path=path, error=exc))]) from None
+        message = _l("%(path)s: no se pudo leer el archivo (%(error)s)", path=path, error=exc)
+        raise PlanFileError([str(message)]) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:

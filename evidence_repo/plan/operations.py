@@ -13,9 +13,9 @@ from evidence_repo.plan.document import (
     ActivityEntry,
     CommitmentEntry,
     MeansEntry,
+    Member,
     MilestoneEntry,
     OgpValue,
-    Member,
     Person,
     PlanDocument,
     PlanFileError,
@@ -172,8 +172,8 @@ def _refuse_dropping_evidence(session: Session, existing: dict[int, Milestone], 
     for number, milestone in existing.items():
         count = session.scalar(select(func.count()).select_from(Evidence).where(Evidence.milestone_id == milestone.id))
         if number not in wanted and count:
-            problems.append(str(_l("commitment.milestones: la meta %(n)s tiene %(count)s evidencia(s) y no puede quitarse",
-                                    n=number, count=count)))
+            problems.append(str(_l("commitment.milestones: la meta %(n)s tiene %(count)s evidencia(s) y no puede "
+                                   "quitarse", n=number, count=count)))
             continue
         for activity in milestone.activities:
             if number in wanted and activity.position >= wanted[number]:

@@ -6,18 +6,17 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
-
 from flask_login import current_user
 
 from evidence_repo.compliance import export
 from evidence_repo.compliance import views as compliance
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
-from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
-from evidence_repo.plan.operations import load_commitment
 from evidence_repo.evidence.search import SEARCH_FAILED, parse_params, run_search
+from evidence_repo.plan.operations import load_commitment
+from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.services import services
 from indexer import SearchFailed, SearchResults
 from storage import BlobMissing
@@ -45,11 +44,13 @@ def plan():
 def milestone(number: int):
     commitment = load_commitment(db())
     m = next((m for m in commitment.milestones if m.number == number), None) if commitment else None
-    if m is None:
+    if commitment is None or m is None:
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
     numbers = [x.number for x in commitment.milestones]
     i = numbers.index(m.number)
     c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
+    if c is None:
+        abort(404)
     see_all = can_see_restricted(current_user)
     total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)

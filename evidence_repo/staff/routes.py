@@ -80,7 +80,7 @@ def upload():
                             "url": url_for("public.evidence", evidence_id=evidence.id)})
         except EvidenceError as exc:
             if exc.field != "file":
-                problems = getattr(exc, "problems", {exc.field: exc.message})
+                problems = exc.problems or {exc.field: exc.message}
                 return _upload_failed(form, commitment, problems)
             results.append({"file": storage.filename, "ok": False, "message": exc.message, "status": exc.status})
     on_commit(services().notify_worker)
@@ -143,7 +143,7 @@ def edit(evidence_id: int):
             flash(_("Cambios guardados."), "success")
             return redirect(url_for("public.evidence", evidence_id=evidence.id))
         except EvidenceError as exc:
-            for name, message in getattr(exc, "problems", {exc.field: exc.message}).items():
+            for name, message in (exc.problems or {exc.field or "": exc.message}).items():
                 field = getattr(form, name or "", None)
                 (field.errors.append(message) if field is not None else flash(message, "error"))
     status = 400 if request.method == "POST" else 200

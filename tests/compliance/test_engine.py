@@ -198,18 +198,18 @@ def test_observed_evidence_does_not_count_toward_percent():
 
 # ----------------------------------------------------------------------------------------------- cells
 
-V, O = (("2026-01-11", "validada"),), (("2026-01-11", "observada"),)
+VALIDATED, OBSERVED = (("2026-01-11", "validada"),), (("2026-01-11", "observada"),)
 TWICE = [ms(1, req("Convocatoria", 10), req("Convocatoria", 11), dates=("2026-03-01", "2026-03-15"))]
 
 
 @pytest.mark.parametrize("evidence, expected", [
-    ([ev(1, "Convocatoria", act=10, reviews=V), ev(2, "Convocatoria", act=11, reviews=V)], "cumplido"),
-    ([ev(1, "Convocatoria", act=10, reviews=V), ev(2, "Convocatoria", act=11)], "pendiente_revision"),
-    ([ev(1, "Convocatoria", act=10, reviews=V), ev(2, "Convocatoria", act=11, reviews=O)], "observado"),
-    ([ev(1, "Convocatoria", act=10, reviews=V)], "faltante"),
-    ([ev(1, "Convocatoria", act=10, reviews=V), ev(2, "Convocatoria", act=11, reviews=V),
-      ev(3, "Convocatoria", act=11, reviews=O)], "cumplido"),
-    ([ev(1, "Convocatoria", act=11), ev(2, "Convocatoria", act=11, reviews=V)], "faltante"),
+    ([ev(1, "Convocatoria", act=10, reviews=VALIDATED), ev(2, "Convocatoria", act=11, reviews=VALIDATED)], "cumplido"),
+    ([ev(1, "Convocatoria", act=10, reviews=VALIDATED), ev(2, "Convocatoria", act=11)], "pendiente_revision"),
+    ([ev(1, "Convocatoria", act=10, reviews=VALIDATED), ev(2, "Convocatoria", act=11, reviews=OBSERVED)], "observado"),
+    ([ev(1, "Convocatoria", act=10, reviews=VALIDATED)], "faltante"),
+    ([ev(1, "Convocatoria", act=10, reviews=VALIDATED), ev(2, "Convocatoria", act=11, reviews=VALIDATED),
+      ev(3, "Convocatoria", act=11, reviews=OBSERVED)], "cumplido"),
+    ([ev(1, "Convocatoria", act=11), ev(2, "Convocatoria", act=11, reviews=VALIDATED)], "faltante"),
 ])
 def test_cells_with_one_means_required_by_two_activities(evidence, expected):
     result = one(TWICE, evidence, "2026-02-01")
@@ -218,7 +218,7 @@ def test_cells_with_one_means_required_by_two_activities(evidence, expected):
 
 
 def test_activity_cells():
-    result = one(SPLIT, [ev(1, "Convocatoria", m=2, act=20, reviews=V), ev(2, "Relatoría", m=2, act=21, reviews=O)],
+    result = one(SPLIT, [ev(1, "Convocatoria", m=2, act=20, reviews=VALIDATED), ev(2, "Relatoría", m=2, act=21, reviews=OBSERVED)],
                  "2026-02-01")
     first, second = result.activities
     assert (cell(first, "Convocatoria"), cell(first, "Relatoría")) == ("cumplido", "no_requerido")

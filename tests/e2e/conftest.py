@@ -86,7 +86,7 @@ def live_server(tmp_path_factory):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("server did not start: " + (data / "server.log").read_text())
+                raise RuntimeError("server did not start: " + (data / "server.log").read_text()) from None
             time.sleep(0.2)
     yield server
     proc.terminate()

@@ -10,10 +10,9 @@ from pypdf import PdfReader
 from sqlalchemy import event, insert, select
 
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
-from evidence_repo.services import services
 from evidence_repo.plan.models import Milestone, VerificationMeans
-from tests.helpers import csrf_token, login
-from tests.helpers import validated
+from evidence_repo.services import services
+from tests.helpers import csrf_token, login, validated
 
 M3_MEANS = ["Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Informe de retroalimentación"]
 

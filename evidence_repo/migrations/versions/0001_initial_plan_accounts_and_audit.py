@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 10:08:10.707996
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import evidence_repo.db
-
 
 revision = '0001'
 down_revision = None

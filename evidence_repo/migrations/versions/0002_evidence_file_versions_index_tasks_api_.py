@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 10:18:47.321862
 """
-from alembic import op
 import sqlalchemy as sa
-import evidence_repo.db
+from alembic import op
 
+import evidence_repo.db
 
 revision = '0002'
 down_revision = '0001'

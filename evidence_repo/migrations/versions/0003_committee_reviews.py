@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25 10:43:47.757004
 """
-from alembic import op
 import sqlalchemy as sa
-import evidence_repo.db
+from alembic import op
 
+import evidence_repo.db
 
 revision = '0003'
 down_revision = '0002'

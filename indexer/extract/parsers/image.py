@@ -34,7 +34,8 @@ class ImageParser(DocumentParser):
             for number, frame in enumerate(frames):
                 if number >= MAX_FRAMES or self.text.full:
                     break
-                if frame.width * frame.height > Image.MAX_IMAGE_PIXELS:
+                limit = Image.MAX_IMAGE_PIXELS  # set by pillow_guard(); None would mean "no limit"
+                if limit is not None and frame.width * frame.height > limit:
                     raise ExtractionError(Messages.IMAGE_TOO_LARGE)
                 self.pages += 1
                 frame = upright(frame)
