@@ -17,36 +17,5 @@ the web application.
 
 from __future__ import annotations
 
-from .contract import (
-    DOC_KEYS,
-    FACETS,
-    PUBLIC,
-    PUBLIC_ONLY,
-    RESTRICTED,
-    SORTS,
-    Document,
-    Hit,
-    IndexCorrupt,
-    IndexLocked,
-    SearchBackend,
-    SearchFailed,
-    SearchResults,
-    Visibility,
-)
-
-__all__ = [
-    "DOC_KEYS",
-    "FACETS",
-    "PUBLIC",
-    "PUBLIC_ONLY",
-    "RESTRICTED",
-    "SORTS",
-    "Document",
-    "Hit",
-    "IndexCorrupt",
-    "IndexLocked",
-    "SearchBackend",
-    "SearchFailed",
-    "SearchResults",
-    "Visibility",
-]
+from .contract import *  # noqa: F403  (the contract is this package's public interface)
+from .contract import __all__ as __all__
