@@ -109,10 +109,6 @@ class EvidenceFile(Base):
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
 
-    @property
-    def processing(self) -> bool:
-        return self.text_status == TextStatus.pending.value
-
 
 class IndexTask(Base):
     """A pending change for the search index; written in the same transaction as the change itself."""
