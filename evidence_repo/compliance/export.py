@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from evidence_repo.compliance.engine import ActivityAssessment, ActivityInfo, MilestoneAssessment, MissingItem, cell
 from evidence_repo.compliance.report import render_docx, render_pdf
-from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, missing_label, session_label, utc_date
-from evidence_repo.compliance.views import Compliance
+from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, session_label, utc_date
+from evidence_repo.compliance.views import Compliance, missing_labels, missing_sessions
 from evidence_repo.evidence.models import Evidence, EvidenceReview
 
 Format = Literal["json", "csv", "docx", "pdf"]
@@ -99,7 +99,7 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
 
 def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
     """One row per milestone and required means; the header is a fixed set of column keys. The last column names
-    the sessions still lacking that means ("; " between them) when it is required of each session."""
+    the sessions still lacking that means ("; " between them) when the milestone has several."""
     rows = [CSV_HEADER]
     for m in c.assessment.milestones:
         for means in m.required:
@@ -108,8 +108,7 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
                 str(CELL_LABELS[cell(m, means)]),
                 " ".join(str(i) for i in c.ids(m.evidence.get(means, ()), public=public)),
                 " ".join(str(i) for i in c.ids(m.observed.get(means, ()), public=public)),
-                "; ".join(session_label(item.activity) for item in m.missing_items
-                          if item.means == means and item.activity is not None),
+                "; ".join(session_label(a) for a in missing_sessions(m, means)),
             ])
     return rows
 
@@ -148,7 +147,7 @@ def report_data(session: Session, c: Compliance, *, public: bool, generated_at: 
             "number": m.number, "objective": milestone.objective, "status": m.status,
             "status_label": str(STATUS_LABELS[m.status]), "percent": m.percent, "due": _iso(m.due),
             "responsible": list(milestone.responsible), "required": list(m.required),
-            "missing": [missing_label(item.means, item.activity) for item in m.missing_items],
+            "missing": missing_labels(m),
             "evidence": items, "observations": observations,
             "activities": [{"name": a.name, "date": _iso(a.due),
                             "status_label": (str(STATUS_LABELS[a.status]) if a.status is not None
