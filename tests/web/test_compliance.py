@@ -344,6 +344,8 @@ def test_one_session_with_a_list_the_other_without(spec, client, staff_token, pe
     assert "Reunión con Subdvosc" not in cells["Lista de asistencia"]  # the first session has its list
     assert "Falta: Convocatoria — Las 2 sesiones" in cells["Convocatoria"]
     assert "sesi" not in cells["Acuerdos generales"]  # not required of milestone 6
+    presentations = matrix_cells(html, 2)["Presentación de los ponentes"]  # required of one of its two sessions
+    assert presentations == "✗ Falta Falta: Presentación de los ponentes — Sesión de capacitación y mesas de trabajo"
     assert "sesi" not in matrix_cells(html, 3)["Minuta"]  # one session: the session is the milestone
     page = text_of(client.get("/metas/6").get_data(as_text=True))
     assert "Lista de asistencia — Sesión del 25/11/19" in page
