@@ -6,7 +6,16 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from evidence_repo import dates
-from evidence_repo.compliance.status import CELL_LABELS, CELL_SYMBOLS, REVIEW_LABELS, STATUS_LABELS, STATUSES
+from evidence_repo.compliance import load
+from evidence_repo.compliance.status import (
+    CELL_LABELS,
+    CELL_SYMBOLS,
+    REVIEW_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    session_label,
+)
+from evidence_repo.compliance.views import missing_labels
 from evidence_repo.rich_text import BulletList
 from evidence_repo.rich_text import parse as parse_rich_text
 
@@ -28,6 +37,9 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["cell_symbols"] = CELL_SYMBOLS
     app.jinja_env.globals["review_labels"] = REVIEW_LABELS
     app.jinja_env.globals["statuses"] = STATUSES
+    app.jinja_env.globals["session_label"] = session_label
+    app.jinja_env.globals["missing_labels"] = missing_labels
+    app.jinja_env.globals["requirement_scope"] = lambda r: load.requirement_scope(r)  # looked up per call
     app.jinja_env.filters["long_date"] = dates.long_date
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.trim_blocks = True

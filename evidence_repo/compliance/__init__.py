@@ -6,7 +6,9 @@ from evidence_repo.compliance.engine import (
     EvidenceInfo,
     MilestoneAssessment,
     MilestoneInfo,
+    MissingItem,
     RequirementInfo,
+    Scope,
     assess,
     cell,
 )
@@ -31,6 +33,7 @@ from evidence_repo.compliance.status import (
 __all__ = [
     "CELL_LABELS", "CELL_SYMBOLS", "DEFAULT_SOON_DAYS", "REVIEW_LABELS", "STATUSES", "STATUS_LABELS",
     "ActivityAssessment", "ActivityInfo", "CellState", "CommitmentAssessment", "EvidenceInfo",
-    "MilestoneAssessment", "MilestoneInfo", "RequirementInfo", "ReviewInfo", "ReviewState", "Status",
+    "MilestoneAssessment", "MilestoneInfo", "MissingItem", "RequirementInfo", "ReviewInfo", "ReviewState", "Scope",
+    "Status",
     "assess", "cell", "due_date", "review_history", "review_state", "status_for", "utc_date",
 ]

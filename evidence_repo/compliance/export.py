@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from evidence_repo.compliance.engine import ActivityAssessment, MilestoneAssessment, cell
+from evidence_repo.compliance.engine import ActivityAssessment, ActivityInfo, MilestoneAssessment, MissingItem, cell
 from evidence_repo.compliance.report import render_docx, render_pdf
-from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, utc_date
-from evidence_repo.compliance.views import Compliance
+from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, session_label, utc_date
+from evidence_repo.compliance.views import Compliance, missing_labels, missing_sessions
 from evidence_repo.evidence.models import Evidence, EvidenceReview
 
 Format = Literal["json", "csv", "docx", "pdf"]
@@ -32,7 +32,8 @@ MIMETYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
 }
-CSV_HEADER = ["meta", "estado_meta", "fecha_limite", "medio_de_verificacion", "situacion", "evidencias", "observadas"]
+CSV_HEADER = ["meta", "estado_meta", "fecha_limite", "medio_de_verificacion", "situacion", "evidencias", "observadas",
+              "sesiones_faltantes"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
         return {"id": a.id, "status": a.status, "percent": a.percent, "due": _iso(a.due),
                 "required": list(a.required), "missing": list(a.missing)}
 
+    def session(a: ActivityInfo | None) -> dict[str, Any] | None:
+        return None if a is None else {"id": a.id, "name": a.name, "date": _iso(a.date)}
+
+    def missing_item(item: MissingItem) -> dict[str, Any]:
+        return {"means": item.means, "activity": session(item.activity)}
+
     def milestone(m: MilestoneAssessment) -> dict[str, Any]:
         return {
             "number": m.number,
@@ -79,8 +86,10 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
             "due": _iso(m.due),
             "required": list(m.required),
             "missing": list(m.missing),
+            "missing_items": [missing_item(item) for item in m.missing_items],
             "evidence": {means: c.ids(found, public=public) for means, found in m.evidence.items()},
             "observed": {means: c.ids(found, public=public) for means, found in m.observed.items() if found},
+            "unassigned": {means: c.ids(found, public=public) for means, found in m.unassigned.items()},
             "activities": [activity(a) for a in m.activities],
         }
 
@@ -89,7 +98,8 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
 
 
 def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
-    """One row per milestone and required means; the header is a fixed set of column keys."""
+    """One row per milestone and required means; the header is a fixed set of column keys. The last column names
+    the sessions still lacking that means ("; " between them) when the milestone has several."""
     rows = [CSV_HEADER]
     for m in c.assessment.milestones:
         for means in m.required:
@@ -98,6 +108,7 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
                 str(CELL_LABELS[cell(m, means)]),
                 " ".join(str(i) for i in c.ids(m.evidence.get(means, ()), public=public)),
                 " ".join(str(i) for i in c.ids(m.observed.get(means, ()), public=public)),
+                "; ".join(session_label(a) for a in missing_sessions(m, means)),
             ])
     return rows
 
@@ -135,10 +146,12 @@ def report_data(session: Session, c: Compliance, *, public: bool, generated_at: 
         milestones.append({
             "number": m.number, "objective": milestone.objective, "status": m.status,
             "status_label": str(STATUS_LABELS[m.status]), "percent": m.percent, "due": _iso(m.due),
-            "responsible": list(milestone.responsible), "required": list(m.required), "missing": list(m.missing),
+            "responsible": list(milestone.responsible), "required": list(m.required),
+            "missing": missing_labels(m),
             "evidence": items, "observations": observations,
             "activities": [{"name": a.name, "date": _iso(a.due),
-                            "status_label": str(STATUS_LABELS[a.status]) if a.required else _("Se evalúa con la meta"),
+                            "status_label": (str(STATUS_LABELS[a.status]) if a.status is not None
+                                             else _("Se evalúa con la meta")),
                             "missing": list(a.missing)} for a in m.activities],
         })
     return {

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence_repo.compliance.engine import ActivityInfo, EvidenceInfo, MilestoneInfo, RequirementInfo
+from evidence_repo.compliance.engine import ActivityInfo, EvidenceInfo, MilestoneInfo, RequirementInfo, Scope
 from evidence_repo.compliance.status import ReviewInfo, review_history
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview
-from evidence_repo.plan.models import Commitment, Milestone, VerificationMeans
+from evidence_repo.plan.models import Commitment, Milestone, Requirement, VerificationMeans
 from evidence_repo.plan.operations import load_commitment
 
 
@@ -22,13 +22,21 @@ class ComplianceInputs:
     evidence: list[EvidenceInfo]
 
 
+def requirement_scope(requirement: Requirement) -> Scope:
+    """"each_activity" (every session proves it with its own evidence) or "milestone" (once for the milestone)."""
+    # TODO(plans-model): read `requirement.scope` directly once the column and its migration land (branch
+    # plans-model); until then every stored requirement is "milestone", the rule before scopes existed.
+    return getattr(requirement, "scope", None) or "milestone"
+
+
 def plan_infos(commitment: Commitment) -> list[MilestoneInfo]:
     return [
         MilestoneInfo(
             number=m.number,
             objective=m.objective,
             activities=tuple(ActivityInfo(a.id, a.name, a.date) for a in m.activities),
-            requirements=tuple(RequirementInfo(r.means.name, r.activity_id) for r in m.requirements),
+            requirements=tuple(RequirementInfo(r.means.name, r.activity_id, requirement_scope(r))
+                               for r in m.requirements),
         )
         for m in commitment.milestones
     ]

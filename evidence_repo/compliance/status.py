@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -121,3 +122,29 @@ def status_for(complete: bool, due: date | None, as_of: date, soon_days: int = D
     if days < 0:
         return "vencido"
     return "proximo" if days <= soon_days else "incompleto"
+
+
+# ------------------------------------------------------------------------------------------- sessions
+
+class SessionLike(Protocol):
+    """An activity as the words below need it (engine ActivityInfo, plan Activity)."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def date(self) -> date | None: ...
+
+
+def session_label(activity: SessionLike) -> str:
+    """How pages and reports name a session: its name, else "Sesión del 25/11/19" (the plan's dd/mm/yy)."""
+    if activity.name:
+        return activity.name
+    if activity.date:
+        return _("Sesión del %(d)s", d=activity.date.strftime("%d/%m/%y"))
+    return _("Sesión por definir")
+
+
+def missing_label(means: str, activity: SessionLike | None) -> str:
+    """One missing item: "Lista de asistencia — Sesión del 25/11/19", or just the means when due once."""
+    return means if activity is None else f"{means} — {session_label(activity)}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evidence_repo.compliance.engine import CommitmentAssessment, MilestoneAssessment, assess, cell
+from evidence_repo.compliance.engine import ActivityInfo, CommitmentAssessment, MilestoneAssessment, assess, cell
 from evidence_repo.compliance.load import ComplianceInputs, load_inputs
 from evidence_repo.compliance.status import (
     CELL_LABELS,
@@ -23,11 +23,13 @@ from evidence_repo.compliance.status import (
     STATUS_SYMBOLS,
     STATUSES,
     Status,
+    missing_label,
 )
 from evidence_repo.plan.models import Commitment
 
 RESTRICTED = "restringida"
-__all__ = ["RESTRICTED", "STATUSES", "Compliance", "Timeline", "TimelineRow", "compute", "matrix", "timeline"]
+__all__ = ["RESTRICTED", "STATUSES", "Compliance", "Timeline", "TimelineRow", "compute", "matrix", "missing_labels",
+           "missing_sessions", "timeline"]
 
 
 @dataclass
@@ -59,7 +61,25 @@ def compute(session: Session, as_of: dt.date, soon_days: int = DEFAULT_SOON_DAYS
     return Compliance(inputs, assessment, {e.id: e.visibility for e in inputs.evidence})
 
 
+def missing_sessions(m: MilestoneAssessment, means: str) -> list[ActivityInfo]:
+    """The sessions still lacking ``means``, named only when the milestone has several: with one session, the
+    session is the milestone and naming it adds nothing. Empty when the means is due once for the milestone."""
+    if len(m.activities) < 2:
+        return []
+    return [item.activity for item in m.missing_items if item.means == means and item.activity is not None]
+
+
+def missing_labels(m: MilestoneAssessment) -> list[str]:
+    """What the milestone still lacks, in words: "Lista de asistencia — Sesión del 25/11/19" for a session of a
+    milestone with several, the means alone otherwise."""
+    several = len(m.activities) > 1
+    return list(dict.fromkeys(missing_label(item.means, item.activity if several else None)
+                              for item in m.missing_items))
+
+
 def matrix(c: Compliance, statuses: set[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of the milestones × means matrix. A cell's ``sessions`` are those lacking its means (`missing_sessions`);
+    ``of`` is how many sessions must prove it, so the page can say "all 2 sessions" instead of naming each."""
     columns = c.means_columns
     rows = []
     for m in c.assessment.milestones:
@@ -69,7 +89,9 @@ def matrix(c: Compliance, statuses: set[str] | None = None) -> list[dict[str, An
         for means in columns:
             state = cell(m, means)
             cells.append({"means": means, "state": state, "label": CELL_LABELS[state], "symbol": CELL_SYMBOLS[state],
-                          "evidence": list(m.evidence.get(means, ())) + list(m.observed.get(means, ()))})
+                          "evidence": list(m.evidence.get(means, ())) + list(m.observed.get(means, ())),
+                          "sessions": missing_sessions(m, means),
+                          "of": sum(1 for a in m.activities if means in a.required)})
         rows.append({"milestone": m, "cells": cells})
     return rows
 

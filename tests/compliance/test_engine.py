@@ -15,6 +15,7 @@ from evidence_repo.compliance import (
     CellState,
     EvidenceInfo,
     MilestoneInfo,
+    MissingItem,
     RequirementInfo,
     ReviewInfo,
     Status,
@@ -35,8 +36,8 @@ def ev(id: int, means: str, *, m: int = 1, act: int | None = None, created: str 
                         visibility="public", reviews=tuple(ReviewInfo(at(d), s) for d, s in reviews))
 
 
-def req(means: str, act: int | None = None) -> RequirementInfo:
-    return RequirementInfo(means, act)
+def req(means: str, act: int | None = None, scope: str = "milestone") -> RequirementInfo:
+    return RequirementInfo(means, act, scope)  # type: ignore[arg-type]
 
 
 def ms(number: int, *reqs: RequirementInfo, dates: tuple[str | None, ...] = ("2026-03-31",),
@@ -114,9 +115,11 @@ def test_activity_status_uses_its_own_date():
     assert result.status == "proximo"  # due 2026-03-15, Convocatoria and Minuta still missing
 
 
-def test_activity_without_requirements_is_complete():
+def test_activity_with_nothing_of_its_own_has_no_status_of_its_own():
+    """Not "completo 100 %" for nothing: it is evaluated with its milestone (the report says so)."""
     result = one([ms(1, req("Minuta"), dates=("2026-01-01", None))], [], "2026-05-01")
-    assert [(a.status, a.percent, a.required) for a in result.activities] == [("completo", 100.0, ())] * 2
+    assert [(a.status, a.percent, a.required, a.missing) for a in result.activities] == [(None, None, (), ())] * 2
+    assert (result.status, result.missing) == ("sin_fecha", ("Minuta",))
 
 
 # -------------------------------------------------------------------------------- reviews and as-of
@@ -175,7 +178,9 @@ def test_evidence_is_read_in_a_single_pass():
     (SIMPLE, [ev(1, "Convocatoria"), ev(2, "Convocatoria")], [50.0], 50.0),
     (SPLIT, [ev(1, "Minuta", m=2)], [33.3], 33.3),
     ([ms(1, req("Minuta"), req("Minuta"), req("Acta"))], [ev(1, "Minuta")], [50.0], 50.0),  # duplicates once
-    ([ms(1, req("Minuta"), req("Minuta", 10))], [ev(1, "Minuta")], [50.0], 50.0),  # two distinct pairs
+    ([ms(1, req("Minuta"), req("Minuta", 10), dates=("2026-03-01", "2026-03-15"))], [ev(1, "Minuta")], [50.0],
+     50.0),  # two distinct pairs
+    ([ms(1, req("Minuta"), req("Minuta", 10))], [ev(1, "Minuta")], [100.0], 100.0),  # its only activity's
     ([ms(1, req("A"), req("B")), ms(2, req("C")), ms(3)], [ev(1, "A")], [50.0, 0.0, 100.0], 33.3),
     ([ms(1, req("A"), req("B"), req("C"), req("D")), ms(2, req("E"))],
      [ev(1, "A"), ev(2, "E", m=2)], [25.0, 100.0], 40.0),
@@ -278,3 +283,127 @@ def test_jalisco_milestone_3_complete():
     assert assess(JALISCO, evidence, D("2019-10-17")).milestones[1].status == "proximo"
     assert assess(JALISCO, evidence, D("2019-10-20")).milestones[1].status == "completo"
     assert assess(JALISCO, [], D("2019-10-20")).milestones[1].status == "vencido"
+
+
+# ------------------------------------------------------------------------------- per-session requirements
+
+LIST, MINUTE, PLAN = "Lista de asistencia", "Minuta", "Plan anual de trabajo"
+FIRST, SECOND = ActivityInfo(61, "Reunión con Subdvosc – SSAS", D("2019-11-04")), ActivityInfo(62, None, D("2019-11-25"))
+# Milestone 6's shape: two sessions sharing one cell of means; session documents each, a product once.
+SESSIONS = [MilestoneInfo(6, "Mesas de trabajo", (FIRST, SECOND), (
+    RequirementInfo(LIST, scope="each_activity"), RequirementInfo(MINUTE, scope="each_activity"),
+    RequirementInfo(PLAN, scope="milestone")))]
+
+
+def sev(id: int, means: str, *, m: int = 6, act: int | None = None, created: str = "2019-11-01",
+        reviews: tuple[tuple[str, str], ...] = ()) -> EvidenceInfo:
+    return ev(id, means, m=m, act=act, created=created, reviews=reviews)
+
+
+ALL_SESSIONS = [sev(1, LIST, act=61), sev(2, LIST, act=62), sev(3, MINUTE, act=61),
+                sev(4, MINUTE, act=62), sev(5, PLAN)]
+
+
+def gaps(result) -> list[tuple[str, int | None]]:
+    return [(g.means, g.activity.id if g.activity else None) for g in result.missing_items]
+
+
+@pytest.mark.parametrize("evidence, as_of, status, missing, missing_items", [
+    pytest.param(ALL_SESSIONS, "2019-12-01", "completo", (), [], id="every-session-proven"),
+    pytest.param(ALL_SESSIONS[1:], "2019-12-01", "vencido", (LIST,), [(LIST, 61)], id="list-for-one-session-only"),
+    pytest.param([e for e in ALL_SESSIONS if e.id != 4] + [sev(9, MINUTE, act=61)], "2019-12-01", "vencido",
+                 (MINUTE,), [(MINUTE, 62)], id="two-minutes-of-one-session-do-not-prove-the-other"),
+    pytest.param([*ALL_SESSIONS[:4], sev(5, PLAN, act=62)], "2019-12-01", "completo", (), [],
+                 id="milestone-scope-once-from-any-session"),
+    pytest.param([*ALL_SESSIONS[:4], sev(5, PLAN), sev(6, PLAN)], "2019-12-01", "completo", (), [],
+                 id="milestone-scope-once-without-session"),
+    pytest.param([sev(1, LIST, act=61), sev(2, LIST, act=62, reviews=(("2019-11-30", "observada"),)),
+                  *ALL_SESSIONS[2:]], "2019-12-01", "vencido", (LIST,), [(LIST, 62)],
+                 id="observed-evidence-does-not-count"),
+    pytest.param([sev(1, LIST, act=61), sev(2, LIST, act=62, reviews=(("2019-12-10", "observada"),)),
+                  *ALL_SESSIONS[2:]], "2019-12-01", "completo", (), [], id="observed-later-still-counted-then"),
+    pytest.param([*ALL_SESSIONS[:1], sev(2, LIST, act=62, created="2019-12-05"), *ALL_SESSIONS[2:]],
+                 "2019-12-01", "vencido", (LIST,), [(LIST, 62)], id="as-of-before-the-second-list-existed"),
+    pytest.param([*ALL_SESSIONS[:1], sev(2, LIST, act=62, created="2019-12-05"), *ALL_SESSIONS[2:]],
+                 "2019-12-05", "completo", (), [], id="as-of-the-day-it-was-uploaded"),
+    pytest.param([], "2019-11-09", "incompleto", (LIST, MINUTE, PLAN),
+                 [(LIST, 61), (LIST, 62), (MINUTE, 61), (MINUTE, 62), (PLAN, None)], id="nothing-yet"),
+    pytest.param([sev(1, LIST), sev(2, MINUTE), sev(3, PLAN)], "2019-11-12", "proximo",
+                 (LIST, MINUTE), [(LIST, 61), (LIST, 62), (MINUTE, 61), (MINUTE, 62)],
+                 id="evidence-naming-no-session-proves-no-session"),
+    pytest.param([sev(1, LIST, m=7, act=61), sev(2, LIST, m=7, act=62), *ALL_SESSIONS[2:]], "2019-12-01", "vencido",
+                 (LIST,), [(LIST, 61), (LIST, 62)], id="another-milestone"),
+])
+def test_per_session_requirements(evidence, as_of, status, missing, missing_items):
+    result = one(SESSIONS, evidence, as_of)
+    assert (result.status, result.missing, gaps(result)) == (status, missing, missing_items)
+    assert result.required == (LIST, MINUTE, PLAN)
+    assert result.percent == round((5 - len(missing_items)) * 100 / 5, 1)
+
+
+def test_missing_items_name_the_session():
+    result = one(SESSIONS, ALL_SESSIONS[1:], "2019-12-01")
+    assert result.missing_items == (MissingItem(LIST, FIRST),)
+    assert cell(result, LIST) == "faltante" and cell(result, MINUTE) == "pendiente_revision"
+    assert result.evidence[LIST] == (2,)
+
+
+def test_each_session_is_judged_on_its_own_share():
+    """One session with a list, the other without: the second is incomplete and names what it lacks."""
+    result = one(SESSIONS, [sev(1, LIST, act=61), sev(2, MINUTE, act=61), sev(3, PLAN)], "2019-11-03")
+    first, second = result.activities
+    assert (first.status, first.percent, first.required, first.missing) == ("completo", 100.0, (LIST, MINUTE), ())
+    assert (second.status, second.percent, second.required, second.missing) == (
+        "incompleto", 0.0, (LIST, MINUTE), (LIST, MINUTE))
+    assert (first.due, second.due) == (D("2019-11-04"), D("2019-11-25"))
+    assert (cell(first, LIST), cell(second, LIST), cell(second, PLAN)) == ("pendiente_revision", "faltante",
+                                                                           "no_requerido")
+    assert first.evidence == {LIST: (1,), MINUTE: (2,)}  # the milestone's product is not a session's
+    # Each session keeps its own date: the first is overdue before the second is.
+    later = one(SESSIONS, [sev(1, LIST, act=62)], "2019-11-10").activities
+    assert [(a.status, a.missing) for a in later] == [("vencido", (LIST, MINUTE)), ("proximo", (MINUTE,))]
+
+
+def test_evidence_naming_no_session_is_reported_as_unassigned():
+    result = one(SESSIONS, [sev(1, LIST), sev(2, LIST, act=61), sev(3, PLAN),
+                            sev(4, MINUTE, reviews=(("2019-11-02", "observada"),))], "2019-12-01")
+    assert result.unassigned == {LIST: (1,), MINUTE: (4,)}  # PLAN is a product: its evidence needs no session
+    assert result.evidence[LIST] == (2,) and result.evidence[PLAN] == (3,)
+    assert one(SESSIONS, ALL_SESSIONS, "2019-12-01").unassigned == {}
+
+
+def test_single_session_milestone_counts_evidence_naming_no_session():
+    """With one session there is no doubt which session the evidence is about."""
+    plan = [MilestoneInfo(3, "Reunión", (ActivityInfo(31, "Reunión de seguimiento", D("2019-10-17")),),
+                          (RequirementInfo(LIST, scope="each_activity"), RequirementInfo(MINUTE, 31)))]
+    result = one(plan, [sev(1, LIST, m=3), sev(2, MINUTE, m=3)], "2019-12-01")
+    assert (result.status, result.missing, result.unassigned) == ("completo", (), {})
+    assert result.activities[0].status == "completo" and result.activities[0].required == (LIST, MINUTE)
+
+
+def test_each_activity_without_activities_is_required_once():
+    plan = [MilestoneInfo(10, "Evaluación", (), (RequirementInfo(LIST, scope="each_activity"),))]
+    assert gaps(one(plan, [], "2019-12-01")) == [(LIST, None)]
+    assert one(plan, [sev(1, LIST, m=10)], "2019-12-01").status == "completo"
+
+
+def test_own_and_per_session_requirements_of_one_means_count_once():
+    plan = [MilestoneInfo(6, "Mesas", (FIRST, SECOND), (
+        RequirementInfo(LIST, scope="each_activity"), RequirementInfo(LIST, 62), RequirementInfo(MINUTE, 61)))]
+    result = one(plan, [sev(1, LIST, act=62)], "2019-11-10")
+    assert gaps(result) == [(LIST, 61), (MINUTE, 61)] and result.percent == round(100 / 3, 1)
+    assert [a.required for a in result.activities] == [(LIST, MINUTE), (LIST,)]
+
+
+def test_scope_defaults_to_milestone_and_rejects_typos():
+    assert RequirementInfo(LIST).scope == "milestone"
+    assert one([ms(1, req(LIST), dates=("2026-01-01", "2026-02-01"))], [ev(1, LIST, act=10)], "2026-03-01").status \
+        == "completo"  # one list for the whole milestone, as before scopes existed
+
+    class Stored(str, Enum):
+        per_session = "each_activity"
+
+    assert RequirementInfo(LIST, scope=Stored.per_session).scope == "each_activity"  # type: ignore[arg-type]
+    assert type(RequirementInfo(LIST, scope=Stored.per_session).scope) is str  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        RequirementInfo(LIST, scope="each")  # type: ignore[arg-type]

@@ -96,3 +96,35 @@ def test_render(app, session):
     assert files["csv"].body.startswith("\ufeffmeta,".encode())
     with pytest.raises(ValueError):
         export.render("xlsx", session, c, public=True)
+
+
+def test_report_names_the_sessions(app, session, monkeypatch):
+    """DOCX/PDF input: missing items name the session of a multi-session milestone; an activity with nothing of its
+    own is "evaluated with the milestone", never "Completo"; JSON activities then have no status either."""
+    import datetime as dt
+
+    from evidence_repo.compliance import load
+
+    monkeypatch.setattr(load, "requirement_scope", lambda r: "milestone" if r.means.name == "Minuta" else "each_activity")
+    c = views.compute(session, dt.date(2019, 12, 13))
+    assert c is not None
+    with app.test_request_context("/"):
+        data = export.report_data(session, c, public=True, generated_at=dt.datetime(2019, 12, 13, tzinfo=dt.UTC))
+    m6 = next(m for m in data["milestones"] if m["number"] == 6)
+    assert m6["missing"][:2] == ["Convocatoria — Reunión con Subdvosc – SSAS",
+                                 "Convocatoria — Sesión de revisión del Padrón de beneficiarios y desglose del manejo "
+                                 "del presupuesto"]
+    assert "Minuta" in m6["missing"] and [a["status_label"] for a in m6["activities"]] == ["Vencido", "Vencido"]
+    m3 = next(m for m in data["milestones"] if m["number"] == 3)
+    assert "Convocatoria" in m3["missing"]  # one session: the session is the milestone
+
+    monkeypatch.setattr(load, "requirement_scope", lambda r: "milestone")
+    c = views.compute(session, dt.date(2019, 12, 13))
+    assert c is not None
+    with app.test_request_context("/"):
+        data = export.report_data(session, c, public=True, generated_at=dt.datetime(2019, 12, 13, tzinfo=dt.UTC))
+    m6 = next(m for m in data["milestones"] if m["number"] == 6)
+    assert m6["missing"] == ["Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta"]
+    assert [a["status_label"] for a in m6["activities"]] == ["Se evalúa con la meta"] * 2
+    activities = next(m for m in export.as_json(c, public=True)["milestones"] if m["number"] == 6)["activities"]
+    assert [(a["status"], a["percent"]) for a in activities] == [(None, None)] * 2

@@ -2,15 +2,16 @@
 import csv
 import datetime as dt
 import io
+import re
 from functools import partial
 
 import pytest
 from docx import Document
 from pypdf import PdfReader
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
-from evidence_repo.plan.models import Milestone, VerificationMeans
+from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.services import services
 from tests.helpers import csrf_token, login, validated
 
@@ -285,3 +286,125 @@ def test_upload_page_script_messages_in_english(app, client, make_user):
     for spanish in ("archivo", "Subiendo", "servidor", "Guardada", "Progreso", "espera", "máximo"):
         assert spanish not in script, spanish
     assert all(f'"{key}"' in script for key in messages["en"])  # every message the script asks for is sent
+
+
+# ------------------------------------------------------------------------------------ per-session evidence
+
+# The issue's split of the seed: session documents are proven by each session, products once per milestone.
+SESSION_DOCUMENTS = {"Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Relatorías por mesa de trabajo"}
+
+
+@pytest.fixture
+def per_session(monkeypatch, session):
+    """Scopes as the plans-model branch will store them (until then load.requirement_scope says "milestone"), and
+    milestone 6's second session unnamed, so it is called by its date as in the issue."""
+    from evidence_repo.compliance import load
+
+    monkeypatch.setattr(load, "requirement_scope",
+                        lambda r: "each_activity" if r.means.name in SESSION_DOCUMENTS else "milestone")
+    first, second = session.scalars(select(Activity).join(Milestone).where(Milestone.number == 6)
+                                    .order_by(Activity.position)).all()
+    session.execute(update(Activity).where(Activity.id == second.id).values(name=None))
+    session.commit()
+    return first.id, second.id
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def matrix_cells(html: str, number: int) -> dict[str, str]:
+    """means → the words of milestone ``number``'s cell in the dashboard matrix."""
+    columns = re.findall(r'<th scope="col" class="means-col"><span>(.*?)</span></th>', html)
+    row = re.search(rf'<tr>\s*<th scope="row"><a href="/metas/{number}">.*?</tr>', html, re.DOTALL)
+    assert row, number
+    cells = re.findall(r'<td class="cell [^"]*">(.*?)</td>', row.group(0), re.DOTALL)
+    assert len(cells) == len(columns)
+    return {means: text_of(cell) for means, cell in zip(columns, cells)}
+
+
+def test_one_session_with_a_list_the_other_without(spec, client, staff_token, per_session):
+    first, second = per_session
+    listed = upload(client, staff_token, 6, "Lista de asistencia", "lista primera sesion", activity=first)
+
+    r = client.get("/api/v1/compliance")
+    m6 = {m["number"]: m for m in validated(spec, r)["milestones"]}[6]
+    assert m6["status"] == "vencido" and "Lista de asistencia" in m6["missing"]
+    lists = [i for i in m6["missing_items"] if i["means"] == "Lista de asistencia"]
+    assert lists == [{"means": "Lista de asistencia", "activity": {"id": second, "name": None, "date": "2019-11-25"}}]
+    assert m6["evidence"]["Lista de asistencia"] == [listed]
+    sessions = {a["id"]: a for a in m6["activities"]}
+    assert "Lista de asistencia" not in sessions[first]["missing"]
+    assert "Lista de asistencia" in sessions[second]["missing"] and sessions[second]["status"] == "vencido"
+    assert {m["number"]: m for m in r.get_json()["milestones"]}[11]["activities"][0]["status"] is None
+
+    html = client.get("/cumplimiento").get_data(as_text=True)
+    cells = matrix_cells(html, 6)
+    assert "Falta: Lista de asistencia — Sesión del 25/11/19" in cells["Lista de asistencia"]
+    assert "Reunión con Subdvosc" not in cells["Lista de asistencia"]  # the first session has its list
+    assert "Falta: Convocatoria — Las 2 sesiones" in cells["Convocatoria"]
+    assert "sesi" not in cells["Acuerdos generales"]  # not required of milestone 6
+    presentations = matrix_cells(html, 2)["Presentación de los ponentes"]  # required of one of its two sessions
+    assert presentations == "✗ Falta Falta: Presentación de los ponentes — Sesión de capacitación y mesas de trabajo"
+    assert "sesi" not in matrix_cells(html, 3)["Minuta"]  # one session: the session is the milestone
+    page = text_of(client.get("/metas/6").get_data(as_text=True))
+    assert "Lista de asistencia — Sesión del 25/11/19" in page
+    assert "Convocatoria — Reunión con Subdvosc – SSAS" in page and "Convocatoria — Sesión del 25/11/19" in page
+    assert "Lista de asistencia — Reunión con Subdvosc" not in page
+    assert "Lista de asistencia · en cada sesión" in page  # the plan says which means each session proves
+    plan = text_of(client.get("/metas/1").get_data(as_text=True))
+    assert "Convocatoria · en cada sesión" in plan and "Plan anual de trabajo · en cada sesión" not in plan
+    assert "en cada sesión" not in text_of(client.get("/metas/3").get_data(as_text=True))  # a single session
+
+    rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][-1] == "sesiones_faltantes"
+    by_means = {r[3]: r for r in rows if r[0] == "6"}
+    assert by_means["Lista de asistencia"][4:] == ["Falta", str(listed), "", "Sesión del 25/11/19"]
+    assert by_means["Convocatoria"][-1] == "Reunión con Subdvosc – SSAS; Sesión del 25/11/19"
+    docx = Document(io.BytesIO(client.get("/cumplimiento/informe.docx").data))
+    assert "Lista de asistencia — Sesión del 25/11/19" in [p.text for p in docx.paragraphs]
+
+    # The second session's own list completes the cell.
+    upload(client, staff_token, 6, "Lista de asistencia", "lista segunda sesion", activity=second)
+    m6 = milestones(client)[0][6]
+    assert not [i for i in m6["missing_items"] if i["means"] == "Lista de asistencia"]
+    cells = matrix_cells(client.get("/cumplimiento").get_data(as_text=True), 6)
+    assert cells["Lista de asistencia"] == "… En revisión"
+
+
+def test_per_session_words_in_english(client, staff_token, per_session):
+    first, _second = per_session
+    upload(client, staff_token, 6, "Lista de asistencia", "lista primera sesion", activity=first)
+    html = client.get("/cumplimiento", query_string={"lang": "en"}).get_data(as_text=True)
+    cells = matrix_cells(html, 6)
+    assert "Missing: Lista de asistencia — Session of 25/11/19" in cells["Lista de asistencia"]
+    assert "Missing: Convocatoria — All 2 sessions" in cells["Convocatoria"]
+    page = text_of(client.get("/metas/6", query_string={"lang": "en"}).get_data(as_text=True))
+    assert "Lista de asistencia — Session of 25/11/19" in page and "Sesión" not in page
+    assert "Lista de asistencia · in each session" in page
+    rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv", query_string={"lang": "en"})
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert next(r for r in rows if r[:4] == ["6", "Overdue", "2019-11-25", "Lista de asistencia"])[-1] \
+        == "Session of 25/11/19"
+
+
+def test_evidence_naming_no_session_is_flagged(client, staff_token, per_session, make_user):
+    upload(client, staff_token, 6, "Minuta", "minuta sin sesion")
+    m6 = milestones(client)[0][6]
+    assert [i["activity"]["id"] for i in m6["missing_items"] if i["means"] == "Minuta"] == list(per_session)
+    assert m6["evidence"]["Minuta"] == [] and len(m6["unassigned"]["Minuta"]) == 1
+    page = text_of(client.get("/metas/6").get_data(as_text=True))
+    assert "1 evidencia de «Minuta» no indica a qué sesión corresponde" in page
+    # Staff get a link per missing session that preselects it in the upload form.
+    make_user("staff@jalisco.gob.mx", "staff")
+    login(client, "staff@jalisco.gob.mx")
+    html = client.get("/cumplimiento").get_data(as_text=True)
+    first, second = per_session
+    upload_link = f"/personal/subir?meta=6&amp;medio=Lista+de+asistencia&amp;actividad={second}"
+    assert upload_link not in html  # both sessions lack it: one "all sessions" note, no per-session links
+    upload(client, staff_token, 6, "Lista de asistencia", "lista primera", activity=first)
+    html = client.get("/cumplimiento").get_data(as_text=True)
+    assert upload_link in html
+    form = client.get(upload_link.replace("&amp;", "&")).get_data(as_text=True)
+    options = re.findall(r'<option data-milestone="6"[^>]*>', form)
+    assert [o for o in options if "selected" in o] == [f'<option data-milestone="6" selected value="{second}">']
