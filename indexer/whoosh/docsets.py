@@ -312,8 +312,10 @@ class DocSets:
 
         One set per facet value, each ANDed with ``matched`` and counted: the
         cost grows with the number of values times the number of documents
-        (at 10,000 documents about 6 us per value, 60 us at 100,000; sets of
-        all values stay in memory for the generation). Fine for plans,
+        (bench/search.py's 10,000 documents over 40 commitments: 111 values
+        in 1.5 ms, 0.8 ms for the 63 without plans and commitments; ten times
+        that at 100,000; the sets of all values stay in memory for the
+        generation). Fine for plans,
         commitments and milestones by the dozen; a facet with thousands of
         values (a commitment x milestone pair, say) would want per-document
         value codes counted over ``matched`` instead.
