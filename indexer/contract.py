@@ -51,15 +51,30 @@ PUBLIC = "public"
 RESTRICTED = "restricted"
 PUBLIC_ONLY = frozenset({PUBLIC})
 # Facet names, in display order; also the only names ``filters`` accepts.
-FACETS = ("milestone", "means", "year", "file_type")
+#
+# ``plan`` and ``commitment`` are slugs ("plan-jalisco-2019", "apoyo-osc").
+# Milestone numbers repeat across commitments (milestone 3 of two commitments
+# are two milestones), and ``milestone`` counts and filters by the number
+# alone: its counts mean "milestone N" only within one commitment, i.e. when
+# ``filters`` has exactly one ``commitment``. Filters AND together, so
+# {"commitment": "apoyo-osc", "milestone": "3"} is exactly that commitment's
+# milestone 3. Commitment slugs are taken to be unique across plans; if they
+# are only unique within a plan, filter by ``plan`` too (or send slugs that
+# include the plan's).
+FACETS = ("plan", "commitment", "milestone", "means", "year", "file_type")
 SORTS = ("relevance", "date")
 # Keys a document dict may have; "id" is required, a missing "visibility"
-# means restricted (fail closed).
+# means restricted (fail closed). ``plan``, ``plan_title``, ``commitment`` and
+# ``commitment_title`` are optional strings (absent or empty: the document
+# belongs to no plan or commitment, as documents of earlier callers). The
+# titles come back on hits for display; ``commitment_title`` is also searched
+# (like ``milestone_text``), ``plan_title`` is not (filter by ``plan``).
 DOC_KEYS = frozenset(
     {
         "id", "title", "text", "description", "milestone", "milestone_text",
         "activity", "activity_text", "means", "means_text", "date", "year",
-        "file_type", "visibility",
+        "file_type", "visibility", "plan", "plan_title", "commitment",
+        "commitment_title",
     }
 )
 MAX_PER_PAGE = 100
@@ -97,6 +112,12 @@ class Hit:
     date: date | None
     file_type: str | None
     snippet: str  # safe HTML: escaped text, matches in <mark>
+    # Which plan and commitment the document proves (slugs, and titles to
+    # show); None for a document indexed without them.
+    plan: str | None = None
+    plan_title: str | None = None
+    commitment: str | None = None
+    commitment_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +139,10 @@ class SearchBackend(Protocol):
     """A full-text index of evidence documents.
 
     ``created`` is True when the backend was just created or reset: it is
-    empty and should be rebuilt from the database.
+    empty and should be rebuilt from the database. An index written by an
+    older version of the backend (an earlier schema) is not corrupt, only out
+    of date: opening it resets it (``created``) whatever ``reset_if_corrupt``
+    says.
     """
 
     @property
@@ -159,7 +183,9 @@ class SearchBackend(Protocol):
         ``query``: AND by default, ``OR``, ``-word``/``NOT``, ``"phrase"``,
         ``prefix*``; accents, case and singular/plural do not matter. Empty or
         nothing searchable (stop words, ``*``) lists the newest documents.
-        ``filters``: {milestone|means|year|file_type: value or list of values}.
+        ``filters``: {plan|commitment|milestone|means|year|file_type: value
+        or list of values}; values of one filter OR together, filters AND
+        (see :data:`FACETS` on milestones of different commitments).
         ``sort``: "relevance" or "date" (newest first, undated last). Facet
         counts cover the whole filtered result set; ``suggestion`` is a
         corrected query when words of ``query`` are unknown to the caller.

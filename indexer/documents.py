@@ -12,9 +12,14 @@ from .contract import DOC_KEYS, FACETS, RESTRICTED, SORTS, Document, Visibility
 T = TypeVar("T")
 
 # The full-text fields of a normalized document (always strings, maybe empty).
-TEXT_FIELDS = ("title", "description", "text", "milestone_text", "activity_text", "means_text")
+TEXT_FIELDS = (
+    "title", "description", "text", "milestone_text", "activity_text", "means_text",
+    "commitment_title",
+)
 # Verbatim keyword fields (a string, or None when missing or empty).
-KEYWORD_FIELDS = ("milestone", "activity", "means", "year", "file_type")
+KEYWORD_FIELDS = ("plan", "commitment", "milestone", "activity", "means", "year", "file_type")
+# Shown on hits, neither searched nor filtered (a string, or None).
+LABEL_FIELDS = ("plan_title",)
 
 Filters = tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -24,9 +29,10 @@ def normalize_document(doc: Document) -> dict[str, object]:
 
     Result: ``id`` and ``visibility`` (missing: restricted, i.e. fail closed)
     as strings; every :data:`TEXT_FIELDS` entry a string (``means_text``
-    falls back to ``means``); every :data:`KEYWORD_FIELDS` entry a string kept
-    verbatim (facet values and filters must round-trip) or None; ``date`` a
-    naive UTC datetime or None; ``year`` from the date when not given.
+    falls back to ``means``); every :data:`KEYWORD_FIELDS` and
+    :data:`LABEL_FIELDS` entry a string kept verbatim (facet values and
+    filters must round-trip) or None; ``date`` a naive UTC datetime or None;
+    ``year`` from the date when not given.
     Raises ``ValueError`` for unknown keys, a missing id or a bad date.
     """
     unknown = doc.keys() - DOC_KEYS
@@ -44,7 +50,7 @@ def normalize_document(doc: Document) -> dict[str, object]:
         out[name] = str(doc.get(name) or "")
     if not out["means_text"]:
         out["means_text"] = _keyword(doc.get("means")) or ""
-    for name in KEYWORD_FIELDS:
+    for name in KEYWORD_FIELDS + LABEL_FIELDS:
         out[name] = _keyword(doc.get(name))
     if out["year"] is None and when is not None:
         out["year"] = str(when.year)

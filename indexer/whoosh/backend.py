@@ -85,8 +85,11 @@ class WhooshBackend:
         """Open the index at ``path``, creating an empty one if there is none.
 
         ``created`` is True when the index was just created or reset, i.e. it
-        is empty and should be rebuilt from the database. An unreadable index
-        raises :class:`IndexCorrupt` unless ``reset_if_corrupt``.
+        is empty and should be rebuilt from the database. An index of an older
+        schema version (``schema.SCHEMA_VERSION``) is reset, whatever
+        ``reset_if_corrupt`` says; an unreadable one, or one of a newer schema
+        or another analyzer, raises :class:`IndexCorrupt` unless
+        ``reset_if_corrupt``.
         ``cache_size`` answers are remembered per index generation (0: none).
         """
         self.path = Path(path)
@@ -448,4 +451,8 @@ def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:
         file_type=stored.get("file_type"),
         snippet=(terms and snippet(excerpt, terms))
         or plain_snippet(excerpt or stored.get("description") or ""),
+        plan=stored.get("plan"),
+        plan_title=stored.get("plan_title") or None,
+        commitment=stored.get("commitment"),
+        commitment_title=stored.get("commitment_title") or None,
     )

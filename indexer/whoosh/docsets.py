@@ -308,7 +308,17 @@ class DocSets:
         return Members(self.to_bytes(bits))
 
     def facets(self, reader: Any, matched: int) -> dict[str, dict[str, int]]:
-        """Facet value counts of the documents in ``matched``, largest first."""
+        """Facet value counts of the documents in ``matched``, largest first.
+
+        One set per facet value, each ANDed with ``matched`` and counted: the
+        cost grows with the number of values times the number of documents
+        (bench/search.py's 10,000 documents over 40 commitments: 111 values
+        in 1.5 ms, 0.8 ms for the 63 without plans and commitments; ten times
+        that at 100,000; the sets of all values stay in memory for the
+        generation). Fine for plans, commitments and milestones by the dozen;
+        a facet with thousands of values (a commitment x milestone pair, say)
+        would want per-document value codes counted over ``matched`` instead.
+        """
         if self._facets is None:
             self._facets = {
                 name: {

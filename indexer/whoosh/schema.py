@@ -9,13 +9,16 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..analysis import STOP_WORDS, SpanishAnalyzer, analyzer_fingerprint, fold
 from ..contract import PUBLIC, PUBLIC_ONLY, Document
-from ..documents import TEXT_FIELDS, normalize_document
+from ..documents import KEYWORD_FIELDS, LABEL_FIELDS, TEXT_FIELDS, normalize_document
 
 # 2: spelling vocabularies split by audience into disjoint fields (was one
 # field for everyone plus a copy for the public: twice the postings).
-SCHEMA_VERSION = 2
-# Written beside the index: an index built by another schema or analyzer
-# version is treated as corrupt (rebuilt).
+# 3: plan and commitment (slugs, facets and filters; titles stored, the
+# commitment's searched).
+SCHEMA_VERSION = 3
+# Written beside the index: an index of an older schema version is out of
+# date and reset on open (writer.IndexStore); one of a newer schema or another
+# analyzer is treated as corrupt (rebuilt).
 META_FILE = "evidence_index.json"
 # Only the start of the body is stored: snippets come from it, the whole body
 # is still indexed. Bounds index size for scanned books and huge spreadsheets.
@@ -26,6 +29,7 @@ FIELD_BOOSTS = {
     "title": 4.0,
     "description": 2.0,
     "milestone_text": 1.5,
+    "commitment_title": 1.5,
     "means_text": 1.5,
     "activity_text": 1.2,
     "text": 1.0,
@@ -49,6 +53,10 @@ def build_schema() -> Schema:
         description=TEXT(analyzer=text, stored=True),
         text=TEXT(analyzer=text),
         excerpt=STORED(),
+        plan=ID(stored=True, sortable=True),
+        plan_title=STORED(),
+        commitment=ID(stored=True, sortable=True),
+        commitment_title=TEXT(analyzer=text, stored=True),
         milestone=ID(stored=True, sortable=True),
         milestone_text=TEXT(analyzer=text),
         activity=ID(stored=True),
@@ -79,7 +87,7 @@ def to_fields(doc: Document) -> dict[str, object]:
     fields: dict[str, object] = {name: clean[name] for name in TEXT_FIELDS}
     fields["excerpt"] = text[:EXCERPT_CHARS]
     # Keywords and dates are left out when empty rather than indexed as "".
-    for name in ("id", "milestone", "activity", "means", "date", "year", "file_type", "visibility"):
+    for name in ("id", "date", "visibility", *KEYWORD_FIELDS, *LABEL_FIELDS):
         if clean[name] is not None:
             fields[name] = clean[name]
     vocab = VOCAB_PUBLIC if clean["visibility"] == PUBLIC else VOCAB_RESTRICTED

@@ -17,7 +17,7 @@ from whoosh.index import Index, LockError
 
 from ..contract import Document, IndexCorrupt, IndexLocked
 from ..documents import batched
-from .schema import META_FILE, build_schema, meta, to_fields
+from .schema import META_FILE, SCHEMA_VERSION, build_schema, meta, to_fields
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,16 @@ class IndexStore:
 
     def _open(self, reset: bool) -> Index:
         self.path.mkdir(parents=True, exist_ok=True)
-        if self._leftovers():
+        leftovers = self._leftovers()
+        old = self._older_version() if leftovers else None
+        if old is not None:
+            # Out of date, not damaged: reset whatever ``reset`` says (nothing
+            # in it is lost, the database refills it).
+            log.warning(
+                "search index at %s has schema version %s, this code writes %s: resetting it",
+                self.path, old, SCHEMA_VERSION,
+            )
+        elif leftovers:
             try:
                 ix = self._storage().open_index()
                 self.verify(ix)
@@ -75,6 +84,20 @@ class IndexStore:
                 log.warning("resetting unreadable search index at %s: %r", self.path, exc)
         self.created = True
         return self._create()
+
+    def _older_version(self) -> int | None:
+        """The schema version of an index written by an older version of this
+        code, from its meta file; None when the file is missing, unreadable,
+        or names this version or a newer one (newer code's index is not ours
+        to reset: :meth:`verify` calls it corrupt)."""
+        try:
+            found = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+            version = found["schema_version"]
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        if type(version) is int and 0 <= version < SCHEMA_VERSION:
+            return version
+        return None
 
     def _leftovers(self) -> bool:
         """Any Whoosh file at all: a TOC, segments or a lock (not index.exists_in,

@@ -117,6 +117,66 @@ CORPUS = [
 PUBLIC_IDS = {d["id"] for d in CORPUS if d.get("visibility") == "public"}
 ALL_IDS = {d["id"] for d in CORPUS}
 
+# Several programmes: two plans, three commitments, milestone numbers repeated
+# across commitments (milestone 3 of "apoyo-osc" is not milestone 3 of
+# "presupuesto-abierto"). CORPUS documents belong to no plan (as the documents
+# of callers from before plans); the programme tests index both.
+PLANS = {
+    "plan-jalisco-2019": "Plan de Acción Local de Gobierno Abierto Jalisco 2019",
+    "plan-cdmx-2021": "Plan de Acción de Gobierno Abierto de la Ciudad de México 2021",
+}
+COMMITMENTS = {  # slug: (plan, title)
+    "apoyo-osc": ("plan-jalisco-2019",
+                  "Análisis del programa «Apoyo a las organizaciones de la sociedad civil»"),
+    "datos-salud": ("plan-jalisco-2019", "Abasto de medicamentos con datos abiertos"),
+    "presupuesto-abierto": ("plan-cdmx-2021", "Presupuesto abierto en las alcaldías"),
+}
+
+
+def _programme_doc(id, commitment, milestone, title, means, when, text, visibility="public", plan=None):
+    plan = plan or COMMITMENTS[commitment][0]
+    doc = {
+        "id": id, "title": title, "means": means, "milestone": milestone, "date": when,
+        "file_type": "pdf", "text": text, "visibility": visibility,
+        "plan": plan, "plan_title": PLANS[plan],
+    }
+    if commitment:
+        doc.update(commitment=commitment, commitment_title=COMMITMENTS[commitment][1])
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+PROGRAMMES = [
+    _programme_doc("p01", "apoyo-osc", "1", "Convocatoria a la mesa de cocreación", "Convocatoria",
+                   "2019-09-02", "Se convoca a las organizaciones a la primera mesa de cocreación."),
+    _programme_doc("p02", "apoyo-osc", "1", "Lista de asistencia de la mesa de cocreación",
+                   "Lista de asistencia", "2019-09-16", "Nombre y firma de las personas asistentes."),
+    _programme_doc("p03", "apoyo-osc", "2", "Minuta de la revisión de reglas de operación", "Minuta",
+                   "2019-10-17", "Acuerdos sobre las reglas de operación del programa de apoyos."),
+    _programme_doc("p04", "apoyo-osc", "3", "Relatoría del foro con organizaciones", "Relatoría",
+                   "2019-11-20", "Foro de análisis de resultados del programa con organizaciones."),
+    _programme_doc("p05", "apoyo-osc", "3", "Registro del foro con datos personales", "Lista de asistencia",
+                   "2019-11-20", "Domicilios y teléfonos de participantes: tlacuache.", visibility="restricted"),
+    _programme_doc("p06", "datos-salud", "1", "Diagnóstico de abasto en hospitales", "Informe",
+                   "2020-02-11", "Existencias por hospital publicadas en formato abierto."),
+    _programme_doc("p07", "datos-salud", "3", "Tablero de surtimiento de recetas", "Presentación",
+                   "2020-06-30", "Surtimiento completo de recetas por unidad médica."),
+    _programme_doc("p08", "datos-salud", "3", "Observaciones internas al tablero", "Minuta",
+                   "2020-07-02", "Observaciones internas sobre el tablero.", visibility="restricted"),
+    _programme_doc("p09", "presupuesto-abierto", "1", "Convocatoria a las alcaldías", "Convocatoria",
+                   "2021-03-08", "Se convoca a las dieciséis alcaldías a publicar su presupuesto."),
+    _programme_doc("p10", "presupuesto-abierto", "2", "Minuta de la mesa con alcaldías", "Minuta",
+                   "2021-05-19", "Acuerdos para publicar el presupuesto participativo en datos abiertos."),
+    _programme_doc("p11", "presupuesto-abierto", "3", "Portal de presupuesto abierto", "Presentación",
+                   "2021-09-01", "Presentación del portal de presupuesto abierto."),
+    _programme_doc("p12", "presupuesto-abierto", "3", "Informe de uso del portal", "Informe",
+                   "2021-12-10", "Visitas y descargas del portal de presupuesto abierto."),
+    _programme_doc("p13", "presupuesto-abierto", "4", "Auditoría interna del portal", "Informe",
+                   "2022-01-15", "Hallazgos internos sobre el portal.", visibility="restricted"),
+    _programme_doc("p14", None, "1", "Informe de autoevaluación del plan", "Informe", "2022-03-01",
+                   "Autoevaluación de todo el plan de acción.", plan="plan-cdmx-2021"),
+]
+PROGRAMME_PUBLIC_IDS = {d["id"] for d in PROGRAMMES if d["visibility"] == "public"}
+
 
 def ids(results: SearchResults) -> set[str]:
     return {h.id for h in results.hits}

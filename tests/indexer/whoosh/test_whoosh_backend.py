@@ -15,7 +15,7 @@ from whoosh import sorting
 from indexer import PUBLIC_ONLY, IndexCorrupt, IndexLocked
 from indexer.whoosh import WhooshBackend
 from indexer.whoosh.query import expand_prefixes, parse
-from indexer.whoosh.schema import vocab_fields
+from indexer.whoosh.schema import SCHEMA_VERSION, vocab_fields
 from tests.indexer.corpus import ALL_IDS, CORPUS, PUBLIC, STAFF, dated_docs
 
 # --- the document-set engine against Whoosh's own matchers ----------------------
@@ -226,9 +226,17 @@ def _toc(path):
         lambda p: _toc(p).write_bytes(_toc(p).read_bytes()[:40]),
         lambda p: _toc(p).unlink(),
         lambda p: [seg.unlink() for seg in p.glob("MAIN_*.seg")],
-        lambda p: (p / "evidence_index.json").write_text(json.dumps({"schema_version": 0})),
+        lambda p: (p / "evidence_index.json").write_text(
+            json.dumps({"schema_version": SCHEMA_VERSION, "analyzer": "another"})
+        ),
+        lambda p: (p / "evidence_index.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1})),
+        lambda p: (p / "evidence_index.json").write_text("{"),
+        lambda p: (p / "evidence_index.json").unlink(),
     ],
-    ids=["truncated-toc", "deleted-toc", "deleted-segments", "other-analyzer-version"],
+    ids=[
+        "truncated-toc", "deleted-toc", "deleted-segments", "other-analyzer-version", "newer-schema-version",
+        "unreadable-meta", "deleted-meta",
+    ],
 )
 def test_corrupt_index_is_detected_and_can_be_rebuilt(tmp_path, damage):
     path = tmp_path / "index"
