@@ -55,7 +55,7 @@ def milestone(number: int):
     total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
-                                     per_page=50, total=total)
+                                     per_page=50, total=total, commitment_id=commitment.id)
     return render_template(
         "public/milestone.html",
         milestone=m,
