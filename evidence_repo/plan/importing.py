@@ -8,7 +8,8 @@ The rules (:func:`import_plan`):
 * Commitments are matched by slug (derived from the title when absent, skipping slugs of other plans'
   commitments); a slug that belongs to another plan's commitment is refused. Milestones are matched by number
   within their commitment; activities by ``id`` when the milestone's entries carry ids (``plan export`` writes
-  them), otherwise by position; requirements by (activity, means).
+  them; an entry without id there is an unnamed-by-id activity of the same name, else a new one), otherwise by
+  position; requirements by (activity, means).
 * Whatever holds evidence is never removed or renumbered: an update that would remove a commitment, milestone or
   activity with evidence (a renumbered milestone is a removed one plus an added one), or, without ids, would
   give an activity with evidence another name, is refused, naming each one and its evidence count. Evidence
@@ -358,12 +359,21 @@ class _Sync:
         if not rows:
             pairs = [(a, None) for a in entry.activities]
         elif by_id_mode:
+            # Entries with an id are that activity; one without is an activity not named by any id and with the
+            # same name (so importing the same file twice finds the activity the first import added), or a new one.
+            unclaimed = [row for row in rows if row.id not in {a.id for a in entry.activities}]
             for k, a in enumerate(entry.activities):
                 if a.id is not None and a.id not in by_id:
                     self.problems.append(str(_l(
                         "%(where)s.activities[%(k)s].id: la actividad %(id)s no es de la meta %(n)s de este "
                         "compromiso (quite el id para agregarla como nueva)", where=where, k=k, id=a.id, n=n)))
-                pairs.append((a, by_id.get(a.id) if a.id is not None else None))
+                if a.id is not None:
+                    pairs.append((a, by_id.get(a.id)))
+                    continue
+                same = next((row for row in unclaimed if _fold(row.name) == _fold(a.name)), None)
+                if same is not None:
+                    unclaimed.remove(same)
+                pairs.append((a, same))
         else:
             pairs = [(a, rows[k] if k < len(rows) else None) for k, a in enumerate(entry.activities)]
             for k, (a, row) in enumerate(pairs):
