@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from evidence_repo.plan.document import parse_plan
 from evidence_repo.plan.importing import import_plan
-from evidence_repo.plan.models import Plan, PlanChange
+from evidence_repo.plan.models import Plan
 from evidence_repo.plan.operations import (
     list_commitments,
     list_plans,
