@@ -357,8 +357,29 @@ def load_plan_file(path: str | Path) -> PlanDocument:
     return parse_plan(data)
 
 
+class _Flow(dict):
+    """A small mapping written on one line: ``- {means: Minuta, scope: each_activity}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_mapping("tag:yaml.org,2002:map", value,
+                                                                              flow_style=True))
+
+
+def _flow_requirements(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ([_Flow(r) if isinstance(r, dict) else r for r in v] if k == "requirements" and isinstance(v, list)
+                    else _flow_requirements(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_flow_requirements(v) for v in value]
+    return value
+
+
 def dump_plan(document: PlanDocument, fmt: str = "yaml") -> str:
     data = document.model_dump(mode="json", exclude={"commitment"} if document.commitment is None else None)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
+    return yaml.dump(_flow_requirements(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
