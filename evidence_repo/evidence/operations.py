@@ -131,7 +131,7 @@ def resolve_commitment(session: Session, slug: str | None,
     if len(rows) == 1:
         return rows[0][0], None
     if not rows:
-        return None, str(_l("No hay ningún plan cargado."))
+        return None, str(_l("No hay ningún plan cargado"))
     return None, str(_l("Hay varios compromisos: indique a cuál corresponde la evidencia (%(choices)s).",
                         choices=choices))
 

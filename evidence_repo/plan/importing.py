@@ -529,7 +529,7 @@ def _resolve_plan(session: Session, header: PlanHeader) -> tuple[str, Plan | Non
                            .order_by(Plan.id)).first()
     if same is not None:
         raise PlanFileError([str(_l(
-            "plan.slug: el archivo no dice qué plan es y ya existe el plan «%(title)s» (slug %(slug)r). Para "
+            "plan.slug: el archivo no dice qué plan es y ya existe el plan «%(title)s» (slug «%(slug)s»). Para "
             "actualizarlo, escriba «slug: %(slug)s» en plan; para crear otro plan, escriba un slug distinto.",
             title=_short(same.title), slug=same.slug))])
     return slug, None
@@ -586,7 +586,7 @@ def export_plan(session: Session, slug: str | None = None) -> PlanDocument:
     slug = slug or default_plan_slug(session)
     plan = load_plan(session, slug) if slug else None
     if plan is None:
-        raise LookupError(str(_l("No existe el plan %(slug)r", slug=slug)) if slug
+        raise LookupError(str(_l("No existe el plan %(slug)r.", slug=slug)) if slug
                           else str(_l("No hay ningún plan cargado")))
     used: dict[int, VerificationMeans] = {}
     commitments = []
