@@ -41,8 +41,9 @@ def _print_changes(changes: list[Change]) -> None:
         where = " · ".join(p for p in (change.commitment, f"meta {change.milestone}" if change.milestone else None)
                            if p)
         click.echo(f"  {MARKS[change.action]} {change.summary}" + (f"  [{where}]" if where else ""))
-        if change.action == "changed" and (change.before or change.after):
+        if change.before is not None:
             click.echo(f"      antes:   {_value(change.before)}")
+        if change.after is not None:
             click.echo(f"      después: {_value(change.after)}")
 
 

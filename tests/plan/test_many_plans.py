@@ -304,6 +304,8 @@ def test_dry_run_prints_what_would_change_with_before_and_after(runner, session,
                and line.endswith(f"…»  [{JALISCO_C} · meta 10]") for line in lines), lines
     assert f"  ~ Meta 9: fecha de «Por definir»: Por definir → 2020-02-20  [{JALISCO_C} · meta 9]" in lines
     assert f"  + Meta 9: actividad «Sesión de preguntas» agregada (2020-02-27)  [{JALISCO_C} · meta 9]" in lines
+    assert '      después: {"name": "Sesión de preguntas", "date": "2020-02-27", "requirements": []}' in lines
+    assert any(line.startswith('      antes:   {"number": 10, "objective": "Sesión de evaluación') for line in lines)
     assert f"  + Meta 3: se exige «Acuerdos generales» (milestone)  [{JALISCO_C} · meta 3]" in lines
     assert (f"  ~ Meta 3: «Informe de retroalimentación» pasa de milestone a each_activity  [{JALISCO_C} · meta 3]"
             in lines)
