@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 
 from evidence_repo import schema
 from evidence_repo.evidence.indexing import reindex
-from evidence_repo.plan.operations import import_plan, plan_exists, seed_plan_document
+from evidence_repo.plan.importing import import_plan
+from evidence_repo.plan.operations import plan_exists, seed_plan_document
 from evidence_repo.services import Services, services
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def load_seed(svc: Services) -> bool:
     with svc.sessions() as session:
         if plan_exists(session):
             return False
-        import_plan(session, seed_plan_document())
+        import_plan(session, seed_plan_document(), reason="Carga del plan semilla al crear la base de datos")
         session.commit()
         return True
 

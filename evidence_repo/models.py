@@ -11,9 +11,18 @@ from evidence_repo.evidence.models import (
     TextStatus,
     Visibility,
 )
-from evidence_repo.plan.models import Activity, Commitment, Milestone, Plan, Requirement, VerificationMeans
+from evidence_repo.plan.models import (
+    Activity,
+    Commitment,
+    Milestone,
+    Plan,
+    PlanChange,
+    Requirement,
+    VerificationMeans,
+)
 
 __all__ = [
     "Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
-    "Milestone", "Plan", "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans", "Visibility",
+    "Milestone", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans",
+    "Visibility",
 ]

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask.testing import FlaskClient
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -31,3 +35,18 @@ def validated(spec, response):
                                       headers={"Content-Type": req.content_type or "application/json"}).get_environ())
     spec.validate_response(WerkzeugOpenAPIRequest(stand_in), WerkzeugOpenAPIResponse(response))
     return response.get_json()
+
+
+@contextmanager
+def count_queries(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on ``engine`` inside the block."""
+    statements: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

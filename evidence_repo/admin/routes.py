@@ -1,4 +1,8 @@
-"""Admins adjust the plan as it changes: dates, activities and required means, every change audited."""
+"""Admins adjust the plan as it changes: dates, activities, required means and their scope.
+
+Every change needs a reason; it is audited and published as a plan change. ``?compromiso=<slug>`` picks the
+commitment (default: the first one loaded).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,13 +15,22 @@ from evidence_repo.audit import AuditRecord
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, savepoint
 from evidence_repo.plan import editing
+from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_milestone, means_catalogue
+from evidence_repo.plan.scope import SCOPES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _milestone(number: int):
-    return load_milestone(db(), number) or abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
+    slug = request.args.get("compromiso") or None
+    commitment_id = None
+    if slug is not None:
+        commitment_id = db().scalar(select(Commitment.id).where(Commitment.slug == slug))
+        if commitment_id is None:
+            abort(404, description=_("No existe el compromiso «%(slug)s».", slug=slug[:80]))
+    return (load_milestone(db(), number, commitment_id)
+            or abort(404, description=_("No existe la meta %(n)s en este plan.", n=number)))
 
 
 @bp.get("/metas/<int:number>")
@@ -28,10 +41,11 @@ def milestone(number: int):
         select(AuditRecord).where(AuditRecord.entity == "milestone", AuditRecord.entity_id == m.id)
         .order_by(AuditRecord.at.desc()).limit(50)
     ).all()
-    return render_template("admin/milestone.html", milestone=m, catalogue=means_catalogue(db()), history=history)
+    return render_template("admin/milestone.html", milestone=m, catalogue=means_catalogue(db()), history=history,
+                           scopes=SCOPES)
 
 
-@bp.post("/metas/<int:number>/<any(actividad, 'nueva-actividad', requisito, 'quitar-requisito'):action>")
+@bp.post("/metas/<int:number>/<any(actividad, 'nueva-actividad', requisito, 'quitar-requisito', alcance):action>")
 @allowed_if(policy.can_administer)
 def edit(number: int, action: str):
     m = _milestone(number)
@@ -41,17 +55,22 @@ def edit(number: int, action: str):
         flash(_("Cambio guardado; el cumplimiento ya lo refleja."), "success")
     except editing.PlanEditError as exc:
         flash(exc.message, "error")
-    return redirect(url_for("admin.milestone", number=number))
+    return redirect(url_for("admin.milestone", number=number, compromiso=request.args.get("compromiso") or None))
 
 
 def _apply(m, action: str, form) -> None:
+    reason = form.get("reason")
     if action == "actividad":
         editing.update_activity(db(), m, form.get("activity_id", type=int), form.get("name"), form.get("date"),
-                                current_user)
+                                current_user, reason=reason)
     elif action == "nueva-actividad":
-        editing.add_activity(db(), m, form.get("name"), form.get("date"), current_user)
+        editing.add_activity(db(), m, form.get("name"), form.get("date"), current_user, reason=reason)
     elif action == "requisito":
         means = (form.get("new_means") or "").strip() or form.get("means", "")
-        editing.add_requirement(db(), m, means, form.get("activity_id", type=int) or None, current_user)
+        editing.add_requirement(db(), m, means, form.get("activity_id", type=int) or None, current_user,
+                                reason=reason, scope=form.get("scope"))
+    elif action == "alcance":
+        editing.set_requirement_scope(db(), m, form.get("requirement_id", type=int), form.get("scope"),
+                                      current_user, reason=reason)
     else:
-        editing.remove_requirement(db(), m, form.get("requirement_id", type=int), current_user)
+        editing.remove_requirement(db(), m, form.get("requirement_id", type=int), current_user, reason=reason)

@@ -129,7 +129,7 @@ def create_evidence():
     form = request.form
     data = EvidenceInput(milestone=form.get("milestone"), means=form.get("means"), activity=form.get("activity"),
                          title=form.get("title"), date=form.get("date"), description=form.get("description"),
-                         visibility=form.get("visibility") or "public")
+                         visibility=form.get("visibility") or "public", commitment=form.get("commitment"))
     try:
         with savepoint():
             evidence = add_evidence(db(), services().blobs, upload.stream, upload.filename, data, user,

@@ -24,9 +24,7 @@ class ComplianceInputs:
 
 def requirement_scope(requirement: Requirement) -> Scope:
     """"each_activity" (every session proves it with its own evidence) or "milestone" (once for the milestone)."""
-    # TODO(plans-model): read `requirement.scope` directly once the column and its migration land (branch
-    # plans-model); until then every stored requirement is "milestone", the rule before scopes existed.
-    return getattr(requirement, "scope", None) or "milestone"
+    return requirement.scope  # type: ignore[return-value]  # the column only holds the two values (plan/scope.py)
 
 
 def plan_infos(commitment: Commitment) -> list[MilestoneInfo]:
@@ -42,8 +40,11 @@ def plan_infos(commitment: Commitment) -> list[MilestoneInfo]:
     ]
 
 
-def evidence_infos(session: Session) -> list[EvidenceInfo]:
-    """Three queries: evidence rows, review decisions, and replacements (a new version resets the review)."""
+def evidence_infos(session: Session, commitment_id: int | None = None) -> list[EvidenceInfo]:
+    """Three queries: evidence rows, review decisions, and replacements (a new version resets the review).
+
+    ``commitment_id``: only that commitment's evidence (milestone numbers repeat across commitments).
+    """
     decisions: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
     for evidence_id, at, state in session.execute(
         select(EvidenceReview.evidence_id, EvidenceReview.at, EvidenceReview.state).order_by(EvidenceReview.id)
@@ -54,12 +55,15 @@ def evidence_infos(session: Session) -> list[EvidenceInfo]:
         select(EvidenceFile.evidence_id, EvidenceFile.uploaded_at).where(EvidenceFile.version > 1)
     ):
         replacements[evidence_id].append(at)
-    rows = session.execute(
+    query = (
         select(Evidence.id, Milestone.number, Evidence.activity_id, VerificationMeans.name, Evidence.created_at,
                Evidence.visibility)
         .join(Milestone, Milestone.id == Evidence.milestone_id)
         .join(VerificationMeans, VerificationMeans.id == Evidence.means_id)
     )
+    if commitment_id is not None:
+        query = query.where(Milestone.commitment_id == commitment_id)
+    rows = session.execute(query)
     none: tuple[ReviewInfo, ...] = ()
     return [
         EvidenceInfo(id=i, milestone=number, activity_id=activity, means=means, created_at=created,
@@ -74,4 +78,4 @@ def load_inputs(session: Session, commitment: Commitment | None = None) -> Compl
     commitment = commitment or load_commitment(session)
     if commitment is None:
         return None
-    return ComplianceInputs(commitment, plan_infos(commitment), evidence_infos(session))
+    return ComplianceInputs(commitment, plan_infos(commitment), evidence_infos(session, commitment.id))

@@ -12,7 +12,7 @@ from evidence_repo.accounts.models import User
 from evidence_repo.evidence.operations import DuplicateEvidence, EvidenceError, EvidenceInput, add_evidence
 from storage import BlobStore
 
-MANIFEST_COLUMNS = ["path", "milestone", "activity", "means", "title", "date", "visibility"]
+MANIFEST_COLUMNS = ["path", "milestone", "activity", "means", "title", "date", "visibility", "commitment"]
 
 
 @dataclass
@@ -29,14 +29,14 @@ class IngestSummary:
 
 
 def items_from_directory(directory: Path, milestone: int, means: str, activity: int | None = None,
-                         visibility: str = "public") -> list[IngestItem]:
+                         visibility: str = "public", *, commitment: str | None = None) -> list[IngestItem]:
     files = sorted(p for p in Path(directory).rglob("*") if p.is_file() and not p.name.startswith("."))
     return [IngestItem(p, EvidenceInput(milestone=milestone, means=means, activity=activity,
-                                        visibility=visibility)) for p in files]
+                                        visibility=visibility, commitment=commitment)) for p in files]
 
 
-def items_from_manifest(manifest: Path) -> list[IngestItem]:
-    """Relative paths are taken from the manifest's folder."""
+def items_from_manifest(manifest: Path, commitment: str | None = None) -> list[IngestItem]:
+    """Relative paths are taken from the manifest's folder; a row's ``commitment`` column wins over ``commitment``."""
     base = Path(manifest).parent
     with open(manifest, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
@@ -52,7 +52,8 @@ def items_from_manifest(manifest: Path) -> list[IngestItem]:
             path = Path(raw) if Path(raw).is_absolute() else base / raw
             items.append(IngestItem(path, EvidenceInput(
                 milestone=row.get("milestone"), means=row.get("means"), activity=row.get("activity") or None,
-                title=row.get("title"), date=row.get("date"), visibility=row.get("visibility") or "public")))
+                title=row.get("title"), date=row.get("date"), visibility=row.get("visibility") or "public",
+                commitment=(row.get("commitment") or "").strip() or commitment)))
     return items
 
 

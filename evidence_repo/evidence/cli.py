@@ -104,14 +104,18 @@ def check_command(repair: bool) -> None:
 @click.option("--milestone", type=int, help="Número de meta (con DIRECTORY).")
 @click.option("--means", help="Medio de verificación (con DIRECTORY).")
 @click.option("--activity", type=int, default=None, help="Id de actividad (opcional).")
+@click.option("--commitment", default=None,
+              help="Slug del compromiso de la meta (necesario cuando hay más de un compromiso).")
 @click.option("--visibility", type=click.Choice(["public", "restricted"]), default="public", show_default=True)
 @click.option("--manifest", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="CSV con columnas path, milestone, activity, means, title, date, visibility.")
+              help="CSV con columnas path, milestone, activity, means, title, date, visibility "
+                   "(y commitment, cuando hay más de un compromiso).")
 @click.option("--as", "as_email", default=None, help="Correo de la cuenta a la que se atribuye la carga.")
 @click.option("--no-index", is_flag=True, help="Dejar el texto y el índice para el worker.")
 @with_appcontext
 def ingest_command(directory: Path | None, milestone: int | None, means: str | None, activity: int | None,
-                   visibility: str, manifest: Path | None, as_email: str | None, no_index: bool) -> None:
+                   commitment: str | None, visibility: str, manifest: Path | None, as_email: str | None,
+                   no_index: bool) -> None:
     """Bulk-import files from a folder or a CSV manifest."""
     from tqdm import tqdm
 
@@ -125,8 +129,9 @@ def ingest_command(directory: Path | None, milestone: int | None, means: str | N
     svc = services(app)
     migrate(svc)
     try:
-        items = (items_from_manifest(manifest) if manifest
-                 else items_from_directory(directory, milestone, means, activity, visibility))  # type: ignore[arg-type]
+        items = (items_from_manifest(manifest, commitment) if manifest
+                 else items_from_directory(directory, milestone, means, activity, visibility,  # type: ignore[arg-type]
+                                           commitment=commitment))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     session = db()

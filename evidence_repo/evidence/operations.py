@@ -21,7 +21,7 @@ from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
 from evidence_repo.errors import DomainError
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
-from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
+from evidence_repo.plan.models import Activity, Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
 from evidence_repo.policy import Person, can_see_restricted
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
@@ -58,6 +58,9 @@ class EvidenceInput:
     date: str | dt.date | None = None
     description: str | None = None
     visibility: str | None = Visibility.public.value
+    # Slug of the milestone's commitment; needed when the site holds more than one commitment (milestone numbers
+    # repeat across commitments), so evidence never lands on another programme's milestone by accident.
+    commitment: str | None = None
 
 
 @dataclass
@@ -110,17 +113,44 @@ def parse_date(value: str | dt.date | None, today: dt.date | None = None) -> dt.
     return value
 
 
-def resolve(session: Session, data: EvidenceInput) -> Resolved:
+def resolve_commitment(session: Session, slug: str | None,
+                       default_id: int | None = None) -> tuple[int | None, str | None]:
+    """(commitment id, problem): the commitment named by ``slug``; without one, the only commitment, or
+    ``default_id`` (the evidence's own, when editing); with several and neither, a problem naming the choices."""
+    rows = session.execute(select(Commitment.id, Commitment.slug).order_by(Commitment.id)).all()
+    slug = (slug or "").strip()
+    choices = ", ".join(s for _, s in rows)
+    if slug:
+        found = next((i for i, s in rows if s == slug), None)
+        if found is None:
+            return None, str(_l("No existe el compromiso «%(slug)s». Elija uno de: %(choices)s.", slug=slug[:80],
+                                choices=choices))
+        return found, None
+    if default_id is not None:
+        return default_id, None
+    if len(rows) == 1:
+        return rows[0][0], None
+    if not rows:
+        return None, str(_l("No hay ningún plan cargado"))
+    return None, str(_l("Hay varios compromisos: indique a cuál corresponde la evidencia (%(choices)s).",
+                        choices=choices))
+
+
+def resolve(session: Session, data: EvidenceInput, *, default_commitment_id: int | None = None) -> Resolved:
     """Validate every field at once, so a form can show all problems together."""
     problems: dict[str, str | LazyString] = {}
     milestone = means = activity = None
+    commitment_id, problem = resolve_commitment(session, data.commitment, default_commitment_id)
+    if problem:
+        problems["commitment"] = problem
     number = str(data.milestone).strip() if data.milestone is not None else ""
     if not number:
         problems["milestone"] = _l("Elija la meta a la que corresponde la evidencia.")
     elif not number.isdigit():
         problems["milestone"] = _l("La meta «%(n)s» no es un número.", n=number[:20])
-    else:
-        milestone = session.scalar(select(Milestone).where(Milestone.number == int(number)))
+    elif commitment_id is not None:
+        milestone = session.scalar(select(Milestone).where(Milestone.commitment_id == commitment_id,
+                                                           Milestone.number == int(number)))
         if milestone is None:
             problems["milestone"] = _l("No existe la meta %(n)s.", n=int(number))
     means_name = (data.means or "").strip()
@@ -248,7 +278,8 @@ def replace_file(
 
 
 def update_metadata(session: Session, evidence: Evidence, data: EvidenceInput, user: User | None) -> Evidence:
-    resolved = resolve(session, data)
+    """Without ``data.commitment`` the evidence stays in its own commitment (never moved by a milestone number)."""
+    resolved = resolve(session, data, default_commitment_id=evidence.milestone.commitment_id)
     if resolved.milestone.id != evidence.milestone_id or resolved.means.id != evidence.means_id:
         duplicate = find_duplicate(session, evidence.current.sha256, resolved.milestone.id, resolved.means.id)
         if duplicate is not None and duplicate != evidence.id:
@@ -292,13 +323,21 @@ def load_visible_evidence(session: Session, evidence_id: int, viewer: Person | N
 
 
 def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, per_page: int = 20,
-                  milestone_number: int | None = None, total: int | None = None) -> tuple[list[Evidence], int]:
-    """A page of evidence, newest first, in three queries (plus a count unless the caller knows the total)."""
+                  milestone_number: int | None = None, total: int | None = None,
+                  commitment_id: int | None = None) -> tuple[list[Evidence], int]:
+    """A page of evidence, newest first, in three queries (plus a count unless the caller knows the total).
+
+    ``milestone_number`` is looked up in ``commitment_id`` (every commitment numbers its milestones from 1).
+    """
     query = select(Evidence)
     if not include_restricted:
         query = query.where(Evidence.visibility == Visibility.public.value)
+    if milestone_number is not None or commitment_id is not None:
+        query = query.join(Milestone, Milestone.id == Evidence.milestone_id)
     if milestone_number is not None:
-        query = query.join(Milestone, Milestone.id == Evidence.milestone_id).where(Milestone.number == milestone_number)
+        query = query.where(Milestone.number == milestone_number)
+    if commitment_id is not None:
+        query = query.where(Milestone.commitment_id == commitment_id)
     if total is None:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(

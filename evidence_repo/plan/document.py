@@ -1,4 +1,23 @@
-"""The plan file format (YAML or JSON): validated in full before anything touches the database."""
+"""The plan file format (YAML or JSON): validated in full before anything touches the database.
+
+A file describes ONE plan::
+
+    format: evidence-repo/plan@2
+    plan: {slug: plan-accion-local-jalisco-2019, title: …, jurisdiction: Jalisco, note: Sujeto a cambios}
+    verification_means: [{name: Minuta, aliases: [Minutas]}, …]
+    commitments:
+      - slug: jalisco-apoyo-organizaciones-sociedad-civil
+        title: …
+        milestones:
+          - number: 3
+            requirements: [Informe de retroalimentación, {means: Minuta, scope: each_activity}]
+            activities: [{id: 12, name: Reunión de seguimiento, date: 2019-10-17, requirements: [Convocatoria]}]
+
+Slugs are optional (derived from the title when absent); activity ids are optional (``plan export`` writes them,
+and an update then matches activities by id instead of by position). A requirement is a means name or
+``{means, scope}``; see :mod:`evidence_repo.plan.scope` for the scopes and the default. Files of the first
+format (``evidence-repo/plan@1``, one ``commitment:``) are still read, as a plan with one commitment.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,12 +27,27 @@ from typing import Annotated, Any
 
 import yaml
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from evidence_repo.dates import parse_typed_date
 from evidence_repo.plan.names import means_key
+from evidence_repo.plan.scope import EACH_ACTIVITY, SCOPES
+from evidence_repo.plan.slugs import is_slug, slug_for
 
-FORMAT = "evidence-repo/plan@1"
+FORMAT = "evidence-repo/plan@2"
+FORMATS = ("evidence-repo/plan@1", FORMAT)  # @1: one `commitment:`, plain requirement names, no slugs or ids
 UNDEFINED = {"por definir", "pd", "tbd", ""}
 
 
@@ -44,9 +78,31 @@ def _parse_date(value: Any) -> Any:
     return value
 
 
+def _title(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(_l("falta el título"))
+    return value
+
+
+def _slug(value: str) -> str:
+    if not is_slug(value):
+        raise ValueError(_l("slug inválido %(value)r: use minúsculas sin acentos, dígitos y guiones, hasta 80 "
+                            "caracteres (por ejemplo %(example)r)", value=value, example=slug_for(value)))
+    return value
+
+
+def _scope(value: Any) -> Any:
+    if value is not None and value not in SCOPES:
+        raise ValueError(_l("alcance desconocido %(value)r; use %(choices)s", value=value,
+                            choices=" o ".join(SCOPES)))
+    return value
+
+
 OptionalDate = Annotated[dt.date | None, BeforeValidator(_parse_date)]
 OptionalText = Annotated[str | None, BeforeValidator(_undefined_to_none)]
 Text = Annotated[str, Field(min_length=1)]
+Title = Annotated[str, BeforeValidator(_title)]
+Slug = Annotated[str, AfterValidator(_slug)]
 
 
 class Strict(BaseModel):
@@ -82,23 +138,65 @@ class OgpValue(Strict):
     description: str | None = None
 
 
+class RequirementEntry(Strict):
+    """A required means; in the file a plain name (scope by default) or ``{means: …, scope: …}``."""
+
+    means: Text
+    scope: Annotated[str | None, BeforeValidator(_scope)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_name(cls, value: Any) -> Any:
+        return {"means": value} if isinstance(value, str) else value
+
+    @model_serializer(mode="wrap")
+    def _as_name_when_default(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return self.means if self.scope is None else handler(self)
+
+
 class ActivityEntry(Strict):
+    id: int | None = Field(default=None, ge=1)  # the activity's id in the database (written by `plan export`)
     name: OptionalText = None
     date: OptionalDate = None
     responsible: list[Text] = []
-    requirements: list[Text] = []
+    requirements: list[RequirementEntry] = []
+
+    @model_validator(mode="after")
+    def _activity_scope(self) -> ActivityEntry:
+        wrong = [r.means for r in self.requirements if r.scope not in (None, EACH_ACTIVITY)]
+        if wrong:
+            raise ValueError(_l("los requisitos de una actividad son de esa actividad (scope each_activity); "
+                                "para exigir %(means)s una vez por meta, póngalo en los requisitos de la meta",
+                                means=", ".join(repr(m) for m in wrong)))
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_id(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("id") is None:
+            data.pop("id", None)
+        return data
 
 
 class MilestoneEntry(Strict):
     number: int = Field(ge=1)
     objective: Text
     responsible: list[Text] = []
-    requirements: list[Text] = []
+    requirements: list[RequirementEntry] = []
     activities: list[ActivityEntry] = []
+
+    @model_validator(mode="after")
+    def _unique_activity_ids(self) -> MilestoneEntry:
+        ids = [a.id for a in self.activities if a.id is not None]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(_l("ids de actividad repetidos: %(ids)s", ids=duplicates))
+        return self
 
 
 class CommitmentEntry(Strict):
-    title: Text
+    slug: Slug | None = None
+    title: Title
     branch: str | None = None
     status: str | None = None
     theme: str | None = None
@@ -127,43 +225,78 @@ class CommitmentEntry(Strict):
 
 
 class PlanHeader(Strict):
-    title: Text
+    slug: Slug | None = None
+    title: Title
     jurisdiction: str | None = None
     note: str | None = None
+    archived: bool | None = None  # None: leave the plan as it is
 
 
 class PlanDocument(Strict):
     format: str = FORMAT
     plan: PlanHeader
     verification_means: list[MeansEntry] = []
-    commitment: CommitmentEntry
+    commitments: list[CommitmentEntry] = []
+    commitment: CommitmentEntry | None = None  # the first format's single commitment
 
     @field_validator("format")
     @classmethod
     def _known_format(cls, v: str) -> str:
-        if v != FORMAT:
+        if v not in FORMATS:
             raise ValueError(_l("formato desconocido %(found)r; se espera %(expected)r", found=v, expected=FORMAT))
         return v
 
     @model_validator(mode="after")
+    def _one_list_of_commitments(self) -> PlanDocument:
+        if self.commitment is not None and self.commitments:
+            raise ValueError(_l("use commitments (una lista) o, en archivos antiguos, commitment; no ambos"))
+        if self.commitment is None and not self.commitments:
+            raise ValueError(_l("commitments: el plan necesita al menos un compromiso"))
+        slugs = [c.slug for c in self.commitments if c.slug]
+        duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+        if duplicates:
+            raise ValueError(_l("commitments: slugs de compromiso repetidos: %(slugs)s", slugs=", ".join(duplicates)))
+        return self
+
+    @model_validator(mode="after")
     def _requirements_are_catalogued(self) -> PlanDocument:
-        """With a catalogue present, an unknown name is a typo, not a new kind of evidence."""
-        if not self.verification_means:
-            return self
+        """With a catalogue present, an unknown name is a typo, not a new kind of evidence; no means twice."""
         known = {means_key(s) for e in self.verification_means for s in [e.name, *e.aliases]}
+        catalogue = self.means_catalogue()
         problems = []
-        for i, milestone in enumerate(self.commitment.milestones):
-            places = [(f"commitment.milestones[{i}].requirements[{j}]", n)
-                      for j, n in enumerate(milestone.requirements)]
-            for k, activity in enumerate(milestone.activities):
-                places += [(f"commitment.milestones[{i}].activities[{k}].requirements[{j}]", n)
-                           for j, n in enumerate(activity.requirements)]
-            problems += [str(_l("%(where)s: medio de verificación desconocido %(name)r (no está en verification_means)",
-                             where=where, name=name))
-                         for where, name in places if means_key(name) not in known]
+        for where, requirements in self.requirement_places():
+            seen: set[str] = set()
+            for j, r in enumerate(requirements):
+                if self.verification_means and means_key(r.means) not in known:
+                    problems.append(str(_l("%(where)s: medio de verificación desconocido %(name)r (no está en "
+                                           "verification_means)", where=f"{where}[{j}]", name=r.means)))
+                    continue
+                canonical = catalogue[means_key(r.means)]
+                if canonical in seen:
+                    problems.append(str(_l("%(where)s: %(name)r se exige dos veces en el mismo lugar",
+                                           where=f"{where}[{j}]", name=r.means)))
+                seen.add(canonical)
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def entries(self) -> list[tuple[str, CommitmentEntry]]:
+        """(place in the file, commitment): ``commitments[0]``…, or ``commitment`` in a first-format file."""
+        if self.commitment is not None:
+            return [("commitment", self.commitment)]
+        return [(f"commitments[{i}]", c) for i, c in enumerate(self.commitments)]
+
+    def all_commitments(self) -> list[CommitmentEntry]:
+        return [c for _, c in self.entries()]
+
+    def requirement_places(self) -> list[tuple[str, list[RequirementEntry]]]:
+        places = []
+        for where, commitment in self.entries():
+            for i, milestone in enumerate(commitment.milestones):
+                places.append((f"{where}.milestones[{i}].requirements", milestone.requirements))
+                places += [(f"{where}.milestones[{i}].activities[{k}].requirements", a.requirements)
+                           for k, a in enumerate(milestone.activities)]
+        return places
 
     def means_catalogue(self) -> dict[str, str]:
         """Every spelling (folded) -> canonical name; names used in requirements but not listed become means."""
@@ -171,10 +304,13 @@ class PlanDocument(Strict):
         for entry in self.verification_means:
             for spelling in [entry.name, *entry.aliases]:
                 catalogue.setdefault(means_key(spelling), entry.name)
-        for milestone in self.commitment.milestones:
-            for name in milestone.requirements + [r for a in milestone.activities for r in a.requirements]:
-                catalogue.setdefault(means_key(name), name)
+        for _, requirements in self.requirement_places():
+            for r in requirements:
+                catalogue.setdefault(means_key(r.means), r.means)
         return catalogue
+
+    def milestone_count(self) -> int:
+        return sum(len(c.milestones) for c in self.all_commitments())
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -186,7 +322,7 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 def parse_plan(data: Any) -> PlanDocument:
     if not isinstance(data, dict):
-        raise PlanFileError([str(_l("(raíz): el archivo debe contener un objeto con las claves plan y commitment"))])
+        raise PlanFileError([str(_l("(raíz): el archivo debe contener un objeto con las claves plan y commitments"))])
     try:
         return PlanDocument.model_validate(data)
     except ValidationError as exc:
@@ -221,8 +357,29 @@ def load_plan_file(path: str | Path) -> PlanDocument:
     return parse_plan(data)
 
 
+class _Flow(dict):
+    """A small mapping written on one line: ``- {means: Minuta, scope: each_activity}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda dumper, value: dumper.represent_mapping("tag:yaml.org,2002:map", value,
+                                                                              flow_style=True))
+
+
+def _flow_requirements(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ([_Flow(r) if isinstance(r, dict) else r for r in v] if k == "requirements" and isinstance(v, list)
+                    else _flow_requirements(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_flow_requirements(v) for v in value]
+    return value
+
+
 def dump_plan(document: PlanDocument, fmt: str = "yaml") -> str:
-    data = document.model_dump(mode="json")
+    data = document.model_dump(mode="json", exclude={"commitment"} if document.commitment is None else None)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
+    return yaml.dump(_flow_requirements(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)

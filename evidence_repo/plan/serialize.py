@@ -9,7 +9,10 @@ from evidence_repo.plan.models import Activity, Commitment, Milestone
 def commitment_dict(c: Commitment) -> dict[str, Any]:
     return {
         "plan": c.plan.title,
+        "plan_slug": c.plan.slug,
+        "note": c.plan.note,  # the plan's note, e.g. "Sujeto a cambios"
         "jurisdiction": c.plan.jurisdiction,
+        "slug": c.slug,
         "title": c.title,
         "branch": c.branch,
         "status": c.status,

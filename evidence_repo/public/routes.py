@@ -55,7 +55,7 @@ def milestone(number: int):
     total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
-                                     per_page=50, total=total)
+                                     per_page=50, total=total, commitment_id=commitment.id)
     return render_template(
         "public/milestone.html",
         milestone=m,
@@ -182,7 +182,8 @@ def dashboard():
     return render_template("public/dashboard.html", c=c, as_of=as_of, error=error, chosen=chosen, counts=counts,
                            rows=compliance.matrix(c, chosen), columns=c.means_columns,
                            timeline=compliance.timeline(c, today=today),
-                           today=today, toggled=lambda s: sorted(chosen ^ {s}))
+                           see_restricted=can_see_restricted(current_user), today=today,
+                           toggled=lambda s: sorted(chosen ^ {s}))
 
 
 @bp.get("/cumplimiento.csv")

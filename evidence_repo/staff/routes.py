@@ -39,10 +39,11 @@ def _fill_choices(form, commitment) -> None:
         SelectChoice(m.name) for m in means_catalogue(db())]
 
 
-def _input_from(form) -> EvidenceInput:
+def _input_from(form, commitment) -> EvidenceInput:
+    """The form lists one commitment's milestones, so its numbers are that commitment's."""
     return EvidenceInput(milestone=form.milestone.data, means=form.means.data, activity=form.activity.data or None,
                          title=form.title.data, date=form.date.data, description=form.description.data,
-                         visibility=form.visibility.data)
+                         visibility=form.visibility.data, commitment=commitment.slug)
 
 
 def _wants_json() -> bool:
@@ -67,7 +68,7 @@ def upload():
             form.files.errors = list(form.files.errors) + [_("Elija al menos un archivo.")]
         return _upload_failed(form, commitment, {f: e[0] for f, e in form.errors.items()})
 
-    data = _input_from(form)
+    data = _input_from(form, commitment)
     if len(files) > 1:
         data.title = None
     results, problems = [], {}
@@ -123,7 +124,7 @@ def evidence_list():
 @allowed_if(policy.can_upload)
 def edit(evidence_id: int):
     evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
-    commitment = load_commitment(db())
+    commitment = load_commitment(db(), evidence.milestone.commitment.slug)  # its own programme's milestones
     form = EditForm()
     _fill_choices(form, commitment)
     replace = ReplaceForm(prefix="replace")
@@ -138,7 +139,7 @@ def edit(evidence_id: int):
     elif form.validate():
         try:
             with savepoint():
-                update_metadata(db(), evidence, _input_from(form), current_user)
+                update_metadata(db(), evidence, _input_from(form, commitment), current_user)
             on_commit(services().notify_worker)
             flash(_("Cambios guardados."), "success")
             return redirect(url_for("public.evidence", evidence_id=evidence.id))

@@ -15,6 +15,9 @@ def test_plan(spec, client):
     data = check(spec, client, "/api/v1/plan", 200)
     assert data["commitment"]["title"].startswith("Análisis del programa")
     assert data["commitment"]["start_date"] == "2019-08-22"
+    assert data["commitment"]["note"] == "Sujeto a cambios"  # the plan's note
+    assert data["commitment"]["slug"] == "jalisco-apoyo-organizaciones-sociedad-civil"
+    assert data["commitment"]["plan_slug"] == "plan-accion-local-jalisco-2019"
     milestones = data["milestones"]
     assert [m["number"] for m in milestones] == list(range(1, 12))
     m2 = milestones[1]

@@ -1,4 +1,7 @@
-"""Any plan of the same shape can be imported and exported; bad files change nothing and say where."""
+"""Any plan of the same shape can be imported and exported; bad files change nothing and say where.
+
+SMALL_PLAN is in the first file format (one `commitment:`, no slugs), which is still read.
+"""
 import json
 
 import pytest
@@ -6,7 +9,7 @@ import yaml
 from sqlalchemy import func, select
 
 from evidence_repo.audit import AuditRecord
-from evidence_repo.plan.models import Activity, Milestone
+from evidence_repo.plan.models import Activity, Commitment, Milestone, Plan
 
 SMALL_PLAN = {
     "format": "evidence-repo/plan@1",
@@ -53,27 +56,44 @@ def test_json_export_roundtrip(runner, tmp_path):
     out = tmp_path / "plan.json"
     export(runner, "--output", str(out))
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert len(data["commitment"]["milestones"]) == 11
-    assert data["commitment"]["milestones"][1]["activities"][0]["date"] == "2019-10-01"
+    assert data["format"] == "evidence-repo/plan@2" and "commitment" not in data
+    assert data["plan"]["slug"] == "plan-accion-local-jalisco-2019"
+    [commitment] = data["commitments"]
+    assert commitment["slug"] == "jalisco-apoyo-organizaciones-sociedad-civil"
+    assert len(commitment["milestones"]) == 11
+    assert commitment["milestones"][1]["activities"][0]["date"] == "2019-10-01"
+    assert isinstance(commitment["milestones"][1]["activities"][0]["id"], int)
+    assert commitment["milestones"][2]["requirements"][3] == {"means": "Minuta", "scope": "each_activity"}
     assert runner.invoke(args=["plan", "import", str(out)]).exit_code == 0
     assert json.loads(export(runner, "--format", "json")) == data
 
 
-def test_importing_another_plan_replaces_it_and_is_audited(runner, tmp_path, session):
+def test_an_old_format_file_of_another_plan_is_added_beside_the_seed_and_audited(runner, tmp_path, session):
+    seed_before = export(runner)
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump(SMALL_PLAN, allow_unicode=True), encoding="utf-8")
     result = runner.invoke(args=["plan", "import", str(path)])
     assert result.exit_code == 0, result.output
-    exported = yaml.safe_load(export(runner))
-    m1 = exported["commitment"]["milestones"][0]
-    assert exported["commitment"]["start_date"] == "2025-02-01"
-    assert m1["requirements"] == ["Minuta", "Lista de asistencia"]
+    assert "Plan «plan-de-prueba-2025» (nuevo)" in result.output
+    assert export(runner) == seed_before  # the default plan is still the seed, untouched
+    exported = yaml.safe_load(export(runner, "--plan", "plan-de-prueba-2025"))
+    [c] = exported["commitments"]
+    assert c["slug"] == "padron-abierto-del-programa-becas"
+    m1 = c["milestones"][0]
+    assert c["start_date"] == "2025-02-01"
+    # milestone requirements get their scope by the means' kind: a minuta per session, once-only products per milestone
+    assert m1["requirements"] == [{"means": "Minuta", "scope": "each_activity"},
+                                  {"means": "Lista de asistencia", "scope": "each_activity"}]
     assert m1["activities"][0]["date"] == "2025-03-15"
-    assert m1["activities"][1] == {"name": None, "date": None, "responsible": [], "requirements": []}
-    assert session.scalar(select(func.count()).select_from(Milestone)) == 1
-    audit = session.scalars(select(AuditRecord).where(AuditRecord.action == "plan.import")).all()
-    assert audit[-1].before["commitment"]["title"].startswith("Análisis del programa")
-    assert audit[-1].after["commitment"]["title"] == "Padrón abierto del programa Becas"
+    assert {k: v for k, v in m1["activities"][1].items() if k != "id"} == {
+        "name": None, "date": None, "responsible": [], "requirements": []}
+    assert session.scalar(select(func.count()).select_from(Milestone)) == 12
+    assert session.scalar(select(func.count()).select_from(Plan)) == 2
+    assert session.scalar(select(func.count()).select_from(Commitment)) == 2
+    audit = session.scalars(select(AuditRecord).where(AuditRecord.action == "plan.import")
+                            .order_by(AuditRecord.id)).all()
+    assert audit[-1].before is None
+    assert audit[-1].after["commitments"][0]["title"] == "Padrón abierto del programa Becas"
 
 
 @pytest.mark.parametrize("mutate, expected", [
@@ -125,10 +145,13 @@ def test_binary_and_missing_files(runner, tmp_path):
     assert result.exit_code != 0 and "Traceback" not in result.output
 
 
-def test_dry_run_validates_without_importing(runner, tmp_path):
+def test_dry_run_validates_without_importing(runner, tmp_path, session):
     before = export(runner)
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump(SMALL_PLAN, allow_unicode=True), encoding="utf-8")
     result = runner.invoke(args=["plan", "import", str(path), "--dry-run"])
     assert result.exit_code == 0 and "Archivo válido: 1 metas" in result.output
+    assert "+ Plan creado: «Plan de prueba 2025»" in result.output
+    assert "no se guardó nada" in result.output
     assert export(runner) == before
+    assert session.scalar(select(func.count()).select_from(Plan)) == 1

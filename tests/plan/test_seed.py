@@ -112,3 +112,51 @@ def test_activity_level_responsible_in_milestone_6(commitment):
     assert first.effective_responsible == ["Mauricio Esponda Martínez"]
     assert second.effective_responsible == ["Saira Pérez"]
     assert milestone(commitment, 4).activities[0].effective_responsible == ["Mauricio Esponda Martínez", "Saira Pérez"]
+
+
+# ----------------------------------------------------------------------------------------- slugs and scopes
+
+SESSION_DOCUMENTS = {"Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta",
+                     "Relatorías por mesa de trabajo"}
+MILESTONE_PRODUCTS = {"Plan anual de trabajo", "Informe general de las mesas de trabajo", "Informe de retroalimentación",
+                      "Acuerdos generales", "Presentación del Programa 2020", "Informe de Medición de Impacto",
+                      "Informe final", "Presentación de los ponentes"}
+
+
+def test_plan_and_commitment_have_readable_slugs(commitment):
+    assert commitment.plan.slug == "plan-accion-local-jalisco-2019"
+    assert commitment.slug == "jalisco-apoyo-organizaciones-sociedad-civil"
+    assert commitment.plan.archived is False
+
+
+def test_session_documents_are_required_of_each_activity_and_products_once(commitment):
+    seen = set()
+    for m in commitment.milestones:
+        for r in m.own_requirements:
+            expected = "each_activity" if r.means.name in SESSION_DOCUMENTS else "milestone"
+            assert r.means.name in SESSION_DOCUMENTS | MILESTONE_PRODUCTS, r.means.name
+            assert r.scope == expected, (m.number, r.means.name, r.scope)
+            seen.add((r.means.name, r.scope))
+        for a in m.activities:
+            assert {r.scope for r in a.requirements} <= {"each_activity"}
+    assert ("Minuta", "each_activity") in seen and ("Informe final", "milestone") in seen
+    m3 = milestone(commitment, 3)
+    assert {r.means.name: r.scope for r in m3.own_requirements} == {
+        "Convocatoria": "each_activity", "Lista de asistencia": "each_activity", "Memoria fotográfica": "each_activity",
+        "Minuta": "each_activity", "Informe de retroalimentación": "milestone"}
+    m8 = milestone(commitment, 8)  # "Minutas" in the source: the same means, per session
+    assert {r.means.name: r.scope for r in m8.own_requirements}["Minuta"] == "each_activity"
+
+
+def test_the_seed_file_explains_the_scopes_in_its_comments():
+    from importlib import resources
+
+    from evidence_repo.plan.operations import SEED_PLAN
+
+    text = (resources.files("evidence_repo.seed") / SEED_PLAN).read_text(encoding="utf-8")
+    comments = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#"))
+    assert "each_activity" in comments and "milestone " in comments
+    for name in ("Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Relatorías",
+                 "Plan anual de trabajo", "informes", "Acuerdos generales", "Presentación del Programa 2020",
+                 "final"):
+        assert name in comments, name

@@ -28,8 +28,11 @@ DOCS = [
 def corpus(client, staff_token, worker):
     ids = []
     for i, (milestone, means, title, date, visibility, text) in enumerate(DOCS):
+        # each document proves the session held on its date (session documents are required per session)
+        sessions = client.get(f"/api/v1/milestones/{milestone}").get_json()["activities"]
+        activity = next((str(a["id"]) for a in sessions if a["date"] == date), "")
         data = {"milestone": str(milestone), "means": means, "title": title, "date": date, "visibility": visibility,
-                "file": (io.BytesIO(text.encode()), f"doc{i}.txt")}
+                "activity": activity, "file": (io.BytesIO(text.encode()), f"doc{i}.txt")}
         r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {staff_token}"},
                         content_type="multipart/form-data")
         assert r.status_code == 201, r.get_data(as_text=True)
@@ -52,7 +55,8 @@ def titles(data):
 @pytest.mark.parametrize("query, expected", [
     ("participacion", {"Minuta de noviembre"}),
     ("PARTICIPACIÓN ciudadana", {"Minuta de noviembre"}),
-    ("reunion", {"Minuta de la reunión de seguimiento", "Minuta de noviembre"}),
+    # the list proves the session "Reunión con Subdvosc – SSAS", whose name is searchable too
+    ("reunion", {"Minuta de la reunión de seguimiento", "Minuta de noviembre", "Lista de asistencia mesa 1"}),
     ("investigacion", {"Acuerdos de cierre"}),
     # milestone 6's objective mentions the padrón, so its evidence matches too
     ("padron beneficiarios", {"Minuta de la reunión de seguimiento", "Lista de asistencia mesa 1"}),
