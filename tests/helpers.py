@@ -31,7 +31,7 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
 def validated(spec, response):
     """Validate the response against the spec (the request body was consumed, so a body-less copy stands in)."""
     req = response.request
-    stand_in = Request(EnvironBuilder(method=req.method, path=req.path, query_string=req.query_string,
+    stand_in = Request(EnvironBuilder(method=req.method, path=req.path, query_string=req.query_string.decode(),
                                       headers={"Content-Type": req.content_type or "application/json"}).get_environ())
     spec.validate_response(WerkzeugOpenAPIRequest(stand_in), WerkzeugOpenAPIResponse(response))
     return response.get_json()
@@ -50,3 +50,33 @@ def count_queries(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+BECAS = {
+    "format": "evidence-repo/plan@2",
+    "plan": {"slug": "becas-zacatecas-2025", "title": "Plan de transparencia del programa Becas 2025",
+             "jurisdiction": "Zacatecas", "note": "Sujeto a cambios"},
+    "commitments": [{
+        "slug": "becas-padron-abierto",
+        "title": "Padrón abierto del programa Becas",
+        "responsible_institution": "Secretaría de Educación de Zacatecas",
+        "milestones": [
+            {"number": 1, "objective": "Publicar las reglas de operación",
+             "requirements": ["Reglas de operación publicadas"],
+             "activities": [{"name": "Publicación", "date": "2025-02-01"}]},
+            {"number": 2, "objective": "Reunión con el comité de seguimiento",
+             "requirements": ["Lista de asistencia", {"means": "Minuta", "scope": "each_activity"}],
+             "activities": [{"name": "Reunión de seguimiento", "date": "2025-04-10"}]},
+        ],
+    }],
+}
+
+
+def import_plan(app, tmp_path, data=None, name="becas.yaml") -> None:
+    """Import a plan file (default: a second, small plan beside the seed) through `plan import`."""
+    import yaml
+
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data or BECAS, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["plan", "import", str(path), "--reason", "Segundo programa"])
+    assert result.exit_code == 0, result.output

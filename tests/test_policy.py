@@ -22,6 +22,11 @@ SHOWS_NO_EVIDENCE = {
     "public.feed": "public by construction: feeds are fetched without a session and cached by aggregators",
     "staff.upload": "the upload form",
     "admin.milestone": "the plan editor and its audit history (no evidence)",
+    "changes.commitment_changes": "plan changes only, no evidence and no staff identity",
+    "api.plans": "plans, commitments and statuses only; restricted evidence counts without being named",
+    "api.commitment": "one commitment as written (no evidence)",
+    "api.commitment_milestone": "one milestone as written (no evidence)",
+    "api.commitment_changes_api": "plan changes only, no evidence and no staff identity",
 }
 
 
@@ -56,7 +61,8 @@ def restricted_id(client, staff_token, worker):
 
 def _url_for_rule(rule, restricted_id):
     values = {"evidence_id": restricted_id, "number": 6, "fmt": "pdf", "filename": "site.css",
-              "action": "actividad"}
+              "action": "actividad", "slug": "jalisco-apoyo-organizaciones-sociedad-civil",
+              "commitment_slug": "jalisco-apoyo-organizaciones-sociedad-civil"}
     return re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

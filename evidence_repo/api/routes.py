@@ -12,6 +12,7 @@ from evidence_repo import policy
 from evidence_repo.accounts.tokens import user_for_token
 from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
+from evidence_repo.compliance.status import STATUSES
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db, on_commit, rollback_request, savepoint
 from evidence_repo.evidence.operations import (
@@ -23,8 +24,14 @@ from evidence_repo.evidence.operations import (
     load_visible_evidence,
 )
 from evidence_repo.evidence.search import SEARCH_FAILED, SearchParamError, parse_params, results_dict, run_search
-from evidence_repo.plan.operations import load_commitment, load_milestone
-from evidence_repo.plan.serialize import milestone_dict, plan_dict
+from evidence_repo.plan.operations import commitment_changes, list_plans, load_commitment, load_milestone
+from evidence_repo.plan.serialize import (
+    change_dict,
+    commitment_detail_dict,
+    milestone_dict,
+    plan_dict,
+    scoped_milestone_dict,
+)
 from evidence_repo.services import services
 from indexer import SearchFailed
 
@@ -56,6 +63,77 @@ def milestone(number: int):
         raise ApiError(404, f"No existe la meta {number}")
     return jsonify(milestone_dict(m))
 
+
+# ---------------------------------------------------------------------------------- every programme
+
+def _commitment(slug: str):
+    commitment = load_commitment(db(), slug)
+    if commitment is None:
+        raise ApiError(404, f"No existe el compromiso «{slug[:80]}»")
+    return commitment
+
+
+def _as_of() -> dt.date:
+    try:
+        return parse_as_of(request.args.get("as_of"), dt.date.today())
+    except ValueError as exc:
+        raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
+
+
+@bp.get("/plans")
+def plans():
+    """Every plan (archived ones too, marked) with its commitments' progress today; statuses only, no evidence."""
+    today, soon = dt.date.today(), current_app.config["SOON_DAYS"]
+    out = []
+    for p in list_plans(db(), include_archived=True):
+        commitments = []
+        for listed in p.commitments:
+            c = load_commitment(db(), listed.slug)
+            result = compliance_views.compute(db(), today, soon, c) if c is not None else None
+            counts = dict.fromkeys(STATUSES, 0)
+            for m in result.assessment.milestones if result is not None else ():
+                counts[m.status] += 1
+            commitments.append({"slug": listed.slug, "title": listed.title,
+                                "institution": listed.responsible_institution,
+                                "percent": result.assessment.percent if result is not None else 0,
+                                "status_counts": counts})
+        out.append({"slug": p.slug, "title": p.title, "archived": p.archived, "note": p.note,
+                    "commitments": commitments})
+    return jsonify(out)
+
+
+@bp.get("/commitments/<slug>")
+def commitment(slug: str):
+    return jsonify(commitment_detail_dict(_commitment(slug)))
+
+
+@bp.get("/commitments/<slug>/milestones/<int:number>")
+def commitment_milestone(slug: str, number: int):
+    c = _commitment(slug)
+    m = next((m for m in c.milestones if m.number == number), None)
+    if m is None:
+        raise ApiError(404, f"No existe la meta {number} en el compromiso «{c.slug}»")
+    return jsonify(scoped_milestone_dict(m))
+
+
+@bp.get("/commitments/<slug>/compliance")
+def commitment_compliance(slug: str):
+    """One commitment's compliance as of a date; restricted evidence appears only as "restringida" without a token."""
+    user = _bearer_user()
+    as_of = _as_of()
+    c = _commitment(slug)
+    result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"], c)
+    if result is None:
+        raise ApiError(404, f"No existe el compromiso «{slug[:80]}»")
+    exported = compliance_export.render("json", db(), result, public=not policy.can_see_restricted(user))
+    return current_app.response_class(exported.body, mimetype=exported.mimetype)
+
+
+@bp.get("/commitments/<slug>/changes")
+def commitment_changes_api(slug: str):
+    """'Cambios al plan': the commitment's changes and its plan's plan-wide ones, newest first; never who."""
+    c = _commitment(slug)
+    return jsonify([change_dict(change) for change in commitment_changes(db(), c)])
 
 
 def _bearer_user():
@@ -191,10 +269,7 @@ def search():
 def compliance():
     """Compliance as of a date; restricted evidence counts but appears only as "restringida" without a token."""
     user = _bearer_user()
-    try:
-        as_of = parse_as_of(request.args.get("as_of"), dt.date.today())
-    except ValueError as exc:
-        raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
+    as_of = _as_of()
     result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"])
     if result is None:
         raise ApiError(404, "No hay ningún plan cargado")

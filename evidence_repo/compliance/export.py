@@ -33,7 +33,7 @@ MIMETYPES: dict[str, str] = {
     "pdf": "application/pdf",
 }
 CSV_HEADER = ["meta", "estado_meta", "fecha_limite", "medio_de_verificacion", "situacion", "evidencias", "observadas",
-              "sesiones_faltantes"]
+              "sesiones_faltantes", "plan", "compromiso"]  # the last two: slugs (open data across plans)
 
 
 @dataclass(frozen=True)
@@ -93,14 +93,17 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
             "activities": [activity(a) for a in m.activities],
         }
 
-    return {"as_of": c.assessment.as_of.isoformat(), "percent": c.assessment.percent,
-            "milestones": [milestone(m) for m in c.assessment.milestones]}
+    commitment = c.inputs.commitment
+    return {"as_of": c.assessment.as_of.isoformat(), "plan": commitment.plan.slug, "commitment": commitment.slug,
+            "percent": c.assessment.percent, "milestones": [milestone(m) for m in c.assessment.milestones]}
 
 
 def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
-    """One row per milestone and required means; the header is a fixed set of column keys. The last column names
-    the sessions still lacking that means ("; " between them) when the milestone has several."""
+    """One row per milestone and required means; the header is a fixed set of column keys. Column 8 names
+    the sessions still lacking that means ("; " between them) when the milestone has several; the last two are the
+    plan and commitment slugs."""
     rows = [CSV_HEADER]
+    slugs = [c.inputs.commitment.plan.slug, c.inputs.commitment.slug]
     for m in c.assessment.milestones:
         for means in m.required:
             rows.append([
@@ -109,6 +112,7 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
                 " ".join(str(i) for i in c.ids(m.evidence.get(means, ()), public=public)),
                 " ".join(str(i) for i in c.ids(m.observed.get(means, ()), public=public)),
                 "; ".join(session_label(a) for a in missing_sessions(m, means)),
+                *slugs,
             ])
     return rows
 

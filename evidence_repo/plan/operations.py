@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.errors import DomainError
@@ -120,6 +120,18 @@ def plan_changes(session: Session, commitment_id: int | None = None, plan_id: in
         query = query.where(PlanChange.commitment_id == commitment_id)
     if plan_id is not None:
         query = query.where(PlanChange.plan_id == plan_id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def commitment_changes(session: Session, commitment: Commitment, limit: int | None = None) -> list[PlanChange]:
+    """What 'Cambios al plan' shows for a commitment, newest first: its own changes and its plan's plan-wide ones
+    (an import, archiving), never another commitment's: one query."""
+    query = (select(PlanChange)
+             .where(PlanChange.plan_id == commitment.plan_id,
+                    or_(PlanChange.commitment_id == commitment.id, PlanChange.commitment_slug.is_(None)))
+             .order_by(PlanChange.at.desc(), PlanChange.id.desc()))
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidence_repo.plan.models import Activity, Commitment, Milestone
+from evidence_repo.plan.models import Activity, Commitment, Milestone, PlanChange, Requirement
 
 
 def commitment_dict(c: Commitment) -> dict[str, Any]:
@@ -62,3 +62,41 @@ def milestone_dict(m: Milestone) -> dict[str, Any]:
 
 def plan_dict(c: Commitment) -> dict[str, Any]:
     return {"commitment": commitment_dict(c), "milestones": [milestone_dict(m) for m in c.milestones]}
+
+
+def requirement_dict(r: Requirement) -> dict[str, Any]:
+    return {"means": r.means.name, "scope": r.scope}
+
+
+def scoped_activity_dict(a: Activity, milestone: Milestone) -> dict[str, Any]:
+    """An activity as in :func:`activity_dict`, its requirements as ``{"means", "scope"}``."""
+    return {**activity_dict(a, milestone),
+            "requirements": [requirement_dict(r) for r in milestone.requirements if r.activity_id == a.id]}
+
+
+def scoped_milestone_dict(m: Milestone) -> dict[str, Any]:
+    """A milestone as in :func:`milestone_dict`, each requirement as ``{"means", "scope"}`` (scope: ``each_activity``
+    or ``milestone``): the shape of ``/api/v1/commitments/<slug>/milestones/<n>``."""
+    return {**milestone_dict(m),
+            "requirements": [requirement_dict(r) for r in m.own_requirements],
+            "activities": [scoped_activity_dict(a, m) for a in m.activities]}
+
+
+def commitment_detail_dict(c: Commitment) -> dict[str, Any]:
+    """The commitment's header fields and its milestones: ``/api/v1/commitments/<slug>``."""
+    return {**commitment_dict(c), "plan_archived": c.plan.archived,
+            "milestones": [scoped_milestone_dict(m) for m in c.milestones]}
+
+
+def change_dict(change: PlanChange) -> dict[str, Any]:
+    """One public plan change: when, what, before → after, the reason; never who."""
+    return {
+        "at": change.at.isoformat(),
+        "kind": change.kind,
+        "commitment": change.commitment_slug,
+        "milestone": change.milestone_number,
+        "summary": change.summary,
+        "before": change.before,
+        "after": change.after,
+        "reason": change.reason,
+    }

@@ -357,10 +357,10 @@ def test_one_session_with_a_list_the_other_without(spec, client, staff_token, pe
     assert "en cada sesión" not in text_of(client.get("/metas/3").get_data(as_text=True))  # a single session
 
     rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][-1] == "sesiones_faltantes"
+    assert rows[0][7:] == ["sesiones_faltantes", "plan", "compromiso"]
     by_means = {r[3]: r for r in rows if r[0] == "6"}
-    assert by_means["Lista de asistencia"][4:] == ["Falta", str(listed), "", "Sesión del 25/11/19"]
-    assert by_means["Convocatoria"][-1] == "Reunión con Subdvosc – SSAS; Sesión del 25/11/19"
+    assert by_means["Lista de asistencia"][4:8] == ["Falta", str(listed), "", "Sesión del 25/11/19"]
+    assert by_means["Convocatoria"][7] == "Reunión con Subdvosc – SSAS; Sesión del 25/11/19"
     docx = Document(io.BytesIO(client.get("/cumplimiento/informe.docx").data))
     assert "Lista de asistencia — Sesión del 25/11/19" in [p.text for p in docx.paragraphs]
 
@@ -384,7 +384,7 @@ def test_per_session_words_in_english(client, staff_token, per_session):
     assert "Lista de asistencia · in each session" in page
     rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv", query_string={"lang": "en"})
                                        .get_data(as_text=True).lstrip("\ufeff"))))
-    assert next(r for r in rows if r[:4] == ["6", "Overdue", "2019-11-25", "Lista de asistencia"])[-1] \
+    assert next(r for r in rows if r[:4] == ["6", "Overdue", "2019-11-25", "Lista de asistencia"])[7] \
         == "Session of 25/11/19"
 
 
