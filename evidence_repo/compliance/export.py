@@ -23,6 +23,7 @@ from evidence_repo.compliance.report import render_docx, render_pdf
 from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, session_label, utc_date
 from evidence_repo.compliance.views import Compliance, missing_labels, missing_sessions
 from evidence_repo.evidence.models import Evidence, EvidenceReview
+from evidence_repo.plan.models import Plan
 
 Format = Literal["json", "csv", "docx", "pdf"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -58,6 +59,35 @@ def render(fmt: str, session: Session, c: Compliance, *, public: bool,
         data = report_data(session, c, public=public, generated_at=generated_at or dt.datetime.now(dt.UTC))
         body = render_docx(data) if fmt == "docx" else render_pdf(data)
         return Export(body, MIMETYPES[fmt], f"informe-cumplimiento-{as_of}.{fmt}")
+    raise ValueError(f"unknown compliance export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def render_plan(fmt: str, session: Session, plan: Plan, parts: list[Compliance], *, public: bool,
+                generated_at: dt.datetime | None = None) -> Export:
+    """A whole plan: ``parts`` is one compliance per commitment, all as of the same date. JSON: the plan with one
+    entry per commitment; CSV: every commitment's rows under one header; DOCX/PDF: one section per commitment."""
+    as_of = parts[0].assessment.as_of if parts else dt.date.today()
+    name = f"{plan.slug}-{as_of.isoformat()}"
+    if fmt == "json":
+        data = {"as_of": as_of.isoformat(), "plan": plan.slug, "title": plan.title, "note": plan.note,
+                "commitments": [as_json(c, public=public) for c in parts]}
+        body = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        return Export(body, MIMETYPES[fmt], f"cumplimiento-{name}.json")
+    if fmt == "csv":
+        rows = [CSV_HEADER] + [row for c in parts for row in csv_rows(c, public=public)[1:]]
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return Export(("\ufeff" + out.getvalue()).encode(), MIMETYPES[fmt], f"cumplimiento-{name}.csv")
+    if fmt in ("docx", "pdf"):
+        moment = generated_at or dt.datetime.now(dt.UTC)
+        report: dict[str, Any] = {
+            "as_of": as_of.isoformat(), "generated_at": moment.isoformat(timespec="seconds"),
+            "plan": {"title": plan.title, "jurisdiction": plan.jurisdiction, "note": plan.note},
+            "commitment": {"title": plan.title},  # what the document's metadata and running header name
+            "sections": [report_data(session, c, public=public, generated_at=moment) for c in parts],
+        }
+        body = render_docx(report) if fmt == "docx" else render_pdf(report)
+        return Export(body, MIMETYPES[fmt], f"informe-cumplimiento-{name}.{fmt}")
     raise ValueError(f"unknown compliance export format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 

@@ -1,4 +1,5 @@
-"""Atom feed: newly published public evidence, committee decisions on it, and milestone status changes.
+"""Atom feed: newly published public evidence, committee decisions on it, milestone status changes and changes to
+the plans ("Sujeto a cambios": what, before → after and the reason; never who).
 
 Titles and summaries are in the current language (the request's on the web, Spanish elsewhere).
 """
@@ -17,6 +18,8 @@ from evidence_repo.compliance.load import ComplianceInputs
 from evidence_repo.compliance.status import STATUS_LABELS, utc_date
 from evidence_repo.dates import current_locale
 from evidence_repo.evidence.models import Evidence, EvidenceReview, Visibility
+from evidence_repo.plan.changes import before_after_text
+from evidence_repo.plan.operations import plan_changes
 
 LIMIT = 50
 
@@ -79,7 +82,15 @@ def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt
                          _("La meta %(n)s pasó de «%(before)s» a «%(after)s» el %(day)s.", n=number, before=was,
                            after=now, day=day.isoformat()),
                          f"{base_url}metas/{number}"))
-    out.sort(key=lambda e: e.at, reverse=True)
+    for change in plan_changes(session, limit=LIMIT):
+        values = before_after_text(change)
+        summary = _("%(values)s. Motivo: %(reason)s", values=values, reason=change.reason) if values \
+            else _("Motivo: %(reason)s", reason=change.reason)
+        link = (f"{base_url}compromisos/{change.commitment_slug}/cambios" if change.commitment_slug
+                else base_url)
+        out.append(Entry(f"plan-change-{change.id}", change.at,
+                         _("Cambio al plan: %(summary)s", summary=change.summary), summary, link))
+    out.sort(key=lambda e: e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC), reverse=True)
     return out[:LIMIT]
 
 
@@ -87,7 +98,7 @@ def atom(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.da
     fg = FeedGenerator()
     fg.id(base_url + "feed.atom")
     fg.title(_("Evidencias: %(title)s", title=inputs.commitment.title)[:250])
-    fg.subtitle(_("Nuevas evidencias públicas y cambios de estado de las metas"))
+    fg.subtitle(_("Nuevas evidencias públicas, cambios de estado de las metas y cambios al plan"))
     fg.link(href=base_url, rel="alternate")
     fg.link(href=base_url + "feed.atom", rel="self")
     fg.language(current_locale().replace("_", "-"))

@@ -369,6 +369,31 @@ def _build(report: Mapping[str, Any]) -> list[_Block]:
     return blocks
 
 
+def _build_plan(report: Mapping[str, Any]) -> list[_Block]:
+    """A whole plan: its title, then each commitment's report as one section (without its own title page)."""
+    plan = report.get("plan") or {}
+    blocks: list[_Block] = [
+        _Heading(0, _title()),
+        _Text(_clean(plan.get("title")) or _("Plan sin título"), kind="subtitle"),
+        _Text(_("Situación al %(date)s", date=format_date(report.get("as_of"))), kind="subtitle"),
+        _Text(_("Generado el %(moment)s", moment=_format_moment(report.get("generated_at"), _("fecha desconocida"))),
+              kind="meta"),
+    ]
+    if plan.get("note"):
+        blocks.append(_Text(_clean(plan.get("note")), label=_("Nota")))
+    for section in report.get("sections") or []:
+        title = _clean((section.get("commitment") or {}).get("title")) or _("Compromiso sin título")
+        blocks.append(_Heading(1, title))
+        blocks.extend(_build(section)[4:])  # the section's own title, subtitle and dates are the plan's
+    if not report.get("sections"):
+        blocks.append(_Text(_("Este plan no tiene compromisos.")))
+    return blocks
+
+
+def _blocks(report: Mapping[str, Any]) -> list[_Block]:
+    return _build_plan(report) if "sections" in report else _build(report)
+
+
 def _as_float(value: Any) -> float | None:
     try:
         return float(value)
@@ -389,7 +414,7 @@ def render_docx(report: Mapping[str, Any]) -> bytes:
     text_width = page_width - 2 * margin
     _docx_metadata(doc, report)
 
-    for block in _build(report):
+    for block in _blocks(report):
         if isinstance(block, _Heading):
             doc.add_heading(block.text, level=block.level)
         elif isinstance(block, _Text):
@@ -589,7 +614,7 @@ def render_pdf(report: Mapping[str, Any]) -> bytes:
         pdf.set_creation_date(generated if generated.tzinfo else generated.replace(tzinfo=UTC))
     pdf.add_page()
 
-    blocks = _build(report)
+    blocks = _blocks(report)
     for index, block in enumerate(blocks):
         if isinstance(block, _Heading):
             _pdf_heading(pdf, block, _keep_with_next(blocks, index))

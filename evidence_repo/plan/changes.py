@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from evidence_repo.db import utcnow
@@ -101,3 +103,52 @@ def record_changes(session: Session, plan: Plan, changes: list[Change], reason: 
         session.add(row)
         rows.append(row)
     return rows
+
+
+# --------------------------------------------------------------------- how the public reads a change
+
+FIELD_LABELS = {
+    "date": _l("Fecha"), "name": _l("Nombre"), "means": _l("Medio de verificación"), "scope": _l("Alcance"),
+    "activity": _l("Actividad"), "archived": _l("Archivado"), "title": _l("Título"), "objective": _l("Objetivo"),
+    "responsible": _l("Responsables"), "note": _l("Nota"), "jurisdiction": _l("Jurisdicción"),
+}
+SCOPE_LABELS = {"each_activity": _l("en cada sesión"), "milestone": _l("una vez para la meta")}
+HIDDEN = {"id", "activity_id"}  # internal ids say nothing to a reader
+
+
+def _value(key: str, value: Any) -> str:
+    if value is None or value == []:
+        return _("Por definir") if key == "date" else "—"
+    if key == "scope":
+        return str(SCOPE_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return _("sí") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_value(key, v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(k, v)}" for k, v in value.items())
+    return str(value)
+
+
+def before_after(change: PlanChange) -> list[dict[str, str | None]]:
+    """One row per value that changed: its label, the value before and after (None: added / removed)."""
+    before, after = change.before or {}, change.after or {}
+    keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN]
+    if change.before and change.after:
+        keys = [k for k in keys if before.get(k) != after.get(k)] or keys
+    return [{"label": str(FIELD_LABELS.get(k, k)),
+             "before": _value(k, before.get(k)) if change.before is not None else None,
+             "after": _value(k, after.get(k)) if change.after is not None else None} for k in keys]
+
+
+def before_after_text(change: PlanChange) -> str:
+    """The values that changed in one line: "Fecha: 2019-10-17 → 2019-10-24" (the feed's summary)."""
+    parts = []
+    for row in before_after(change):
+        if row["before"] is not None and row["after"] is not None:
+            parts.append(f"{row['label']}: {row['before']} → {row['after']}")
+        elif row["after"] is not None:
+            parts.append(_("%(label)s: agregado %(value)s", label=row["label"], value=row["after"]))
+        else:
+            parts.append(_("%(label)s: quitado %(value)s", label=row["label"], value=row["before"]))
+    return "; ".join(parts)

@@ -109,3 +109,22 @@ def test_each_helper_loads_in_a_fixed_number_of_queries(app, session, two_plans,
     with count_queries(services(app).engine) as statements:
         assert walk(call(session))
     assert len(statements) <= limit, statements
+
+
+def test_commitment_changes_are_its_own_and_its_plan_wide_ones_newest_first(app, session, tmp_path):
+    from evidence_repo.plan.changes import Change, record_changes
+    from evidence_repo.plan.operations import commitment_changes, load_commitment
+    from tests.helpers import import_plan
+
+    import_plan(app, tmp_path)
+    becas = load_commitment(session, "becas-padron-abierto")
+    jalisco = load_commitment(session)
+    record_changes(session, jalisco.plan, [Change("activity.added", "Meta 1: actividad agregada",
+                                                  jalisco.slug, 1, after={"name": "Otra"})], "Motivo")
+    session.flush()
+    mine = commitment_changes(session, jalisco)
+    assert mine[0].kind == "activity.added" and mine[0].reason == "Motivo"
+    assert all(c.plan_id == jalisco.plan_id for c in mine)
+    others = commitment_changes(session, becas)
+    assert others and all(c.commitment_slug in (None, becas.slug) for c in others)
+    assert "plan.imported" in {c.kind for c in others}
