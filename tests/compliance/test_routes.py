@@ -247,7 +247,7 @@ def test_feed_in_english(client, staff_token):
     upload(client, staff_token, 3, "Minuta", "minuta publica")
     body = client.get("/feed.atom", query_string={"lang": "en"}).get_data(as_text=True)
     for english in ("New evidence: evidencia", "Milestone 3 · Minuta", "Milestone 1: Overdue", 'xml:lang="en"',
-                    "New public evidence and milestone status changes"):
+                    "New public evidence, milestone status changes and changes to the plan"):
         assert english in body, english
     for spanish in ("Nueva evidencia", "Meta 3 ·", "Vencido", "Nuevas evidencias", "es-MX"):
         assert spanish not in body, spanish
