@@ -23,7 +23,14 @@ from evidence_repo.evidence.operations import (
     list_evidence,
     load_visible_evidence,
 )
-from evidence_repo.evidence.search import SEARCH_FAILED, SearchParamError, parse_params, results_dict, run_search
+from evidence_repo.evidence.search import (
+    SEARCH_FAILED,
+    SearchParamError,
+    parse_params,
+    programme_titles,
+    results_dict,
+    run_search,
+)
 from evidence_repo.plan.operations import commitment_changes, list_plans, load_commitment, load_milestone
 from evidence_repo.plan.serialize import (
     change_dict,
@@ -258,7 +265,7 @@ def search():
         results = run_search(svc.index(), params, audience=policy.audience(user))
     except SearchFailed:
         raise ApiError(500, str(SEARCH_FAILED)) from None
-    data = results_dict(results)
+    data = results_dict(results, programme_titles(db(), results))
     data["index_complete"] = not svc.index_stale
     for item in data["results"]:
         item["url"] = url_for("public.evidence", evidence_id=item["id"], _external=True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from evidence_repo.db import utcnow
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus
+from evidence_repo.plan.models import Commitment, Milestone
 from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
 from storage import BlobStore
 
@@ -38,6 +39,7 @@ def to_document(e: Evidence) -> dict:
     """The search document for an evidence's current version; plain values only."""
     current = e.current
     when: date | None = e.session_date or current.captured_on
+    commitment = e.milestone.commitment
     return {
         "id": str(e.id),
         "title": e.title,
@@ -53,13 +55,20 @@ def to_document(e: Evidence) -> dict:
         "year": when.year if when else None,
         "file_type": file_type_label(current.mime_type),
         "visibility": e.visibility,
+        # Which plan and commitment it proves, as slugs to filter and count by. The commitment's title is not
+        # sent: the index searches it, so every document of a commitment would match each word of its title
+        # ("transparencia", "programas sociales"); pages and the API show current titles from the database.
+        "plan": commitment.plan.slug,
+        "plan_title": commitment.plan.title,
+        "commitment": commitment.slug,
     }
 
 
 def _evidence_query():
     return select(Evidence).options(
-        selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
-        selectinload(Evidence.activity),
+        selectinload(Evidence.files),
+        selectinload(Evidence.milestone).selectinload(Milestone.commitment).selectinload(Commitment.plan),
+        selectinload(Evidence.means), selectinload(Evidence.activity),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,13 @@ from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
-from evidence_repo.evidence.search import SEARCH_FAILED, parse_params, run_search
+from evidence_repo.evidence.search import (
+    SEARCH_FAILED,
+    parse_params,
+    programme_titles,
+    run_search,
+    switch_facets,
+)
 from evidence_repo.plan.operations import load_commitment
 from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.services import services
@@ -142,14 +148,32 @@ def search():
     params = parse_params(request.args, strict=False)
     svc = services()
     failure, status = None, 200
+    reader = audience(current_user)
     try:
-        results = run_search(svc.index(), params, audience=audience(current_user))
+        results = run_search(svc.index(), params, audience=reader)
+        switch = switch_facets(svc.index(), params, results, audience=reader)
     except SearchFailed:
         results = SearchResults(0, params.page, params.per_page)
+        switch = {"plan": {}, "commitment": {}}
         failure, status = str(SEARCH_FAILED), 500
+    # Milestone numbers repeat across commitments: the milestone facet is offered within one commitment only.
+    within = params.commitment or (next(iter(results.facets.get("commitment", {})))
+                                   if len(results.facets.get("commitment", {})) == 1 else None)
+    titles = programme_titles(db(), results, switch, {"plan": [params.plan or ""],
+                                                      "commitment": [params.commitment or ""]})
     return render_template("public/search.html", params=params, results=results, notice=svc.index_notice(),
-                           failure=failure, milestones=load_commitment(db()).milestones,
-                           facet_order=facet_order), status
+                           failure=failure, switch=switch, within=within, titles=titles,
+                           facet_order=facet_order, milestone_url=milestone_url), status
+
+
+def milestone_url(commitment_slug: str | None, number: int | str | None) -> str | None:
+    """The page of a commitment's milestone; ``public.milestone`` (the first plan's) until the per-commitment
+    page is registered."""
+    if not number:
+        return None
+    if commitment_slug and "public.commitment_milestone" in current_app.view_functions:
+        return url_for("public.commitment_milestone", commitment_slug=commitment_slug, number=int(number))
+    return url_for("public.milestone", number=int(number))
 
 
 def facet_order(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:

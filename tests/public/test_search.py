@@ -6,6 +6,7 @@ import pytest
 
 from tests import samples
 from tests.helpers import login
+from tests.plan.test_many_plans import JALISCO, JALISCO_C, OTHER, run, write
 
 DOCS = [
     # (milestone, means, title, date, visibility, text)
@@ -33,6 +34,30 @@ def corpus(client, staff_token, worker):
         activity = next((str(a["id"]) for a in sessions if a["date"] == date), "")
         data = {"milestone": str(milestone), "means": means, "title": title, "date": date, "visibility": visibility,
                 "activity": activity, "file": (io.BytesIO(text.encode()), f"doc{i}.txt")}
+        r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {staff_token}"},
+                        content_type="multipart/form-data")
+        assert r.status_code == 201, r.get_data(as_text=True)
+        ids.append(r.get_json()["id"])
+    worker.drain()
+    return ids
+
+
+BECAS, BECAS_C = "becas-zacatecas-2025", "becas-padron-abierto"
+
+
+@pytest.fixture
+def becas(app, client, staff_token, worker, corpus, tmp_path):
+    """A second plan whose milestone 3 has a public minuta and whose milestone 2 a restricted list (ids)."""
+    run(app.test_cli_runner(), "plan", "import", write(tmp_path, OTHER))
+    ids = []
+    for milestone, means, title, date, visibility, text in [
+        (3, "Minuta", "Minuta del comité de Becas", "2025-04-10", "public",
+         "Reunión del comité de Becas en Zacatecas."),
+        (2, "Padrón publicado", "Padrón de Becas con firmas", "2025-03-01", "restricted",
+         "Beneficiaria Tzintzuntzan Xicoténcatl, CURP y domicilio."),
+    ]:
+        data = {"milestone": str(milestone), "commitment": BECAS_C, "means": means, "title": title, "date": date,
+                "visibility": visibility, "file": (io.BytesIO(text.encode()), "becas.txt")}
         r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {staff_token}"},
                         content_type="multipart/form-data")
         assert r.status_code == 201, r.get_data(as_text=True)
@@ -115,7 +140,8 @@ def test_queries_the_parser_cannot_read_never_fail(client, corpus, query):
 
 @pytest.mark.parametrize("params, field", [
     ({"page": "0"}, "page"), ({"per_page": "1000"}, "per_page"), ({"milestone": "tres"}, "milestone"),
-    ({"sort": "azar"}, "sort"), ({"year": "19"}, "year"),
+    ({"sort": "azar"}, "sort"), ({"year": "19"}, "year"), ({"commitment": "Apoyo OSC"}, "commitment"),
+    ({"plan": "x" * 81}, "plan"), ({"plan": "<script>"}, "plan"),
 ])
 def test_bad_parameters_are_clear_400s(client, params, field):
     r = client.get("/api/v1/search", query_string=params)
@@ -123,12 +149,19 @@ def test_bad_parameters_are_clear_400s(client, params, field):
     assert field in r.get_json()["error"]["fields"]
 
 
-def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, staff_token, make_user):
+def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, becas, staff_token, make_user):
     """The unique word of a restricted file appears in no public page, API answer, snippet, count or suggestion."""
     secret, near_miss = "xochiquetzalli", "xochiquetzali"
     restricted_id = corpus[-1]
     public = app.test_client()
     answers = [
+        public.get("/api/v1/search", query_string={"plan": BECAS}),
+        public.get("/api/v1/search", query_string={"commitment": BECAS_C, "q": "tzintzuntzan"}),
+        public.get("/api/v1/search", query_string={"commitment": BECAS_C, "milestone": 2}),
+        public.get("/buscar", query_string={"plan": BECAS}),
+        public.get("/buscar", query_string={"commitment": BECAS_C}),
+        public.get("/buscar", query_string={"commitment": JALISCO_C, "milestone": 6}),
+        public.get(f"/evidencias/{becas[1]}"),
         public.get("/api/v1/search", query_string={"q": secret}),
         public.get("/api/v1/search", query_string={"q": near_miss}),
         public.get("/api/v1/search", query_string={"q": "padron"}),
@@ -164,13 +197,23 @@ def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, staf
         typed = r.request.args.get("q", "").lower()
         if typed:  # the page repeats what the user typed; that is not a leak
             body = body.replace(typed, "")
-        for word in (secret, "zumárraga", "zumarraga", "lista con firmas", "curp"):
+        for word in (secret, "zumárraga", "zumarraga", "lista con firmas", "curp", "tzintzuntzan",
+                     "padrón de becas con firmas"):
             assert word not in body, (r.request.path, r.request.query_string, word)
     assert public.get("/api/v1/search", query_string={"q": secret}).get_json()["total"] == 0
     padron = public.get("/api/v1/search", query_string={"q": "padron"}).get_json()
     assert padron["total"] == 2 and "Lista con firmas" not in titles(padron)
     facets = public.get("/api/v1/search").get_json()["facets"]
-    assert facets["milestone"]["6"] == 1 and sum(facets["means"].values()) == 5
+    assert facets["milestone"]["6"] == 1 and sum(facets["means"].values()) == 6
+    # plan and commitment facets and filters count what the reader may see, nothing else
+    assert facets["plan"] == {JALISCO: 5, BECAS: 1} and facets["commitment"] == {JALISCO_C: 5, BECAS_C: 1}
+    in_becas = public.get("/api/v1/search", query_string={"plan": BECAS}).get_json()
+    assert in_becas["total"] == 1 and in_becas["facets"]["milestone"] == {"3": 1}
+    assert public.get("/api/v1/search", query_string={"commitment": BECAS_C, "milestone": 2}).get_json()["total"] == 0
+    assert api(client, staff_token, commitment=BECAS_C)["facets"]["milestone"] == {"2": 1, "3": 1}
+    assert api(client, staff_token)["facets"]["plan"] == {JALISCO: 6, BECAS: 2}
+    page = public.get("/buscar", query_string={"commitment": BECAS_C}).get_data(as_text=True)
+    assert "Padrón abierto del programa Becas</a> <span class=\"muted\">(1)</span>" in page
 
     staff = api(client, staff_token, q=secret)
     assert staff["total"] == 1 and "Xochiquetzalli" in staff["results"][0]["snippet"]
@@ -185,7 +228,8 @@ def test_search_page(client, corpus):
     assert "1 resultado para «participacion»" in html
     assert "<mark>participación</mark>" in html.lower()
     assert re.search(r'href="/evidencias/\d+\?q=participacion"', html)
-    assert 'href="/buscar?q=participacion&amp;milestone=5"' in html
+    # milestone numbers repeat across commitments: the milestone facet pins the one commitment of the results
+    assert 'href="/buscar?q=participacion&amp;commitment=jalisco-apoyo-organizaciones-sociedad-civil&amp;milestone=5"' in html
     html = client.get("/buscar", query_string={"q": "transparensia"}).get_data(as_text=True)
     assert "¿Quisiste decir" in html and "transparencia" in html
     html = client.get("/buscar", query_string={"page": "abc"}).get_data(as_text=True)
@@ -240,3 +284,53 @@ def test_an_engine_failure_is_a_clear_error_not_zero_results(app, client, corpus
     assert "0 resultados" not in html and "No encontramos evidencias" not in html
     answer = client.get("/api/v1/search", query_string={"q": "participacion"})
     assert answer.status_code == 500 and "error interno" in answer.get_json()["error"]["message"]
+
+
+# ------------------------------------------------------------------------------------- across programmes
+
+
+def test_filter_by_plan_and_commitment(client, becas):
+    assert titles(api(client, commitment=BECAS_C)) == {"Minuta del comité de Becas"}
+    assert titles(api(client, plan=BECAS)) == {"Minuta del comité de Becas"}
+    assert api(client, plan=JALISCO)["total"] == 5 and api(client, commitment=JALISCO_C)["total"] == 5
+    # milestone 3 of two commitments: together without a commitment, apart with one
+    assert titles(api(client, milestone=3)) == {"Minuta de la reunión de seguimiento", "Minuta del comité de Becas"}
+    assert titles(api(client, commitment=JALISCO_C, milestone=3)) == {"Minuta de la reunión de seguimiento"}
+    assert titles(api(client, commitment=BECAS_C, milestone=3)) == {"Minuta del comité de Becas"}
+    assert api(client, plan=JALISCO, commitment=BECAS_C)["total"] == 0
+    assert api(client, commitment="no-existe")["total"] == 0  # a well-formed unknown slug is simply no results
+
+
+def test_hits_show_and_link_their_commitment_and_milestone(app, client, becas):
+    hit = api(client, q="becas")["results"][0]
+    assert hit["plan"] == BECAS and hit["plan_title"] == OTHER["plan"]["title"]
+    assert hit["commitment"] == BECAS_C and hit["commitment_title"] == "Padrón abierto del programa Becas"
+    assert hit["milestone"] == 3
+    html = client.get("/buscar", query_string={"q": "becas"}).get_data(as_text=True)
+    with app.test_request_context():
+        from flask import url_for
+
+        if "public.commitment_milestone" in app.view_functions:
+            link = url_for("public.commitment_milestone", commitment_slug=BECAS_C, number=3)
+        else:  # until the per-commitment milestone page is merged
+            link = url_for("public.milestone", number=3)
+    assert f'<a href="{link}">Compromiso: Padrón abierto del programa Becas · Meta 3</a>' in html
+
+
+def test_plan_and_commitment_facets_let_people_switch(client, becas):
+    html = client.get("/buscar").get_data(as_text=True)
+    # two commitments in the results: plans and commitments to choose, no milestone facet (numbers repeat)
+    assert f'href="/buscar?plan={BECAS}"' in html and f'href="/buscar?commitment={BECAS_C}"' in html
+    assert "Plan de transparencia del programa Becas" in html
+    assert "milestone=" not in html
+    html = client.get("/buscar", query_string={"commitment": BECAS_C}).get_data(as_text=True)
+    assert f'href="/buscar?commitment={BECAS_C}&amp;milestone=3"' in html  # milestones of that commitment
+    assert f'href="/buscar?commitment={JALISCO_C}"' in html  # the other commitment is still offered
+    assert 'href="/buscar">Todos los compromisos</a>' in html
+    assert 'aria-label="Quitar el filtro Compromiso"' in html
+    html = client.get("/buscar", query_string={"plan": BECAS, "commitment": BECAS_C, "milestone": 3}).get_data(
+        as_text=True)
+    # the plan chip clears the plan, its commitment and milestone; the commitment chip its milestone
+    assert '<a href="/buscar" aria-label="Quitar el filtro Plan">' in html
+    assert f'<a href="/buscar?plan={BECAS}" aria-label="Quitar el filtro Compromiso">' in html
+    assert f'value="{BECAS_C}"' in html  # the search form keeps the filters
