@@ -402,7 +402,7 @@ def test_evidence_naming_no_session_is_flagged(client, staff_token, per_session,
     login(client, "staff@jalisco.gob.mx")
     html = client.get(C + "/cumplimiento").get_data(as_text=True)
     first, second = per_session
-    upload_link = f"/personal/subir?meta=6&amp;medio=Lista+de+asistencia&amp;actividad={second}"
+    upload_link = f"/personal/subir?compromiso=jalisco-apoyo-organizaciones-sociedad-civil&amp;meta=6&amp;medio=Lista+de+asistencia&amp;actividad={second}"
     assert upload_link not in html  # both sessions lack it: one "all sessions" note, no per-session links
     upload(client, staff_token, 6, "Lista de asistencia", "lista primera", activity=first)
     html = client.get(C + "/cumplimiento").get_data(as_text=True)
