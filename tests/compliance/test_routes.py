@@ -408,5 +408,6 @@ def test_evidence_naming_no_session_is_flagged(client, staff_token, per_session,
     html = client.get(C + "/cumplimiento").get_data(as_text=True)
     assert upload_link in html
     form = client.get(upload_link.replace("&amp;", "&")).get_data(as_text=True)
-    options = re.findall(r'<option data-milestone="6"[^>]*>', form)
-    assert [o for o in options if "selected" in o] == [f'<option data-milestone="6" selected value="{second}">']
+    options = re.findall(r'<option data-commitment="[^"]+" data-milestone="6"[^>]*>', form)
+    assert [o for o in options if "selected" in o] == [
+        f'<option data-commitment="{C.rsplit("/", 1)[1]}" data-milestone="6" selected value="{second}">']
