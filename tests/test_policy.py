@@ -18,7 +18,11 @@ SHOWS_NO_EVIDENCE = {
     "api.plan": "the plan as written (no evidence)",
     "api.milestone": "one milestone as written (no evidence)",
     "public.home": "the plan's header and milestones (no evidence)",
-    "public.plan": "statuses only; restricted evidence counts without being named, as in every export",
+    "public.plan": "a redirect to the only commitment, or a chooser naming the commitments",
+    "public.milestone": "a redirect to the only commitment's milestone, or a chooser naming the commitments",
+    "public.plan_detail": "the plan's commitments with statuses only; restricted evidence counts unnamed",
+    "public.commitment": "statuses only; restricted evidence counts without being named, as in every export",
+    "public.portfolio": "one line of figures per commitment; restricted evidence counts without being named",
     "public.feed": "public by construction: feeds are fetched without a session and cached by aggregators",
     "staff.upload": "the upload form",
     "admin.milestone": "the plan editor and its audit history (no evidence)",
@@ -62,7 +66,8 @@ def restricted_id(client, staff_token, worker):
 def _url_for_rule(rule, restricted_id):
     values = {"evidence_id": restricted_id, "number": 6, "fmt": "pdf", "filename": "site.css",
               "action": "actividad", "slug": "jalisco-apoyo-organizaciones-sociedad-civil",
-              "commitment_slug": "jalisco-apoyo-organizaciones-sociedad-civil"}
+              "commitment_slug": "jalisco-apoyo-organizaciones-sociedad-civil",
+              "plan_slug": "plan-accion-local-jalisco-2019"}
     return re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", lambda m: str(values[m.group(1)]), rule.rule)
 
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from evidence_repo.compliance import export
 from evidence_repo.compliance import views as compliance
+from evidence_repo.compliance.portfolio import summaries
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
@@ -21,7 +23,7 @@ from evidence_repo.evidence.search import (
     run_search,
     switch_facets,
 )
-from evidence_repo.plan.operations import load_commitment
+from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
 from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.services import services
 from indexer import SearchFailed, SearchResults
@@ -31,30 +33,98 @@ bp = Blueprint("public", __name__)
 TEXT_PREVIEW_CHARS = 200_000
 
 
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _commitment_or_404(slug: str):
+    commitment = load_commitment(db(), slug)
+    if commitment is None:
+        abort(404, description=_("No existe el compromiso «%(slug)s».", slug=slug))
+    return commitment
+
+
+def _listed_commitments() -> list:
+    """Commitments of the plans on the home page; when every plan is archived, all of them."""
+    return list_commitments(db(), include_archived=False) or list_commitments(db())
+
+
 @bp.get("/")
 def home():
-    return render_template("public/home.html", commitment=load_commitment(db()))
+    plans = list_plans(db())
+    listed = [c for p in plans for c in p.commitments]
+    rows = summaries(db(), listed, _today(), current_app.config["SOON_DAYS"])
+    by_plan: dict[int, list] = {}
+    for row in rows:
+        by_plan.setdefault(row.commitment.plan_id, []).append(row)
+    return render_template("public/home.html", plans=plans, by_plan=by_plan)
 
 
-@bp.get("/plan")
-def plan():
-    commitment = load_commitment(db())
-    if commitment is None:
+@bp.get("/planes/<plan_slug>")
+def plan_detail(plan_slug: str):
+    """A plan and its commitments; archived plans stay public by link."""
+    plan = load_plan(db(), plan_slug)
+    if plan is None:
+        abort(404, description=_("No existe el plan «%(slug)s».", slug=plan_slug))
+    rows = summaries(db(), list(plan.commitments), _today(), current_app.config["SOON_DAYS"])
+    return render_template("public/plan_detail.html", plan=plan, rows=rows)
+
+
+@bp.get("/compromisos/<commitment_slug>")
+def commitment(commitment_slug: str):
+    commitment = _commitment_or_404(commitment_slug)
+    c = compliance.compute(db(), _today(), current_app.config["SOON_DAYS"], commitment)
+    if c is None:
         abort(404)
-    c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
     return render_template("public/plan.html", commitment=commitment, assessment=c.milestone,
                            percent=c.assessment.percent)
 
 
+def _args() -> dict[str, Any]:
+    """The query string, carried over by a redirect (?lang=en, ?pagina=2)."""
+    return {k: v for k, v in request.args.lists() if not k.startswith("_")}
+
+
+def _chooser(title: str, intro: str, commitments: list, endpoint: str, **values):
+    return render_template("public/chooser.html", title=title, intro=intro, commitments=commitments,
+                           endpoint=endpoint, values=values)
+
+
+@bp.get("/plan")
+def plan():
+    """Before there were many plans: the only commitment, or a chooser among them."""
+    commitments = _listed_commitments()
+    if not commitments:
+        abort(404, description=_("Todavía no se ha cargado ningún plan de acción."))
+    if len(commitments) == 1:
+        return redirect(url_for("public.commitment", commitment_slug=commitments[0].slug, **_args()))
+    return _chooser(_("Elija un compromiso"), _("Este sitio reúne varios compromisos. ¿Cuál quiere consultar?"),
+                    commitments, "public.commitment")
+
+
 @bp.get("/metas/<int:number>")
 def milestone(number: int):
-    commitment = load_commitment(db())
-    m = next((m for m in commitment.milestones if m.number == number), None) if commitment else None
-    if commitment is None or m is None:
+    """Before there were many plans: milestone ``number`` of the only commitment having it, or a chooser."""
+    commitments = [c for c in _listed_commitments() if any(m.number == number for m in c.milestones)]
+    if not commitments:
+        abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
+    if len(commitments) == 1:
+        return redirect(url_for("public.commitment_milestone", commitment_slug=commitments[0].slug, number=number,
+                                **_args()))
+    return _chooser(_("Meta %(n)s", n=number),
+                    _("Varios compromisos tienen una meta %(n)s. ¿De cuál quiere ver las pruebas?", n=number),
+                    commitments, "public.commitment_milestone", number=number)
+
+
+@bp.get("/compromisos/<commitment_slug>/metas/<int:number>")
+def commitment_milestone(commitment_slug: str, number: int):
+    commitment = _commitment_or_404(commitment_slug)
+    m = next((m for m in commitment.milestones if m.number == number), None)
+    if m is None:
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
     numbers = [x.number for x in commitment.milestones]
     i = numbers.index(m.number)
-    c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
+    c = compliance.compute(db(), _today(), current_app.config["SOON_DAYS"], commitment)
     if c is None:
         abort(404)
     see_all = can_see_restricted(current_user)
@@ -184,34 +254,54 @@ def facet_order(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _compliance_request():
+def _compliance_request(commitment=None):
     """(compliance, as_of, error message) for ?as_of=; a bad date falls back to today with a message."""
-    today = dt.date.today()
+    today = _today()
     error = None
     try:
         as_of = parse_as_of(request.args.get("as_of"), today)
     except ValueError as exc:
         as_of, error = today, str(exc)
-    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"]), as_of, error
+    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"], commitment), as_of, error
 
 
 @bp.get("/cumplimiento")
-def dashboard():
-    c, as_of, error = _compliance_request()
+def portfolio():
+    """Every listed commitment in one table: institution, percent, overdue milestones, next due date."""
+    today = _today()
+    rows = summaries(db(), _listed_commitments(), today, current_app.config["SOON_DAYS"])
+    return render_template("public/portfolio.html", rows=rows, today=today)
+
+
+@bp.get("/compromisos/<commitment_slug>/cumplimiento")
+def commitment_compliance(commitment_slug: str):
+    commitment = _commitment_or_404(commitment_slug)
+    c, as_of, error = _compliance_request(commitment)
     if c is None:
         abort(404)
-    chosen = {s for s in request.args.getlist("estado") if s in compliance.STATUSES}
+    chosen: set[str] = {s for s in request.args.getlist("estado") if s in compliance.STATUSES}
     counts = {s: sum(1 for m in c.assessment.milestones if m.status == s) for s in compliance.STATUSES}
-    today = dt.date.today()
-    return render_template("public/dashboard.html", c=c, as_of=as_of, error=error, chosen=chosen, counts=counts,
-                           rows=compliance.matrix(c, chosen), columns=c.means_columns,
+    today = _today()
+    return render_template("public/dashboard.html", c=c, commitment=commitment, as_of=as_of, error=error,
+                           chosen=chosen, counts=counts, rows=compliance.matrix(c, chosen), columns=c.means_columns,
                            timeline=compliance.timeline(c, today=today),
                            see_restricted=can_see_restricted(current_user), today=today,
                            toggled=lambda s: sorted(chosen ^ {s}))
 
 
+@bp.get("/compromisos/<commitment_slug>/cumplimiento.csv")
+def commitment_compliance_csv(commitment_slug: str):
+    return _compliance_download("csv", _commitment_or_404(commitment_slug))
+
+
+@bp.get("/compromisos/<commitment_slug>/cumplimiento/informe.<any(docx, pdf):fmt>")
+def commitment_compliance_report(commitment_slug: str, fmt: str):
+    return _compliance_download(fmt, _commitment_or_404(commitment_slug))
+
+
 @bp.get("/cumplimiento.csv")
 def dashboard_csv():
+    """The default commitment's table, as before there were many plans."""
     return _compliance_download("csv")
 
 
@@ -220,9 +310,9 @@ def dashboard_report(fmt: str):
     return _compliance_download(fmt)
 
 
-def _compliance_download(fmt: str):
+def _compliance_download(fmt: str, commitment=None):
     """The compliance export as an attachment; restricted evidence is named only to those who may see it."""
-    c, _as_of, error = _compliance_request()
+    c, _as_of, error = _compliance_request(commitment)
     if c is None or error:
         abort(400, description=error)
     exported = export.render(fmt, db(), c, public=not can_see_restricted(current_user))

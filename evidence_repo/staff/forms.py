@@ -23,6 +23,7 @@ class EvidenceFieldsMixin:
 
 
 class UploadForm(EvidenceFieldsMixin, FlaskForm):
+    commitment = SelectField(_l("Compromiso"), coerce=str, validate_choice=False)
     files = MultipleFileField(_l("Archivos"))
 
 

@@ -1,6 +1,8 @@
 """Staff: upload evidence after each session, fix its metadata, replace its file."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,25 +20,64 @@ from evidence_repo.evidence.operations import (
     replace_file,
     update_metadata,
 )
-from evidence_repo.plan.operations import load_commitment, means_catalogue
+from evidence_repo.plan.operations import list_commitments, load_commitment, means_catalogue
 from evidence_repo.services import services
 from evidence_repo.staff.forms import EditForm, ReplaceForm, UploadForm
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
 
 
-def _fill_choices(form, commitment) -> None:
+def _fill_choices(form, commitments, chosen_milestone=None) -> None:
+    """Milestones and activities of ``commitments`` (each option names its own in data attributes, for upload.js);
+    means: the chosen milestone's required ones first, the rest under "Otro medio"."""
+    several = len(commitments) > 1
     form.milestone.choices = [SelectChoice("", _("Elija una meta…"))] + [
-        SelectChoice(str(m.number), _("Meta %(n)s", n=m.number) + " · " + m.objective.splitlines()[0][:90])
-        for m in commitment.milestones
+        SelectChoice(str(m.number), _("Meta %(n)s", n=m.number) + " · " + m.objective.splitlines()[0][:90],
+                     optgroup=c.title[:80] if several else None,
+                     render_kw={"data-commitment": c.slug,
+                                "data-means": json.dumps(list(dict.fromkeys(r.means.name for r in m.requirements)),
+                                                         ensure_ascii=False)})
+        for c in commitments for m in c.milestones
     ]
     form.activity.choices = [SelectChoice("", _("Toda la meta / no aplica"))] + [
         SelectChoice(str(a.id), a.name or _("Por definir"), optgroup=_("Meta %(n)s", n=m.number),
-                     render_kw={"data-milestone": str(m.number)})
-        for m in commitment.milestones for a in m.activities
+                     render_kw={"data-milestone": str(m.number), "data-commitment": c.slug})
+        for c in commitments for m in c.milestones for a in m.activities
     ]
-    form.means.choices = [SelectChoice("", _("Elija un medio…"))] + [
-        SelectChoice(m.name) for m in means_catalogue(db())]
+    catalogue = [m.name for m in means_catalogue(db())]
+    required = list(dict.fromkeys(r.means.name for r in chosen_milestone.requirements)) if chosen_milestone else []
+    form.means.choices = [SelectChoice("", _("Elija un medio…"))] + (
+        [SelectChoice(name, optgroup=_("Exigidos por la meta %(n)s", n=chosen_milestone.number))
+         for name in required] +
+        [SelectChoice(name, optgroup=_("Otro medio")) for name in catalogue if name not in required]
+        if required else [SelectChoice(name) for name in catalogue])
+
+
+def _upload_commitments() -> list:
+    """Every commitment, with milestones, activities and requirements, in the order of the home page."""
+    return [c for c in (load_commitment(db(), listed.slug) for listed in list_commitments(db())) if c is not None]
+
+
+def _chosen(commitments, slug: str | None):
+    """The commitment named by ``slug``, or the only one."""
+    if len(commitments) == 1 and not slug:
+        return commitments[0]
+    return next((c for c in commitments if c.slug == slug), None)
+
+
+def _milestone_of(commitment, number: str | None):
+    if commitment is None or number is None or not number.isdigit():
+        return None
+    return next((m for m in commitment.milestones if m.number == int(number)), None)
+
+
+def _fill_upload_form(form, commitments, slug: str | None, number: str | None):
+    commitment = _chosen(commitments, slug)
+    form.commitment.choices = [SelectChoice("", _("Elija un compromiso…"))] + [
+        SelectChoice(c.slug, c.title[:110] + (" · " + _("archivado") if c.plan.archived else "")) for c in commitments]
+    form.commitment.data = commitment.slug if commitment else (slug or "")
+    _fill_choices(form, commitments, _milestone_of(commitment, number))
+    return commitment
 
 
 def _input_from(form, commitment) -> EvidenceInput:
@@ -53,19 +94,22 @@ def _wants_json() -> bool:
 @bp.route("/subir", methods=["GET", "POST"])
 @allowed_if(policy.can_upload)
 def upload():
-    commitment = load_commitment(db())
+    commitments = _upload_commitments()
     form = UploadForm()
-    _fill_choices(form, commitment)
     if request.method == "GET":
+        commitment = _fill_upload_form(form, commitments, request.args.get("compromiso"), request.args.get("meta"))
         form.milestone.data = request.args.get("meta", "")
         form.means.data = request.args.get("medio", "")
         form.activity.data = request.args.get("actividad", "")
         return render_template("staff/upload.html", form=form, commitment=commitment, results=None)
 
+    commitment = _fill_upload_form(form, commitments, form.commitment.data or None, form.milestone.data)
     files = [f for f in request.files.getlist(form.files.name) if f and f.filename]
-    if not form.validate() or not files:
+    if not form.validate() or not files or commitment is None:
         if not files:
             form.files.errors = list(form.files.errors) + [_("Elija al menos un archivo.")]
+        if commitment is None:
+            form.commitment.errors = list(form.commitment.errors) + [_("Elija el compromiso de la evidencia.")]
         return _upload_failed(form, commitment, {f: e[0] for f, e in form.errors.items()})
 
     data = _input_from(form, commitment)
@@ -88,7 +132,7 @@ def upload():
     stored = sum(r["ok"] for r in results)
     if _wants_json():
         status = 201 if stored == len(results) else (results[0].get("status", 400) if len(results) == 1 else 207)
-        return jsonify(results=results, milestone_url=url_for("public.milestone", number=int(data.milestone))), status
+        return jsonify(results=results, milestone_url=_milestone_url(commitment, data)), status
     for r in results:
         if r["ok"]:
             flash(_("Guardado: «%(t)s» (evidencia #%(id)s). Su texto se está procesando.", t=r["title"], id=r["id"]),
@@ -96,8 +140,12 @@ def upload():
         else:
             flash(_("No se guardó «%(f)s»: %(m)s", f=r["file"], m=r["message"]), "error")
     if stored:
-        return redirect(url_for("public.milestone", number=int(data.milestone)))
+        return redirect(_milestone_url(commitment, data))
     return render_template("staff/upload.html", form=form, commitment=commitment, results=results), 400
+
+
+def _milestone_url(commitment, data: EvidenceInput) -> str:
+    return url_for("public.commitment_milestone", commitment_slug=commitment.slug, number=int(data.milestone or 0))
 
 
 def _upload_failed(form, commitment, problems: dict[str, str]):
@@ -126,7 +174,7 @@ def edit(evidence_id: int):
     evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
     commitment = load_commitment(db(), evidence.milestone.commitment.slug)  # its own programme's milestones
     form = EditForm()
-    _fill_choices(form, commitment)
+    _fill_choices(form, [commitment], evidence.milestone)
     replace = ReplaceForm(prefix="replace")
     if request.method == "GET":
         form.milestone.data = str(evidence.milestone.number)

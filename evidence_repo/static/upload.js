@@ -8,6 +8,7 @@
   if (!form || !source || !window.FormData || !window.XMLHttpRequest) return;
   var messages;
   try { messages = JSON.parse(source.textContent); } catch (e) { return; }
+  setupChoices();
   var area = document.getElementById("upload-progress");
   var maxBytes = parseInt(form.dataset.maxBytes, 10);
   var maxMb = form.dataset.maxMb;
@@ -18,6 +19,92 @@
     return String(messages[key] || key).replace(/\{(\w+)\}/g, function (slot, name) {
       return values && name in values ? String(values[name]) : slot;
     });
+  }
+
+  // Commitment first: milestones of the chosen commitment only, activities of the chosen milestone only, and the
+  // means that milestone requires first (the rest under "Otro medio"). The server renders every option (the form
+  // works without JavaScript) and checks the combination.
+  function setupChoices() {
+    var commitment = form.querySelector('select[name="commitment"]');
+    var milestone = form.querySelector('select[name="milestone"]');
+    var activity = form.querySelector('select[name="activity"]');
+    var means = form.querySelector('select[name="means"]');
+    if (!milestone || !activity || !means) return;
+    function options(select) {
+      return Array.prototype.slice.call(select.querySelectorAll("option")).map(function (o) {
+        var copy = o.cloneNode(true);
+        copy.selected = false;
+        copy.removeAttribute("selected");
+        return { option: copy, group: o.parentNode.tagName === "OPTGROUP" ? o.parentNode.label : null };
+      });
+    }
+    var allMilestones = options(milestone), allActivities = options(activity), allMeans = options(means);
+    function placeholder(list) { return list.filter(function (o) { return !o.option.value; })[0]; }
+    function rebuild(select, list, keep) {
+      var previous = keep ? select.value : "";
+      select.textContent = "";
+      var groups = {};
+      list.forEach(function (o) {
+        var node = o.option.cloneNode(true);
+        if (!o.group) { select.append(node); return; }
+        if (!groups[o.group]) {
+          groups[o.group] = document.createElement("optgroup");
+          groups[o.group].label = o.group;
+          select.append(groups[o.group]);
+        }
+        groups[o.group].append(node);
+      });
+      var match = Array.prototype.slice.call(select.options).filter(function (o) { return o.value === previous; })[0];
+      select.value = match ? previous : "";
+    }
+    function chosenCommitment() { return commitment ? commitment.value : ""; }
+    function chosenMilestone() {
+      var option = milestone.options[milestone.selectedIndex];
+      return option && option.value ? option : null;
+    }
+    function filterMilestones(keep) {
+      var slug = chosenCommitment();
+      var list = allMilestones.filter(function (o) {
+        return !o.option.value || !commitment || o.option.dataset.commitment === slug;
+      }).map(function (o) { return { option: o.option, group: commitment ? null : o.group }; });
+      rebuild(milestone, list, keep);
+      milestone.disabled = commitment ? !slug : false;
+    }
+    function filterActivities(keep) {
+      var m = chosenMilestone();
+      var list = allActivities.filter(function (o) {
+        return !o.option.value || (m && o.option.dataset.milestone === m.value &&
+          o.option.dataset.commitment === m.dataset.commitment);
+      }).map(function (o) { return { option: o.option, group: null }; });
+      rebuild(activity, list, keep);
+    }
+    function orderMeans() {
+      var m = chosenMilestone();
+      var required = [];
+      try { required = m ? JSON.parse(m.dataset.means || "[]") : []; } catch (e) { required = []; }
+      var named = allMeans.filter(function (o) { return o.option.value; });
+      var list = [placeholder(allMeans)];
+      if (required.length) {
+        var label = t("requiredMeans", { n: m.value });
+        required.forEach(function (name) {
+          var found = named.filter(function (o) { return o.option.value === name; })[0];
+          if (found) list.push({ option: found.option, group: label });
+        });
+        named.forEach(function (o) {
+          if (required.indexOf(o.option.value) < 0) list.push({ option: o.option, group: t("otherMeans") });
+        });
+      } else {
+        named.forEach(function (o) { list.push({ option: o.option, group: null }); });
+      }
+      rebuild(means, list.filter(Boolean), true);
+    }
+    if (commitment) {
+      commitment.addEventListener("change", function () {
+        filterMilestones(false); filterActivities(false); orderMeans();
+      });
+    }
+    milestone.addEventListener("change", function () { filterActivities(false); orderMeans(); });
+    filterMilestones(true); filterActivities(true); orderMeans();
   }
 
   function el(tag, cls, text) {

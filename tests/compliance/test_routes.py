@@ -15,6 +15,8 @@ from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.services import services
 from tests.helpers import csrf_token, login, validated
 
+C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"  # the seed commitment's canonical URL
+
 M3_MEANS = ["Convocatoria", "Lista de asistencia", "Memoria fotográfica", "Minuta", "Informe de retroalimentación"]
 
 
@@ -130,17 +132,17 @@ def test_committee_observation_reopens_a_requirement(app, client, staff_token, m
 
 def test_dashboard_page(client, staff_token):
     upload(client, staff_token, 3, "Minuta", "minuta")
-    html = client.get("/cumplimiento").get_data(as_text=True)
+    html = client.get(C + "/cumplimiento").get_data(as_text=True)
     assert "Cumplimiento del compromiso" in html
     assert "<svg" in html and "Línea de tiempo" in html
     assert 'class="cell cell-faltante"' in html and "✗" in html and "Falta" in html
     assert 'class="cell cell-pendiente_revision"' in html
-    html = client.get("/cumplimiento", query_string={"estado": "sin_fecha"}).get_data(as_text=True)
+    html = client.get(C + "/cumplimiento", query_string={"estado": "sin_fecha"}).get_data(as_text=True)
     table = html[html.index('<table class="matrix">'):html.index("</table>")]
     assert ">Meta 9<" in table and ">Meta 3<" not in table
-    html = client.get("/cumplimiento", query_string={"as_of": "ayer"}).get_data(as_text=True)
+    html = client.get(C + "/cumplimiento", query_string={"as_of": "ayer"}).get_data(as_text=True)
     assert "Fecha inválida" in html
-    plan = client.get("/plan").get_data(as_text=True)
+    plan = client.get(C).get_data(as_text=True)
     assert "Vencido" in plan and "Sin fecha" in plan and "Faltan:" in plan
 
 
@@ -188,7 +190,7 @@ def test_constant_queries_at_10000_evidence(app, client, session):
     session.execute(insert(EvidenceFile), files)
     session.commit()
     engine = services(app).engine
-    for path in ("/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3"):
+    for path in (C + "/cumplimiento", C, "/api/v1/compliance", C + "/metas/3"):
         statements: list[str] = []
         listener = partial(record_statement, statements)
         event.listen(engine, "before_cursor_execute", listener)
@@ -204,7 +206,7 @@ def test_constant_queries_at_10000_evidence(app, client, session):
 
 def test_dashboard_and_timeline_in_english(client, staff_token):
     upload(client, staff_token, 3, "Minuta", "minuta")
-    html = client.get("/cumplimiento", query_string={"lang": "en"}).get_data(as_text=True)
+    html = client.get(C + "/cumplimiento", query_string={"lang": "en"}).get_data(as_text=True)
     svg = html[html.index("<svg"):html.index("</svg>")]
     for english in ("Milestones timeline", "the vertical line marks", "Milestone 1: Overdue, deadline 2019-",
                     "Today ", "No date"):
@@ -216,9 +218,9 @@ def test_dashboard_and_timeline_in_english(client, staff_token):
         assert english in page, english
     for spanish in ("Cumplimiento del compromiso", "Vencido", "En revisión", ">Falta<", "Próximo a vencer"):
         assert spanish not in page, spanish
-    past = client.get("/cumplimiento", query_string={"lang": "en", "as_of": "2019-09-01"}).get_data(as_text=True)
+    past = client.get(C + "/cumplimiento", query_string={"lang": "en", "as_of": "2019-09-01"}).get_data(as_text=True)
     assert "As of 01/09/2019" in past and "Due soon" in past and "Próximo a vencer" not in past
-    bad = client.get("/cumplimiento", query_string={"lang": "en", "as_of": "ayer"}).get_data(as_text=True)
+    bad = client.get(C + "/cumplimiento", query_string={"lang": "en", "as_of": "ayer"}).get_data(as_text=True)
     assert "Invalid date: «ayer»" in bad and "Fecha inválida" not in bad
 
 
@@ -316,7 +318,7 @@ def text_of(html: str) -> str:
 def matrix_cells(html: str, number: int) -> dict[str, str]:
     """means → the words of milestone ``number``'s cell in the dashboard matrix."""
     columns = re.findall(r'<th scope="col" class="means-col"><span>(.*?)</span></th>', html)
-    row = re.search(rf'<tr>\s*<th scope="row"><a href="/metas/{number}">.*?</tr>', html, re.DOTALL)
+    row = re.search(rf'<tr>\s*<th scope="row"><a href="{C}/metas/{number}">.*?</tr>', html, re.DOTALL)
     assert row, number
     cells = re.findall(r'<td class="cell [^"]*">(.*?)</td>', row.group(0), re.DOTALL)
     assert len(cells) == len(columns)
@@ -338,7 +340,7 @@ def test_one_session_with_a_list_the_other_without(spec, client, staff_token, pe
     assert "Lista de asistencia" in sessions[second]["missing"] and sessions[second]["status"] == "vencido"
     assert {m["number"]: m for m in r.get_json()["milestones"]}[11]["activities"][0]["status"] is None
 
-    html = client.get("/cumplimiento").get_data(as_text=True)
+    html = client.get(C + "/cumplimiento").get_data(as_text=True)
     cells = matrix_cells(html, 6)
     assert "Falta: Lista de asistencia — Sesión del 25/11/19" in cells["Lista de asistencia"]
     assert "Reunión con Subdvosc" not in cells["Lista de asistencia"]  # the first session has its list
@@ -347,14 +349,14 @@ def test_one_session_with_a_list_the_other_without(spec, client, staff_token, pe
     presentations = matrix_cells(html, 2)["Presentación de los ponentes"]  # required of one of its two sessions
     assert presentations == "✗ Falta Falta: Presentación de los ponentes — Sesión de capacitación y mesas de trabajo"
     assert "sesi" not in matrix_cells(html, 3)["Minuta"]  # one session: the session is the milestone
-    page = text_of(client.get("/metas/6").get_data(as_text=True))
+    page = text_of(client.get(C + "/metas/6").get_data(as_text=True))
     assert "Lista de asistencia — Sesión del 25/11/19" in page
     assert "Convocatoria — Reunión con Subdvosc – SSAS" in page and "Convocatoria — Sesión del 25/11/19" in page
     assert "Lista de asistencia — Reunión con Subdvosc" not in page
     assert "Lista de asistencia · en cada sesión" in page  # the plan says which means each session proves
-    plan = text_of(client.get("/metas/1").get_data(as_text=True))
+    plan = text_of(client.get(C + "/metas/1").get_data(as_text=True))
     assert "Convocatoria · en cada sesión" in plan and "Plan anual de trabajo · en cada sesión" not in plan
-    assert "en cada sesión" not in text_of(client.get("/metas/3").get_data(as_text=True))  # a single session
+    assert "en cada sesión" not in text_of(client.get(C + "/metas/3").get_data(as_text=True))  # a single session
 
     rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][7:] == ["sesiones_faltantes", "plan", "compromiso"]
@@ -368,18 +370,18 @@ def test_one_session_with_a_list_the_other_without(spec, client, staff_token, pe
     upload(client, staff_token, 6, "Lista de asistencia", "lista segunda sesion", activity=second)
     m6 = milestones(client)[0][6]
     assert not [i for i in m6["missing_items"] if i["means"] == "Lista de asistencia"]
-    cells = matrix_cells(client.get("/cumplimiento").get_data(as_text=True), 6)
+    cells = matrix_cells(client.get(C + "/cumplimiento").get_data(as_text=True), 6)
     assert cells["Lista de asistencia"] == "… En revisión"
 
 
 def test_per_session_words_in_english(client, staff_token, per_session):
     first, _second = per_session
     upload(client, staff_token, 6, "Lista de asistencia", "lista primera sesion", activity=first)
-    html = client.get("/cumplimiento", query_string={"lang": "en"}).get_data(as_text=True)
+    html = client.get(C + "/cumplimiento", query_string={"lang": "en"}).get_data(as_text=True)
     cells = matrix_cells(html, 6)
     assert "Missing: Lista de asistencia — Session of 25/11/19" in cells["Lista de asistencia"]
     assert "Missing: Convocatoria — All 2 sessions" in cells["Convocatoria"]
-    page = text_of(client.get("/metas/6", query_string={"lang": "en"}).get_data(as_text=True))
+    page = text_of(client.get(C + "/metas/6", query_string={"lang": "en"}).get_data(as_text=True))
     assert "Lista de asistencia — Session of 25/11/19" in page and "Sesión" not in page
     assert "Lista de asistencia · in each session" in page
     rows = list(csv.reader(io.StringIO(client.get("/cumplimiento.csv", query_string={"lang": "en"})
@@ -393,18 +395,19 @@ def test_evidence_naming_no_session_is_flagged(client, staff_token, per_session,
     m6 = milestones(client)[0][6]
     assert [i["activity"]["id"] for i in m6["missing_items"] if i["means"] == "Minuta"] == list(per_session)
     assert m6["evidence"]["Minuta"] == [] and len(m6["unassigned"]["Minuta"]) == 1
-    page = text_of(client.get("/metas/6").get_data(as_text=True))
+    page = text_of(client.get(C + "/metas/6").get_data(as_text=True))
     assert "1 evidencia de «Minuta» no indica a qué sesión corresponde" in page
     # Staff get a link per missing session that preselects it in the upload form.
     make_user("staff@jalisco.gob.mx", "staff")
     login(client, "staff@jalisco.gob.mx")
-    html = client.get("/cumplimiento").get_data(as_text=True)
+    html = client.get(C + "/cumplimiento").get_data(as_text=True)
     first, second = per_session
-    upload_link = f"/personal/subir?meta=6&amp;medio=Lista+de+asistencia&amp;actividad={second}"
+    upload_link = f"/personal/subir?compromiso=jalisco-apoyo-organizaciones-sociedad-civil&amp;meta=6&amp;medio=Lista+de+asistencia&amp;actividad={second}"
     assert upload_link not in html  # both sessions lack it: one "all sessions" note, no per-session links
     upload(client, staff_token, 6, "Lista de asistencia", "lista primera", activity=first)
-    html = client.get("/cumplimiento").get_data(as_text=True)
+    html = client.get(C + "/cumplimiento").get_data(as_text=True)
     assert upload_link in html
     form = client.get(upload_link.replace("&amp;", "&")).get_data(as_text=True)
-    options = re.findall(r'<option data-milestone="6"[^>]*>', form)
-    assert [o for o in options if "selected" in o] == [f'<option data-milestone="6" selected value="{second}">']
+    options = re.findall(r'<option data-commitment="[^"]+" data-milestone="6"[^>]*>', form)
+    assert [o for o in options if "selected" in o] == [
+        f'<option data-commitment="{C.rsplit("/", 1)[1]}" data-milestone="6" selected value="{second}">']

@@ -5,11 +5,14 @@ from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD
 
+C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"
+
 
 def test_citizen_browses_the_plan(live_server, page):
     page.goto(live_server.url + "/")
     expect(page).to_have_title(re.compile("Inicio"))
-    page.get_by_role("link", name="Ver el plan y sus metas").click()
+    page.get_by_role("link", name=re.compile("Apoyo a las organizaciones de la sociedad civil")).first.click()
+    expect(page).to_have_url(live_server.url + C)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Apoyo a las organizaciones de la sociedad civil")
     expect(page.locator("article.milestone")).to_have_count(11)
 
@@ -21,19 +24,20 @@ def test_citizen_browses_the_plan(live_server, page):
     expect(page.locator("#meta-11")).to_contain_text("Por definir")
 
     page.get_by_role("link", name="Meta 3", exact=True).click()
-    expect(page).to_have_url(live_server.url + "/metas/3")
+    expect(page).to_have_url(live_server.url + C + "/metas/3")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Meta 3"))
     expect(page.locator("ul.means:not(.missing-means)")).to_contain_text("Informe de retroalimentación")
     expect(page.locator("ul.missing-means")).to_contain_text("Minuta")
     expect(page.locator(".milestone-status")).to_contain_text("Vencido")
     page.get_by_role("link", name=re.compile("Meta 4")).click()
-    expect(page).to_have_url(live_server.url + "/metas/4")
+    expect(page).to_have_url(live_server.url + C + "/metas/4")
 
 
 def test_plan_page_works_on_a_phone(live_server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-MX")
     page = context.new_page()
-    page.goto(live_server.url + "/metas/6")
+    page.goto(live_server.url + "/metas/6")  # the old URL redirects
+    assert page.url == live_server.url + C + "/metas/6"
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     expect(page.get_by_text("Saira Pérez").first).to_be_visible()

@@ -8,6 +8,8 @@ from tests import samples
 from tests.helpers import login
 from tests.plan.test_many_plans import JALISCO, JALISCO_C, OTHER, run, write
 
+C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"  # the seed commitment's canonical URL
+
 DOCS = [
     # (milestone, means, title, date, visibility, text)
     (3, "Minuta", "Minuta de la reunión de seguimiento", "2019-10-17", "public",
@@ -174,14 +176,14 @@ def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, beca
         public.get("/buscar", query_string={"q": near_miss}),
         public.get("/buscar", query_string={"q": "lista"}),
         public.get("/buscar"),
-        public.get("/metas/6"),
-        public.get("/plan"),
+        public.get(C + "/metas/6"),
+        public.get(C),
         public.get("/"),
         public.get(f"/evidencias/{restricted_id}"),
         public.get(f"/evidencias/{restricted_id}/descargar"),
         public.get(f"/evidencias/{restricted_id}/miniatura"),
         public.get("/feed.atom"),
-        public.get("/cumplimiento"),
+        public.get(C + "/cumplimiento"),
         public.get("/cumplimiento.csv"),
         public.get("/api/v1/compliance"),
     ]
@@ -237,7 +239,7 @@ def test_search_page(client, corpus):
 
 
 def test_search_is_linked_from_every_page(client):
-    for path in ("/", "/plan", "/metas/1", "/ingresar", "/buscar"):
+    for path in ("/", C, C + "/metas/1", "/ingresar", "/buscar"):
         assert 'action="/buscar"' in client.get(path).get_data(as_text=True)
 
 
@@ -259,7 +261,7 @@ def test_script_in_names_and_text_is_escaped_everywhere(client, staff_token, wor
     assert r.status_code == 201
     evidence_id = r.get_json()["id"]
     worker.drain()
-    pages = [client.get("/buscar", query_string={"q": "escandalosos"}), client.get("/metas/3"),
+    pages = [client.get("/buscar", query_string={"q": "escandalosos"}), client.get(C + "/metas/3"),
              client.get(f"/evidencias/{evidence_id}", query_string={"q": "escandalosos"}),
              client.get(f"/evidencias/{evidence_id}")]
     for page in pages:

@@ -9,6 +9,8 @@ from evidence_repo.audit import AuditRecord
 from evidence_repo.evidence.models import Evidence
 from tests.helpers import csrf_token, login
 
+C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"  # the seed commitment's canonical URL
+
 
 @pytest.fixture
 def staff(client, make_user):
@@ -34,8 +36,12 @@ def test_upload_page_needs_a_staff_account(client, make_user):
 
 def test_upload_form_prefills_from_links(staff):
     html = staff.get("/personal/subir?meta=2&medio=Convocatoria").get_data(as_text=True)
-    assert re.search(r'<option selected value="2">Meta 2', html)
+    assert re.search(r'<option [^>]*selected value="2">Meta 2', html)
     assert '<option selected value="Convocatoria">' in html
+    assert re.search(r'<option selected value="jalisco-apoyo-organizaciones-sociedad-civil">', html)  # the only one
+    # milestone 2's required means first, the rest under "Otro medio"
+    assert re.search(r'<optgroup label="Exigidos por la meta 2">.*Convocatoria.*</optgroup>\s*'
+                     r'<optgroup label="Otro medio">', html, re.DOTALL)
 
 
 def test_upload_two_files_shows_them_on_the_milestone_page(staff, worker):
@@ -45,11 +51,11 @@ def test_upload_two_files_shows_them_on_the_milestone_page(staff, worker):
     r = staff.post("/personal/subir", data=data, content_type="multipart/form-data", follow_redirects=True)
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert "/metas/3" in r.request.path
+    assert C + "/metas/3" in r.request.path
     assert "Guardado: «minuta 17 octubre»" in html
     assert "Procesando" in html
     worker.drain()
-    html = staff.get("/metas/3").get_data(as_text=True)
+    html = staff.get(C + "/metas/3").get_data(as_text=True)
     assert "minuta 17 octubre" in html and "minuta-anexo" in html
     assert "Texto extraído" in html and "Procesando" not in html
 
@@ -61,7 +67,7 @@ def test_json_upload_for_the_progress_bar(staff):
                    headers={"Accept": "application/json"})
     assert r.status_code == 201
     body = r.get_json()
-    assert body["results"][0]["title"] == "Minuta oficial" and body["milestone_url"] == "/metas/3"
+    assert body["results"][0]["title"] == "Minuta oficial" and body["milestone_url"] == C + "/metas/3"
 
 
 def test_form_errors_are_shown_and_nothing_is_stored(staff, session):
@@ -139,9 +145,9 @@ def test_restricted_evidence_is_invisible_to_the_public(staff, app):
     data = form(staff, visibility="restricted", means="Lista de asistencia")
     data["files"] = (io.BytesIO(b"Nombre, CURP, firma: Zacarias Quetzalcoatl"), "lista_con_firmas.txt")
     staff.post("/personal/subir", data=data, content_type="multipart/form-data")
-    assert "lista con firmas" in staff.get("/metas/3").get_data(as_text=True)
+    assert "lista con firmas" in staff.get(C + "/metas/3").get_data(as_text=True)
     anonymous = app.test_client()
-    html = anonymous.get("/metas/3").get_data(as_text=True)
+    html = anonymous.get(C + "/metas/3").get_data(as_text=True)
     assert "lista con firmas" not in html and "(0)" in html
     assert anonymous.get("/evidencias/1").status_code == 404
     assert anonymous.get("/evidencias/1/descargar").status_code == 404
