@@ -37,7 +37,7 @@ def test_staff_uploads_two_files_and_sees_them(live_server, page, tmp_path):
     page.screenshot(path=str(tmp_path / "upload.png"))
 
     page.get_by_role("link", name="Ver las evidencias de la meta").click()
-    expect(page).to_have_url(live_server.url + "/metas/3")
+    expect(page).to_have_url(live_server.url + "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil/metas/3")
     table = page.locator("table.evidence-table")
     expect(table).to_contain_text("Minuta reunión de seguimiento")
     expect(table).to_contain_text("foto sesion")
