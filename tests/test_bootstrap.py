@@ -35,5 +35,5 @@ def test_start_up_removes_stray_temporary_uploads(app):
 
 
 def test_tests_that_never_search_never_build_an_index(app, client):
-    assert client.get("/plan").status_code == 200
+    assert client.get("/plan", follow_redirects=True).status_code == 200
     assert not (app.config["DATA_DIR"] / "index").exists()

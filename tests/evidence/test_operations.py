@@ -75,7 +75,7 @@ def test_the_staff_form_uploads_to_the_commitment_it_shows(client, make_user, se
     login(client, "staff@jalisco.gob.mx")
     data = {"csrf_token": csrf_token(client, "/personal/subir"), "milestone": "3", "means": "Minuta", "activity": "",
             "title": "", "date": "2019-10-17", "description": "", "visibility": "public",
-            "files": (io.BytesIO(b"Minuta de Jalisco"), "minuta.txt")}
+            "commitment": JALISCO, "files": (io.BytesIO(b"Minuta de Jalisco"), "minuta.txt")}
     r = client.post("/personal/subir", data=data, content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)
     evidence = session.scalar(select(Evidence))
