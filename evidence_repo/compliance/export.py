@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from evidence_repo.compliance.engine import ActivityAssessment, ActivityInfo, MilestoneAssessment, MissingItem, cell
+from evidence_repo.compliance.load import load_commitment_by_id
 from evidence_repo.compliance.report import render_docx, render_pdf
 from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, session_label, utc_date
 from evidence_repo.compliance.views import Compliance, missing_labels, missing_sessions
@@ -115,12 +116,15 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
 
 def report_data(session: Session, c: Compliance, *, public: bool, generated_at: dt.datetime) -> dict[str, Any]:
     """The input of the DOCX/PDF renderers: what the JSON says, plus titles, hashes and observations."""
-    commitment = c.inputs.commitment
+    commitment = load_commitment_by_id(session, c.commitment_id)
+    if commitment is None:
+        raise LookupError(f"commitment {c.commitment_id} no longer exists")
     as_of = c.assessment.as_of
     evidence = {
         e.id: e for e in session.scalars(
-            select(Evidence).options(selectinload(Evidence.files), selectinload(Evidence.means),
-                                     selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
+            select(Evidence).where(Evidence.milestone_id.in_([m.id for m in commitment.milestones]))
+            .options(selectinload(Evidence.files), selectinload(Evidence.means),
+                     selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
         )
     }
     committee = _("Comité de seguimiento")

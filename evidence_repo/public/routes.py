@@ -5,6 +5,7 @@ import base64
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,7 +36,7 @@ def plan():
     commitment = load_commitment(db())
     if commitment is None:
         abort(404)
-    c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
+    c = _compute(dt.date.today(), commitment)
     return render_template("public/plan.html", commitment=commitment, assessment=c.milestone,
                            percent=c.assessment.percent)
 
@@ -48,11 +49,11 @@ def milestone(number: int):
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
     numbers = [x.number for x in commitment.milestones]
     i = numbers.index(m.number)
-    c = compliance.compute(db(), dt.date.today(), current_app.config["SOON_DAYS"], commitment)
+    c = _compute(dt.date.today(), commitment)
     if c is None:
         abort(404)
     see_all = can_see_restricted(current_user)
-    total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
+    total = c.evidence_count(number, include_restricted=see_all)
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
                                      per_page=50, total=total)
@@ -168,7 +169,12 @@ def _compliance_request():
         as_of = parse_as_of(request.args.get("as_of"), today)
     except ValueError as exc:
         as_of, error = today, str(exc)
-    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"]), as_of, error
+    return _compute(as_of), as_of, error
+
+
+def _compute(as_of: dt.date, commitment=None) -> compliance.Compliance | None:
+    """Compliance as of ``as_of``, shared with this process's other requests while the data stays the same."""
+    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"], commitment, cache=services().compliance)
 
 
 @bp.get("/cumplimiento")
@@ -200,7 +206,11 @@ def _compliance_download(fmt: str):
     c, _as_of, error = _compliance_request()
     if c is None or error:
         abort(400, description=error)
-    exported = export.render(fmt, db(), c, public=not can_see_restricted(current_user))
+    public = not can_see_restricted(current_user)
+    if fmt == "csv":  # words in the reader's language; restricted evidence named only for those who may see it
+        exported = c.rendered(("csv", public, str(get_locale())), lambda: export.render(fmt, db(), c, public=public))
+    else:  # reports carry the moment they were made
+        exported = export.render(fmt, db(), c, public=public)
     response = current_app.response_class(exported.body, mimetype=exported.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response

@@ -1,0 +1,108 @@
+"""Compliance results kept per process and shared by its requests, valid for one generation of the data.
+
+A result (`views.Compliance`) is keyed by (commitment id, as-of date, soon days, data generation). It holds no
+database objects and is the same for every reader: restricted evidence counts for everyone, and whether it is
+*named* is decided when the result is rendered, by the caller's audience (renderings memoised on the result carry
+the audience in their own key, see `Compliance.rendered`).
+
+**The data generation** is read from the audit trail, which every change that can move compliance already writes
+in the same transaction as the change: uploads (web, API, bulk ingest: `evidence.create`), replaced files
+(`evidence.replace_file`), metadata edits that change something (`evidence.update`), committee reviews
+(`evidence.review`), admin plan edits (`plan.activity.*`, `plan.requirement.*`) and plan imports, the seed
+included (`plan.import`). Changes that cannot move compliance (text extraction, the search index) write none.
+Audit records are never deleted, so one indexed query, made once per request, tells every process whether anything
+changed, whichever process changed it:
+
+* ``max(id)``: with SQLite writers take turns, so ids appear in commit order and a new commit always raises it;
+* ``count(*)`` of the last `WINDOW` ids: a database that hands out ids from a sequence can commit a smaller id
+  after a larger one; the count still moves then.
+
+A request that has written and not committed bypasses the cache (`uncommitted`): its own changes are not the
+database's yet and must never be stored under a generation another transaction may take. Entries of older
+generations can no longer be asked for and are dropped as soon as a newer generation is seen; the rest are evicted
+least recently used beyond ``size``.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evidence_repo.audit import AuditRecord
+from evidence_repo.plan.models import Commitment
+
+if TYPE_CHECKING:
+    from evidence_repo.compliance.views import Compliance
+
+WINDOW = 1000  # ids: a transaction still open while this many later audit records commit is not plausible
+DEFAULT_SIZE = 32
+
+Generation = tuple[int, int]
+Key = tuple[int, date, int, Generation]  # (commitment id, as-of date, soon days, generation)
+
+
+def read_state(session: Session) -> tuple[Generation, int | None]:
+    """(data generation, id of the first commitment) in one query; the id serves callers that name no commitment."""
+    latest = select(func.coalesce(func.max(AuditRecord.id), 0)).scalar_subquery()
+    window = (select(func.count()).select_from(AuditRecord).where(AuditRecord.id > latest - WINDOW)
+              .scalar_subquery())
+    first = select(Commitment.id).order_by(Commitment.id).limit(1).scalar_subquery()
+    top, recent, commitment_id = session.execute(select(latest, window, first)).one()
+    return (int(top), int(recent)), commitment_id
+
+
+def uncommitted(session: Session) -> bool:
+    """True while ``session`` holds changes the database has not committed (pending, or flushed but open)."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get("flushed"))
+
+
+class ComplianceCache:
+    """A thread-safe LRU of compliance results; see the module docstring for the key and its invalidation."""
+
+    def __init__(self, size: int = DEFAULT_SIZE):
+        self.size = size
+        self._entries: OrderedDict[Key, Compliance] = OrderedDict()
+        self._generation: Generation = (0, 0)
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Key) -> Compliance | None:
+        with self._lock:
+            self._see(key[3])
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: Key, value: Compliance) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._see(key[3])
+            if key[3] != self._generation:
+                return  # computed while the data moved on: nobody will ask for it again
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _see(self, generation: Generation) -> None:
+        """Forget older generations once a newer one shows up (the caller holds the lock)."""
+        if generation > self._generation:
+            self._generation = generation
+            for key in [key for key in self._entries if key[3] != generation]:
+                del self._entries[key]
