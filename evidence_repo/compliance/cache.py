@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,14 +45,21 @@ Generation = tuple[int, int]
 Key = tuple[int, date, int, Generation]  # (commitment id, as-of date, soon days, generation)
 
 
-def read_state(session: Session) -> tuple[Generation, int | None]:
-    """(data generation, id of the first commitment) in one query; the id serves callers that name no commitment."""
+class State(NamedTuple):
+    generation: Generation
+    first: int | None  # id of the first commitment, for callers that name none
+    commitments: int  # how many there are (with one, the loader reads evidence without filtering it)
+
+
+def read_state(session: Session) -> State:
+    """The data generation and two facts about the commitments, in one query."""
     latest = select(func.coalesce(func.max(AuditRecord.id), 0)).scalar_subquery()
     window = (select(func.count()).select_from(AuditRecord).where(AuditRecord.id > latest - WINDOW)
               .scalar_subquery())
     first = select(Commitment.id).order_by(Commitment.id).limit(1).scalar_subquery()
-    top, recent, commitment_id = session.execute(select(latest, window, first)).one()
-    return (int(top), int(recent)), commitment_id
+    commitments = select(func.count()).select_from(Commitment).scalar_subquery()
+    top, recent, first_id, count = session.execute(select(latest, window, first, commitments)).one()
+    return State((int(top), int(recent)), first_id, int(count))
 
 
 def uncommitted(session: Session) -> bool:

@@ -154,18 +154,22 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def evidence_groups(session: Session, commitment: Commitment, as_of: dt.date) -> EvidenceGroups:
-    """The commitment's evidence grouped as of ``as_of``: three queries (catalogue of means, review states, evidence)
-    that read only the commitment's rows and only the columns needed, as tuples; Python then works per group (a few
-    hundred), not per evidence, except for putting each id in its group."""
+def evidence_groups(session: Session, commitment: Commitment, as_of: dt.date, *,
+                    only: bool | None = None) -> EvidenceGroups:
+    """The commitment's evidence grouped as of ``as_of``: two queries (review states, evidence) that read only the
+    commitment's rows and only the columns needed, as tuples; Python then works per group (a few hundred), not per
+    evidence, except for putting each id in its group. ``only``: whether this is the only commitment (None: ask)."""
     numbers = {m.id: m.number for m in commitment.milestones}
+    # Names of the means the plan requires (loaded with it). Evidence of other means counts and has a visibility,
+    # but no requirement can look for it, so the engine need not see it.
+    names = {r.means_id: r.means.name for m in commitment.milestones for r in m.requirements}
     cutoff = day_after(as_of)
+    if only is None:
+        only = session.scalar(select(func.count()).select_from(Commitment)) == 1
     # When there is only one commitment every evidence is its own: reading the table straight through is then about
     # twice as fast as walking the milestone index and looking each row up.
-    only = session.scalar(select(func.count()).select_from(Commitment)) == 1
     mine = None if only else Evidence.milestone_id.in_(list(numbers))
     connection = session.connection()  # Core: plain rows, never ORM objects
-    means = dict(connection.execute(select(VerificationMeans.id, VerificationMeans.name)).all())
     with gc_paused():
         state = _review_states(connection, mine, cutoff)
         rows = select(Evidence.milestone_id, Evidence.activity_id, Evidence.means_id,
@@ -186,9 +190,9 @@ def evidence_groups(session: Session, commitment: Commitment, as_of: dt.date) ->
             visibility = Visibility.public.value if public else Visibility.restricted.value
             visibilities.update(zip(ids, repeat(visibility)))
             counts[number, visibility] += len(ids)
-            if not existed:  # created after the as-of date: counted above, not assessed
+            name = names.get(means_id)
+            if not existed or name is None:  # created after the as-of date, or of a means nobody requires
                 continue
-            name = means[means_id]
             reviewed = [i for i in ids if i in state]
             if reviewed:
                 seen = set(reviewed)

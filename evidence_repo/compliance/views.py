@@ -78,9 +78,9 @@ class Compliance:
 
 
 def assess_commitment(session: Session, commitment: Commitment, as_of: dt.date,
-                      soon_days: int = DEFAULT_SOON_DAYS) -> Compliance:
+                      soon_days: int = DEFAULT_SOON_DAYS, *, only: bool | None = None) -> Compliance:
     """Read the commitment's evidence (`load.evidence_groups`) and assess it: the cold path."""
-    loaded = evidence_groups(session, commitment, as_of)
+    loaded = evidence_groups(session, commitment, as_of, only=only)
     assessment = assess_groups(plan_infos(commitment), loaded.groups, as_of, soon_days=soon_days)
     return Compliance(commitment.id, commitment.start_date, commitment.end_date, assessment, loaded.visibility,
                       loaded.counts)
@@ -96,14 +96,14 @@ def compute(session: Session, as_of: dt.date, soon_days: int = DEFAULT_SOON_DAYS
         if not isinstance(commitment, Commitment):
             commitment = load_commitment(session) if commitment is None else load_commitment_by_id(session, commitment)
         return None if commitment is None else assess_commitment(session, commitment, as_of, soon_days)
-    generation, first = read_state(session)
+    state = read_state(session)
     if commitment is None:
-        commitment_id = first
+        commitment_id = state.first
     else:
         commitment_id = commitment.id if isinstance(commitment, Commitment) else commitment
     if commitment_id is None:
         return None
-    key = (commitment_id, as_of, soon_days, generation)
+    key = (commitment_id, as_of, soon_days, state.generation)
     found = cache.get(key)
     if found is not None:
         return found
@@ -111,7 +111,7 @@ def compute(session: Session, as_of: dt.date, soon_days: int = DEFAULT_SOON_DAYS
         commitment = load_commitment_by_id(session, commitment_id)
         if commitment is None:
             return None
-    result = assess_commitment(session, commitment, as_of, soon_days)
+    result = assess_commitment(session, commitment, as_of, soon_days, only=state.commitments == 1)
     cache.put(key, result)
     return result
 
