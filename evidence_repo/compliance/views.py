@@ -136,6 +136,7 @@ def matrix(c: Compliance, statuses: set[str] | None = None) -> list[dict[str, An
     """Rows of the milestones × means matrix. A cell's ``sessions`` are those lacking its means (`missing_sessions`);
     ``of`` is how many sessions must prove it, so the page can say "all 2 sessions" instead of naming each."""
     columns = c.means_columns
+    labels = {state: str(label) for state, label in CELL_LABELS.items()}  # translated once, not once per cell
     rows = []
     for m in c.assessment.milestones:
         if statuses and m.status not in statuses:
@@ -143,7 +144,7 @@ def matrix(c: Compliance, statuses: set[str] | None = None) -> list[dict[str, An
         cells = []
         for means in columns:
             state = cell(m, means)
-            cells.append({"means": means, "state": state, "label": CELL_LABELS[state], "symbol": CELL_SYMBOLS[state],
+            cells.append({"means": means, "state": state, "label": labels[state], "symbol": CELL_SYMBOLS[state],
                           "evidence": list(m.evidence.get(means, ())) + list(m.observed.get(means, ())),
                           "sessions": missing_sessions(m, means),
                           "of": sum(1 for a in m.activities if means in a.required)})
