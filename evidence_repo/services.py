@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from evidence_repo.compliance.cache import DEFAULT_SIZE, ComplianceCache
+from evidence_repo.compliance.cache import DEFAULT_ROWS, ComplianceCache
 from evidence_repo.db import make_engine, make_session_factory
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
@@ -58,7 +58,7 @@ class Services:
             index_path=data / "index",
             limits=ExtractionLimits(timeout=config["EXTRACT_TIMEOUT"], memory_mb=config["EXTRACT_MEMORY_MB"],
                                     workers=config["EXTRACT_WORKERS"]),
-            compliance=ComplianceCache(config.get("COMPLIANCE_CACHE_SIZE", DEFAULT_SIZE)),
+            compliance=ComplianceCache(config.get("COMPLIANCE_CACHE_ROWS", DEFAULT_ROWS)),
         )
 
     # --- the search index ----------------------------------------------------------------------------------

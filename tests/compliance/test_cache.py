@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import random
 import threading
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from sqlalchemy import func, insert, select
 from evidence_repo import create_app
 from evidence_repo.audit import AuditRecord
 from evidence_repo.compliance import views
-from evidence_repo.compliance.cache import ComplianceCache, read_state
+from evidence_repo.compliance.cache import ENTRY_ROWS, ComplianceCache, read_state
 from evidence_repo.evidence.models import Evidence
 from evidence_repo.plan.models import Milestone, VerificationMeans
 from evidence_repo.services import services
@@ -220,23 +221,34 @@ def key(n, generation=(1, 1)):
     return (1, dt.date(2020, 1, n), 15, generation)
 
 
-def test_cache_is_a_bounded_lru_that_forgets_old_generations():
-    cache = ComplianceCache(size=2)
-    results = [object() for _ in range(4)]
-    cache.put(key(1), results[0])  # type: ignore[arg-type]
-    cache.put(key(2), results[1])  # type: ignore[arg-type]
-    assert cache.get(key(1)) is results[0]  # now the most recently used
-    cache.put(key(3), results[2])  # type: ignore[arg-type]
-    assert len(cache) == 2 and cache.get(key(2)) is None and cache.get(key(1)) is results[0]
+def result(rows: int = 100, **extra):
+    """Stands in for a Compliance: the cache weighs a result by the evidence rows it holds."""
+    return SimpleNamespace(visibility=dict.fromkeys(range(rows), "public"), **extra)
+
+
+def test_cache_is_an_lru_bounded_by_rows_that_forgets_old_generations():
+    weight = ENTRY_ROWS + 100
+    cache = ComplianceCache(max_rows=2 * weight)
+    a, b, c, d = (result() for _ in range(4))
+    cache.put(key(1), a)  # type: ignore[arg-type]
+    cache.put(key(2), b)  # type: ignore[arg-type]
+    assert cache.get(key(1)) is a  # now the most recently used
+    cache.put(key(3), c)  # type: ignore[arg-type]
+    assert len(cache) == 2 and cache.rows == 2 * weight
+    assert cache.get(key(2)) is None and cache.get(key(1)) is a and cache.get(key(3)) is c
+    cache.put(key(4), result(2 * weight))  # type: ignore[arg-type]  # bigger than the whole cache: not kept
+    assert len(cache) == 2 and cache.get(key(4)) is None
     assert cache.get(key(1, (2, 2))) is None  # a newer generation was seen: older entries can never be asked again
+    assert len(cache) == 0 and cache.rows == 0
+    cache.put(key(5, (1, 1)), d)  # type: ignore[arg-type]  # computed before the change: not kept
     assert len(cache) == 0
-    cache.put(key(4, (1, 1)), results[3])  # type: ignore[arg-type]  # computed before the change: not kept
-    assert len(cache) == 0
-    assert ComplianceCache(size=0).get(key(1)) is None
+    off = ComplianceCache(max_rows=0)
+    off.put(key(1), a)  # type: ignore[arg-type]
+    assert off.get(key(1)) is None
 
 
 def test_cache_is_thread_safe():
-    cache = ComplianceCache(size=8)
+    cache = ComplianceCache(max_rows=8 * (ENTRY_ROWS + 10))
     errors: list[BaseException] = []
 
     def hammer(seed: int) -> None:
@@ -245,10 +257,10 @@ def test_cache_is_thread_safe():
             for _ in range(2000):
                 k = key(rng.randrange(1, 20), (rng.randrange(3), 0))
                 if rng.random() < 0.5:
-                    cache.put(k, k)  # type: ignore[arg-type]
+                    cache.put(k, result(10, key=k))  # type: ignore[arg-type]
                 else:
                     found = cache.get(k)
-                    assert found is None or found == k
+                    assert found is None or found.key == k  # type: ignore[attr-defined]
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -258,6 +270,7 @@ def test_cache_is_thread_safe():
     for t in threads:
         t.join()
     assert not errors and len(cache) <= 8
+    assert cache.rows == sum(ENTRY_ROWS + 10 for _ in range(len(cache)))
 
 
 @pytest.mark.parametrize("path", ["/cumplimiento", "/api/v1/compliance", "/plan", "/metas/3", "/cumplimiento.csv"])
