@@ -32,6 +32,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config: dict[str, Any] = {
         "MAX_UPLOAD_MB": max_upload_mb,
         "SOON_DAYS": int(os.environ.get("EVIDENCE_REPO_SOON_DAYS", "15")),
+        "COMPLIANCE_CACHE_ROWS": int(os.environ.get("EVIDENCE_REPO_COMPLIANCE_CACHE_ROWS", "500000")),
         "EXTRACT_TIMEOUT": float(os.environ.get("EVIDENCE_REPO_EXTRACT_TIMEOUT", "180")),
         "EXTRACT_MEMORY_MB": int(os.environ.get("EVIDENCE_REPO_EXTRACT_MEMORY_MB", "1024")),
         "EXTRACT_WORKERS": int(os.environ.get("EVIDENCE_REPO_EXTRACT_WORKERS", "2")),

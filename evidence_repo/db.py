@@ -67,7 +67,20 @@ def make_engine(url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    # session.info["flushed"]: this unit of work has sent changes that are not committed yet (read by caches that
+    # must not store what a rollback could still undo, e.g. compliance.cache).
+    @event.listens_for(factory, "after_flush")
+    def _flushed(session: Session, _context: Any) -> None:
+        session.info["flushed"] = True
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _ended(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:
+            session.info.pop("flushed", None)
+
+    return factory
 
 
 def begin_write(session: Session) -> None:

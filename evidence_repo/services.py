@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from evidence_repo.compliance.cache import DEFAULT_ROWS, ComplianceCache
 from evidence_repo.db import make_engine, make_session_factory
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
@@ -40,6 +41,7 @@ class Services:
     index_path: Path
     limits: ExtractionLimits
     worker: IndexWorker | None = None
+    compliance: ComplianceCache = field(default_factory=ComplianceCache)  # results shared by this process's requests
     _index: SearchBackend | None = field(default=None, repr=False)
     _stale: bool = field(default=False, repr=False)
     _checked_at: float = field(default=0.0, repr=False)
@@ -56,6 +58,7 @@ class Services:
             index_path=data / "index",
             limits=ExtractionLimits(timeout=config["EXTRACT_TIMEOUT"], memory_mb=config["EXTRACT_MEMORY_MB"],
                                     workers=config["EXTRACT_WORKERS"]),
+            compliance=ComplianceCache(config.get("COMPLIANCE_CACHE_ROWS", DEFAULT_ROWS)),
         )
 
     # --- the search index ----------------------------------------------------------------------------------

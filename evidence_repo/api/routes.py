@@ -277,8 +277,10 @@ def compliance():
     """Compliance as of a date; restricted evidence counts but appears only as "restringida" without a token."""
     user = _bearer_user()
     as_of = _as_of()
-    result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"])
+    result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"], cache=services().compliance)
     if result is None:
         raise ApiError(404, "No hay ningún plan cargado")
-    exported = compliance_export.render("json", db(), result, public=not policy.can_see_restricted(user))
+    public = not policy.can_see_restricted(user)
+    # JSON is codes, not words: one rendering per audience serves every language
+    exported = result.rendered(("json", public), lambda: compliance_export.render("json", db(), result, public=public))
     return current_app.response_class(exported.body, mimetype=exported.mimetype)

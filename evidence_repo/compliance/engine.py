@@ -24,7 +24,7 @@ evaluated with its milestone), never "completo 100 %" for nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, get_args
@@ -33,6 +33,7 @@ from evidence_repo.compliance.status import (
     DEFAULT_SOON_DAYS,
     CellState,
     ReviewInfo,
+    ReviewState,
     Status,
     due_date,
     review_state,
@@ -145,21 +146,31 @@ _Key = tuple[int, int | None, str]  # (milestone, activity id or None = any acti
 _Slot = tuple[str, int | None]  # (means, activity id or None = once for the milestone)
 _UNASSIGNED = -1  # index key of evidence that names no activity (and cannot be attributed to a sole one)
 
+GroupKey = tuple[int, int | None, str, ReviewState]  # (milestone, activity id or None, means, review state)
+EvidenceGroups = Mapping[GroupKey, Sequence[int]]
+"""The evidence that exists on the as-of date, its ids grouped by milestone, activity, means and review state on
+that date: all the engine needs of it. A loader can build it straight from database rows (`compliance.load`)."""
 
-def _index(evidence: Iterable[EvidenceInfo], as_of: date, sole: dict[int, int]) -> dict[_Key, _Bucket]:
-    """One pass over the evidence: bucket it by milestone-wide and by activity key, with its state.
-    ``sole``: milestone → its only activity, to which evidence naming no activity is attributed."""
-    index: dict[_Key, _Bucket] = defaultdict(lambda: defaultdict(list))
+
+def group_evidence(evidence: Iterable[EvidenceInfo], as_of: date) -> dict[GroupKey, list[int]]:
+    """One pass over the evidence: what existed on ``as_of``, grouped with its review state on that date."""
+    groups: dict[GroupKey, list[int]] = defaultdict(list)
     for ev in evidence:
         if utc_date(ev.created_at) > as_of:
             continue  # did not exist yet
-        state = review_state(ev.reviews, as_of)
-        index[(ev.milestone, None, ev.means)][state].append(ev.id)
-        activity_id = ev.activity_id if ev.activity_id is not None else sole.get(ev.milestone)
-        if activity_id is not None:
-            index[(ev.milestone, activity_id, ev.means)][state].append(ev.id)
-        else:
-            index[(ev.milestone, _UNASSIGNED, ev.means)][state].append(ev.id)
+        groups[(ev.milestone, ev.activity_id, ev.means, review_state(ev.reviews, as_of))].append(ev.id)
+    return groups
+
+
+def _index(groups: EvidenceGroups, sole: dict[int, int]) -> dict[_Key, _Bucket]:
+    """Bucket the groups by milestone-wide and by activity key, with their state (one step per group, not per
+    evidence). ``sole``: milestone → its only activity, to which evidence naming no activity is attributed."""
+    index: dict[_Key, _Bucket] = defaultdict(lambda: defaultdict(list))
+    for (milestone, activity_id, means, state), ids in groups.items():
+        index[(milestone, None, means)][state].extend(ids)
+        if activity_id is None:
+            activity_id = sole.get(milestone)
+        index[(milestone, _UNASSIGNED if activity_id is None else activity_id, means)][state].extend(ids)
     return index
 
 
@@ -225,8 +236,19 @@ def assess(
     soon_days: int = DEFAULT_SOON_DAYS,
 ) -> CommitmentAssessment:
     """Assess every milestone and activity as of ``as_of``; O(milestones × activities × requirements + evidence)."""
+    return assess_groups(milestones, group_evidence(evidence, as_of), as_of, soon_days=soon_days)
+
+
+def assess_groups(
+    milestones: Sequence[MilestoneInfo],
+    groups: EvidenceGroups,
+    as_of: date,
+    *,
+    soon_days: int = DEFAULT_SOON_DAYS,
+) -> CommitmentAssessment:
+    """`assess` for evidence already grouped as of ``as_of`` (`group_evidence`, or a loader doing the same)."""
     sole = {m.number: m.activities[0].id for m in milestones if len(m.activities) == 1}
-    index = _index(evidence, as_of, sole)
+    index = _index(groups, sole)
     results: list[MilestoneAssessment] = []
     satisfied = total = 0
     for m in milestones:

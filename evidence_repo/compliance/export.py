@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from evidence_repo.compliance.engine import ActivityAssessment, ActivityInfo, MilestoneAssessment, MissingItem, cell
+from evidence_repo.compliance.load import load_commitment_by_id
 from evidence_repo.compliance.report import render_docx, render_pdf
 from evidence_repo.compliance.status import CELL_LABELS, STATUS_LABELS, session_label, utc_date
 from evidence_repo.compliance.views import Compliance, missing_labels, missing_sessions
@@ -123,8 +124,7 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
             "activities": [activity(a) for a in m.activities],
         }
 
-    commitment = c.inputs.commitment
-    return {"as_of": c.assessment.as_of.isoformat(), "plan": commitment.plan.slug, "commitment": commitment.slug,
+    return {"as_of": c.assessment.as_of.isoformat(), "plan": c.plan_slug, "commitment": c.commitment_slug,
             "percent": c.assessment.percent, "milestones": [milestone(m) for m in c.assessment.milestones]}
 
 
@@ -133,7 +133,7 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
     the sessions still lacking that means ("; " between them) when the milestone has several; the last two are the
     plan and commitment slugs."""
     rows = [CSV_HEADER]
-    slugs = [c.inputs.commitment.plan.slug, c.inputs.commitment.slug]
+    slugs = [c.plan_slug, c.commitment_slug]
     for m in c.assessment.milestones:
         for means in m.required:
             rows.append([
@@ -149,12 +149,15 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
 
 def report_data(session: Session, c: Compliance, *, public: bool, generated_at: dt.datetime) -> dict[str, Any]:
     """The input of the DOCX/PDF renderers: what the JSON says, plus titles, hashes and observations."""
-    commitment = c.inputs.commitment
+    commitment = load_commitment_by_id(session, c.commitment_id)
+    if commitment is None:
+        raise LookupError(f"commitment {c.commitment_id} no longer exists")
     as_of = c.assessment.as_of
     evidence = {
         e.id: e for e in session.scalars(
-            select(Evidence).options(selectinload(Evidence.files), selectinload(Evidence.means),
-                                     selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
+            select(Evidence).where(Evidence.milestone_id.in_([m.id for m in commitment.milestones]))
+            .options(selectinload(Evidence.files), selectinload(Evidence.means),
+                     selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
         )
     }
     committee = _("Comité de seguimiento")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from evidence_repo.compliance.cache import ComplianceCache
 from evidence_repo.compliance.engine import MilestoneAssessment
 from evidence_repo.compliance.status import Status
 from evidence_repo.compliance.views import Compliance, compute
@@ -33,24 +34,24 @@ class CommitmentSummary:
         return self.compliance.milestone(number)
 
 
-def summarize(c: Compliance) -> CommitmentSummary:
+def summarize(commitment: Commitment, c: Compliance) -> CommitmentSummary:
     milestones = c.assessment.milestones
     present = {m.status for m in milestones}
     status: Status = next((s for s in _URGENCY if s in present), "completo")
     as_of = c.assessment.as_of
     upcoming = sorted((m for m in milestones if m.status != "completo" and m.due is not None and m.due >= as_of),
                       key=lambda m: (m.due, m.number))
-    return CommitmentSummary(c.inputs.commitment, c, status, c.assessment.percent,
+    return CommitmentSummary(commitment, c, status, c.assessment.percent,
                              sum(1 for m in milestones if m.status == "vencido"), upcoming[0] if upcoming else None)
 
 
 def summaries(session: Session, commitments: list[Commitment], as_of: dt.date,
-              soon_days: int) -> list[CommitmentSummary]:
+              soon_days: int, *, cache: ComplianceCache | None = None) -> list[CommitmentSummary]:
     """A summary of each commitment (loaded with its milestones here), in the order given."""
     out = []
     for listed in commitments:
         commitment = load_commitment(session, listed.slug)
-        c = compute(session, as_of, soon_days, commitment) if commitment is not None else None
-        if c is not None:
-            out.append(summarize(c))
+        c = compute(session, as_of, soon_days, commitment, cache=cache) if commitment is not None else None
+        if commitment is not None and c is not None:
+            out.append(summarize(commitment, c))
     return out

@@ -7,14 +7,15 @@ everything here is data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from evidence_repo.compliance.engine import ActivityInfo, CommitmentAssessment, MilestoneAssessment, assess, cell
-from evidence_repo.compliance.load import ComplianceInputs, load_inputs
+from evidence_repo.compliance.cache import ComplianceCache, read_state, uncommitted
+from evidence_repo.compliance.engine import ActivityInfo, CommitmentAssessment, MilestoneAssessment, assess_groups, cell
+from evidence_repo.compliance.load import evidence_groups, load_commitment_by_id, plan_infos
 from evidence_repo.compliance.status import (
     CELL_LABELS,
     CELL_SYMBOLS,
@@ -26,17 +27,28 @@ from evidence_repo.compliance.status import (
     missing_label,
 )
 from evidence_repo.plan.models import Commitment
+from evidence_repo.plan.operations import load_commitment
 
 RESTRICTED = "restringida"
 __all__ = ["RESTRICTED", "STATUSES", "Compliance", "Timeline", "TimelineRow", "compute", "matrix", "missing_labels",
            "missing_sessions", "timeline"]
+T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Compliance:
-    inputs: ComplianceInputs
+    """One commitment's compliance as of a date. Immutable and free of database objects, so one result can serve
+    many requests and threads (`compliance.cache`); the ORM commitment, when a page needs it, is the request's own."""
+
+    commitment_id: int
+    start_date: dt.date | None  # the commitment's, for the timeline
+    end_date: dt.date | None
     assessment: CommitmentAssessment
-    visibility: dict[int, str]
+    visibility: Mapping[int, str]  # evidence id → "public" / "restricted", every evidence of the commitment
+    counts: Mapping[tuple[int, str], int] = field(default_factory=dict)  # (milestone, visibility) → evidence
+    plan_slug: str = ""  # for the open data: which programme these figures are about
+    commitment_slug: str = ""
+    _renderings: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def milestone(self, number: int) -> MilestoneAssessment | None:
         return next((m for m in self.assessment.milestones if m.number == number), None)
@@ -45,20 +57,66 @@ class Compliance:
         """Evidence ids as an export shows them: restricted ones hidden as "restringida" when ``public``."""
         return [i if not public or self.visibility.get(i) == "public" else RESTRICTED for i in ids]
 
+    def evidence_count(self, number: int, *, include_restricted: bool) -> int:
+        """How many evidence milestone ``number`` has (whatever the as-of date), counting restricted ones only
+        for readers who may see them."""
+        return sum(n for (milestone, visibility), n in self.counts.items()
+                   if milestone == number and (include_restricted or visibility == "public"))
+
     @property
     def means_columns(self) -> list[str]:
         """Every means some milestone requires, in the order the plan first asks for them."""
         return list(dict.fromkeys(name for m in self.assessment.milestones for name in m.required))
 
+    def rendered(self, key: Hashable, render: Callable[[], T]) -> T:
+        """``render()``, made once per result: the result never changes, so neither does its rendering. ``key`` must
+        name everything else the rendering depends on (format, audience, language): a rendering for the public and
+        one naming restricted evidence are two keys, never one."""
+        try:
+            found: T = self._renderings[key]
+        except KeyError:
+            found = self._renderings[key] = render()
+        return found
+
+
+def assess_commitment(session: Session, commitment: Commitment, as_of: dt.date,
+                      soon_days: int = DEFAULT_SOON_DAYS, *, only: bool | None = None) -> Compliance:
+    """Read the commitment's evidence (`load.evidence_groups`) and assess it: the cold path."""
+    loaded = evidence_groups(session, commitment, as_of, only=only)
+    assessment = assess_groups(plan_infos(commitment), loaded.groups, as_of, soon_days=soon_days)
+    return Compliance(commitment.id, commitment.start_date, commitment.end_date, assessment, loaded.visibility,
+                      loaded.counts,
+                      plan_slug=commitment.plan.slug, commitment_slug=commitment.slug)
+
 
 def compute(session: Session, as_of: dt.date, soon_days: int = DEFAULT_SOON_DAYS,
-            commitment: Commitment | None = None) -> Compliance | None:
-    """commitment: pass it when the caller already loaded the plan, to save its queries."""
-    inputs = load_inputs(session, commitment)
-    if inputs is None:
+            commitment: Commitment | int | None = None, *, cache: ComplianceCache | None = None) -> Compliance | None:
+    """Compliance of ``commitment`` (the ORM object when the caller already loaded the plan, which saves its
+    queries; or its id; None: the first commitment) as of ``as_of``. None when there is no such commitment.
+
+    With ``cache`` a result is reused while the data generation stays the same (one query to check it)."""
+    if cache is None or uncommitted(session):
+        if not isinstance(commitment, Commitment):
+            commitment = load_commitment(session) if commitment is None else load_commitment_by_id(session, commitment)
+        return None if commitment is None else assess_commitment(session, commitment, as_of, soon_days)
+    state = read_state(session)
+    if commitment is None:
+        commitment_id = state.first
+    else:
+        commitment_id = commitment.id if isinstance(commitment, Commitment) else commitment
+    if commitment_id is None:
         return None
-    assessment = assess(inputs.milestones, inputs.evidence, as_of, soon_days=soon_days)
-    return Compliance(inputs, assessment, {e.id: e.visibility for e in inputs.evidence})
+    key = (commitment_id, as_of, soon_days, state.generation)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    if not isinstance(commitment, Commitment):
+        commitment = load_commitment_by_id(session, commitment_id)
+        if commitment is None:
+            return None
+    result = assess_commitment(session, commitment, as_of, soon_days, only=state.commitments == 1)
+    cache.put(key, result)
+    return result
 
 
 def missing_sessions(m: MilestoneAssessment, means: str) -> list[ActivityInfo]:
@@ -81,6 +139,7 @@ def matrix(c: Compliance, statuses: set[str] | None = None) -> list[dict[str, An
     """Rows of the milestones × means matrix. A cell's ``sessions`` are those lacking its means (`missing_sessions`);
     ``of`` is how many sessions must prove it, so the page can say "all 2 sessions" instead of naming each."""
     columns = c.means_columns
+    labels = {state: str(label) for state, label in CELL_LABELS.items()}  # translated once, not once per cell
     rows = []
     for m in c.assessment.milestones:
         if statuses and m.status not in statuses:
@@ -88,7 +147,7 @@ def matrix(c: Compliance, statuses: set[str] | None = None) -> list[dict[str, An
         cells = []
         for means in columns:
             state = cell(m, means)
-            cells.append({"means": means, "state": state, "label": CELL_LABELS[state], "symbol": CELL_SYMBOLS[state],
+            cells.append({"means": means, "state": state, "label": labels[state], "symbol": CELL_SYMBOLS[state],
                           "evidence": list(m.evidence.get(means, ())) + list(m.observed.get(means, ())),
                           "sessions": missing_sessions(m, means),
                           "of": sum(1 for a in m.activities if means in a.required)})
@@ -135,9 +194,8 @@ class Timeline:
 def timeline(c: Compliance, *, today: dt.date | None = None, width: int = 960, row: int = 26) -> Timeline:
     """Milestones on a date axis, each with its status as colour, symbol and words; a line marks the as-of date."""
     as_of = c.assessment.as_of
-    commitment = c.inputs.commitment
     milestones = c.assessment.milestones
-    points = [m.due for m in milestones if m.due] + [d for d in (commitment.start_date, commitment.end_date) if d]
+    points = [m.due for m in milestones if m.due] + [d for d in (c.start_date, c.end_date) if d]
     start = min(points, default=as_of)
     end = max(points, default=as_of)
     if as_of <= end + dt.timedelta(days=120):

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -53,7 +54,8 @@ def _listed_commitments() -> list:
 def home():
     plans = list_plans(db())
     listed = [c for p in plans for c in p.commitments]
-    rows = summaries(db(), listed, _today(), current_app.config["SOON_DAYS"])
+    rows = summaries(db(), listed, _today(), current_app.config["SOON_DAYS"],
+                     cache=services().compliance)
     by_plan: dict[int, list] = {}
     for row in rows:
         by_plan.setdefault(row.commitment.plan_id, []).append(row)
@@ -66,14 +68,15 @@ def plan_detail(plan_slug: str):
     plan = load_plan(db(), plan_slug)
     if plan is None:
         abort(404, description=_("No existe el plan «%(slug)s».", slug=plan_slug))
-    rows = summaries(db(), list(plan.commitments), _today(), current_app.config["SOON_DAYS"])
+    rows = summaries(db(), list(plan.commitments), _today(), current_app.config["SOON_DAYS"],
+                     cache=services().compliance)
     return render_template("public/plan_detail.html", plan=plan, rows=rows)
 
 
 @bp.get("/compromisos/<commitment_slug>")
 def commitment(commitment_slug: str):
     commitment = _commitment_or_404(commitment_slug)
-    c = compliance.compute(db(), _today(), current_app.config["SOON_DAYS"], commitment)
+    c = _compute(_today(), commitment)
     if c is None:
         abort(404)
     return render_template("public/plan.html", commitment=commitment, assessment=c.milestone,
@@ -124,11 +127,11 @@ def commitment_milestone(commitment_slug: str, number: int):
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
     numbers = [x.number for x in commitment.milestones]
     i = numbers.index(m.number)
-    c = compliance.compute(db(), _today(), current_app.config["SOON_DAYS"], commitment)
+    c = _compute(_today(), commitment)
     if c is None:
         abort(404)
     see_all = can_see_restricted(current_user)
-    total = sum(1 for e in c.inputs.evidence if e.milestone == number and (see_all or e.visibility == "public"))
+    total = c.evidence_count(number, include_restricted=see_all)
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
                                      per_page=50, total=total, commitment_id=commitment.id)
@@ -262,14 +265,20 @@ def _compliance_request(commitment=None):
         as_of = parse_as_of(request.args.get("as_of"), today)
     except ValueError as exc:
         as_of, error = today, str(exc)
-    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"], commitment), as_of, error
+    return _compute(as_of, commitment), as_of, error
+
+
+def _compute(as_of: dt.date, commitment=None) -> compliance.Compliance | None:
+    """Compliance as of ``as_of``, shared with this process's other requests while the data stays the same."""
+    return compliance.compute(db(), as_of, current_app.config["SOON_DAYS"], commitment, cache=services().compliance)
 
 
 @bp.get("/cumplimiento")
 def portfolio():
     """Every listed commitment in one table: institution, percent, overdue milestones, next due date."""
     today = _today()
-    rows = summaries(db(), _listed_commitments(), today, current_app.config["SOON_DAYS"])
+    rows = summaries(db(), _listed_commitments(), today, current_app.config["SOON_DAYS"],
+                     cache=services().compliance)
     return render_template("public/portfolio.html", rows=rows, today=today)
 
 
@@ -315,7 +324,11 @@ def _compliance_download(fmt: str, commitment=None):
     c, _as_of, error = _compliance_request(commitment)
     if c is None or error:
         abort(400, description=error)
-    exported = export.render(fmt, db(), c, public=not can_see_restricted(current_user))
+    public = not can_see_restricted(current_user)
+    if fmt == "csv":  # words in the reader's language; restricted evidence named only for those who may see it
+        exported = c.rendered(("csv", public, str(get_locale())), lambda: export.render(fmt, db(), c, public=public))
+    else:  # reports carry the moment they were made
+        exported = export.render(fmt, db(), c, public=public)
     response = current_app.response_class(exported.body, mimetype=exported.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response

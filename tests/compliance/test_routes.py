@@ -10,7 +10,7 @@ from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import event, insert, select, update
 
-from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
+from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 from evidence_repo.services import services
 from tests.helpers import csrf_token, login, validated
@@ -178,7 +178,8 @@ def record_statement(statements: list[str], *args) -> None:
 
 
 def test_constant_queries_at_10000_evidence(app, client, session):
-    """Dashboard, plan page and compliance API: a fixed number of SQL queries however much evidence exists."""
+    """Dashboard, plan page, milestone page and compliance API: a fixed number of SQL queries however much evidence
+    exists, computed (cold: right after a change) or from this process's cache (warm: one query checks it)."""
     milestone_ids = session.scalars(select(Milestone.id)).all()
     means_ids = session.scalars(select(VerificationMeans.id)).all()
     now = dt.datetime.now(dt.UTC)
@@ -186,19 +187,25 @@ def test_constant_queries_at_10000_evidence(app, client, session):
                  "title": f"e{i}", "visibility": "public", "created_at": now, "updated_at": now} for i in range(1, 10_001)]
     files = [{"evidence_id": i, "version": 1, "sha256": f"{i:064x}", "size": 1, "mime_type": "text/plain",
               "original_name": "a.txt", "uploaded_at": now, "text_status": "extracted"} for i in range(1, 10_001)]
+    reviews = [{"evidence_id": i, "file_version": 1, "state": "observada" if i % 3 else "validada", "at": now}
+               for i in range(1, 10_001, 5)]
     session.execute(insert(Evidence), evidence)
     session.execute(insert(EvidenceFile), files)
+    session.execute(insert(EvidenceReview), reviews)
     session.commit()
     engine = services(app).engine
-    for path in (C + "/cumplimiento", C, "/api/v1/compliance", C + "/metas/3"):
-        statements: list[str] = []
-        listener = partial(record_statement, statements)
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        assert len(statements) <= 10, (path, len(statements))
+    warm_bounds = {C + "/cumplimiento": 6, C: 6, "/api/v1/compliance": 1, C + "/metas/3": 9}
+    for path in warm_bounds:
+        services(app).compliance.clear()
+        for bound in (12, warm_bounds[path]):  # cold, then warm
+            statements: list[str] = []
+            listener = partial(record_statement, statements)
+            event.listen(engine, "before_cursor_execute", listener)
+            try:
+                assert client.get(path).status_code == 200
+            finally:
+                event.remove(engine, "before_cursor_execute", listener)
+            assert len(statements) <= bound, (path, len(statements))
     assert session.scalar(select(IndexTask.id)) is None
 
 
