@@ -6,7 +6,7 @@ HTTP against the running app (`evidence-repo serve`), cold and warm, plus the SQ
   page is computed from the database (this is also what another web process sees after a write);
 * warm: the same page again, with nothing written in between (served from the result cache).
 
-Usage: .venv/bin/python bench/dashboard.py [--evidence 50000] [--commitments 1] [--requests 200] [--cold 30]
+Usage: .venv/bin/python bench/dashboard.py [--evidence 50000] [--commitments 20] [--requests 200] [--cold 30]
 """
 from __future__ import annotations
 
@@ -32,20 +32,43 @@ from evidence_repo.services import services
 
 
 def seed_commitments(app: Flask, commitments: int) -> list[int]:
-    """The commitments to spread evidence over; their ids. The seed plan has one.
+    """The commitments to spread evidence over; their ids. The seed plan brings one (11 milestones); the others
+    (10 milestones of two sessions each) come in a second plan imported the way staff import one, so 20
+    commitments make the issue's 200 milestones."""
+    if commitments > 1:
+        from evidence_repo.plan.document import parse_plan
+        from evidence_repo.plan.importing import import_plan
 
-    TODO(plans-model): with several plans and commitments (branch plans-model), create ``commitments`` commitments
-    of ~10 milestones each here (20 × 10 = 200 milestones for the issue's target) and return their ids."""
-    if commitments != 1:
-        raise SystemExit("--commitments above 1 needs the plans-model branch (several commitments per plan)")
+        means = [{"means": "Convocatoria"}, {"means": "Lista de asistencia"}, {"means": "Minuta"},
+                 {"means": "Informe final", "scope": "milestone"}]
+        document = parse_plan({
+            "format": "evidence-repo/plan@2",
+            "plan": {"slug": "programas-sociales-bench", "title": "Programas sociales (benchmark)"},
+            "verification_means": [{"name": n} for n in ("Convocatoria", "Lista de asistencia", "Minuta",
+                                                          "Informe final")],
+            "commitments": [{
+                "slug": f"programa-{c:02d}", "title": f"Programa social {c}",
+                "milestones": [{
+                    "number": n, "objective": f"Meta {n} del programa {c}", "requirements": means,
+                    "activities": [{"name": f"Sesión {k}", "date": f"2026-{1 + (n % 12):02d}-{10 + k:02d}"}
+                                   for k in (1, 2)],
+                } for n in range(1, 11)],
+            } for c in range(2, commitments + 1)],
+        })
+        with services(app).sessions() as s:
+            import_plan(s, document, reason="benchmark")
+            s.commit()
     with services(app).sessions() as s:
         return list(s.scalars(select(Commitment.id).order_by(Commitment.id)))
 
 
 def pages(app: Flask, commitment_ids: list[int]) -> list[str]:
-    """The pages measured. TODO(plans-model): one portfolio page, then each commitment's matrix, a milestone page
-    and its compliance API under their slugs."""
-    return ["/cumplimiento", "/plan", "/api/v1/compliance", "/metas/3", "/cumplimiento.csv"]
+    """The pages measured: the portfolio, and the last commitment's matrix, milestone page and compliance API."""
+    with services(app).sessions() as s:
+        slug = s.scalar(select(Commitment.slug).where(Commitment.id == commitment_ids[-1]))
+    c = f"/compromisos/{slug}"
+    return ["/cumplimiento", f"{c}/cumplimiento", c, f"{c}/metas/3", f"/api/v1/commitments/{slug}/compliance",
+            "/api/v1/compliance", "/cumplimiento.csv"]
 
 
 def seed(data: Path, n: int, commitments: int = 1) -> tuple[Flask, list[str]]:
@@ -113,7 +136,7 @@ def summary(times: list[float]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--evidence", type=int, default=50_000)
-    parser.add_argument("--commitments", type=int, default=1, help="only 1 until the plans-model branch lands")
+    parser.add_argument("--commitments", type=int, default=20, help="commitments (the seed's and 10-milestone ones)")
     parser.add_argument("--requests", type=int, default=200, help="warm requests per page")
     parser.add_argument("--cold", type=int, default=30, help="cold requests per page (one write before each)")
     args = parser.parse_args()
