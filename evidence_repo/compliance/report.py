@@ -309,6 +309,17 @@ def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
         yield _Text(_("Sin actividades registradas."))
 
 
+def _title_page(subtitle: str, report: Mapping[str, Any]) -> list[_Block]:
+    """The report's title, what it is about, as of when, and when it was made."""
+    return [
+        _Heading(0, _title()),
+        _Text(subtitle, kind="subtitle"),
+        _Text(_("Situación al %(date)s", date=format_date(report.get("as_of"))), kind="subtitle"),
+        _Text(_("Generado el %(moment)s", moment=_format_moment(report.get("generated_at"), _("fecha desconocida"))),
+              kind="meta"),
+    ]
+
+
 def _build(report: Mapping[str, Any]) -> list[_Block]:
     """The whole report as neutral blocks, shared by both renderers."""
     plan = report.get("plan") or {}
@@ -316,11 +327,7 @@ def _build(report: Mapping[str, Any]) -> list[_Block]:
     milestones = report.get("milestones") or []
     undefined = str(NOT_DEFINED)
     blocks: list[_Block] = [
-        _Heading(0, _title()),
-        _Text(_clean(commitment.get("title")) or _("Compromiso sin título"), kind="subtitle"),
-        _Text(_("Situación al %(date)s", date=format_date(report.get("as_of"))), kind="subtitle"),
-        _Text(_("Generado el %(moment)s", moment=_format_moment(report.get("generated_at"), _("fecha desconocida"))),
-              kind="meta"),
+        *_title_page(_clean(commitment.get("title")) or _("Compromiso sin título"), report),
         _Heading(1, _("Compromiso")),
     ]
     plan_title = _clean(plan.get("title")) or undefined
@@ -372,13 +379,7 @@ def _build(report: Mapping[str, Any]) -> list[_Block]:
 def _build_plan(report: Mapping[str, Any]) -> list[_Block]:
     """A whole plan: its title, then each commitment's report as one section (without its own title page)."""
     plan = report.get("plan") or {}
-    blocks: list[_Block] = [
-        _Heading(0, _title()),
-        _Text(_clean(plan.get("title")) or _("Plan sin título"), kind="subtitle"),
-        _Text(_("Situación al %(date)s", date=format_date(report.get("as_of"))), kind="subtitle"),
-        _Text(_("Generado el %(moment)s", moment=_format_moment(report.get("generated_at"), _("fecha desconocida"))),
-              kind="meta"),
-    ]
+    blocks: list[_Block] = _title_page(_clean(plan.get("title")) or _("Plan sin título"), report)
     if plan.get("note"):
         blocks.append(_Text(_clean(plan.get("note")), label=_("Nota")))
     for section in report.get("sections") or []:
