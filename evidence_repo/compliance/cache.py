@@ -21,7 +21,7 @@ A request that has written and not committed bypasses the cache (`uncommitted`):
 database's yet and must never be stored under a generation another transaction may take. Entries of older
 generations can no longer be asked for and are dropped as soon as a newer generation is seen; the rest are evicted
 least recently used once the results held add up to more than ``max_rows`` evidence rows (a result costs memory in
-proportion to its commitment's evidence: ~6 MB at 50,000 rows with its renderings, ~0.3 MB at 2,500), so one huge
+proportion to its commitment's evidence: measured ~5 MB at 50,000 rows with three renderings), so one huge
 commitment cannot crowd the memory and twenty small ones all fit.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from evidence_repo.compliance.views import Compliance
 
 WINDOW = 1000  # ids: a transaction still open while this many later audit records commit is not plausible
-DEFAULT_ROWS = 500_000  # evidence rows held in all results together, ~65 MB
+DEFAULT_ROWS = 500_000  # evidence rows held in all results together, ~50 MB
 ENTRY_ROWS = 1_000  # what a result costs besides its evidence (plan, assessment, renderings), in rows
 
 Generation = tuple[int, int]
