@@ -80,3 +80,27 @@ def import_plan(app, tmp_path, data=None, name="becas.yaml") -> None:
     path.write_text(yaml.safe_dump(data or BECAS, allow_unicode=True, sort_keys=False), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["plan", "import", str(path), "--reason", "Segundo programa"])
     assert result.exit_code == 0, result.output
+
+
+def upload(client: FlaskClient, token: str, milestone, means: str, content: str, visibility: str = "public") -> int:
+    """Upload a small text file as evidence through the API (as a script would); returns its id."""
+    import io
+
+    data = {"milestone": str(milestone), "means": means, "visibility": visibility,
+            "file": (io.BytesIO(content.encode()), "evidencia.txt")}
+    r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.get_json()["id"]
+
+
+def move_first_session_of_milestone_3(app, make_user, reason: str) -> None:
+    """An admin moves milestone 3's first session to 2019-10-24, giving ``reason`` (a public plan change)."""
+    make_user("admin.secreta@jalisco.gob.mx", "admin")
+    admin = app.test_client()
+    login(admin, "admin.secreta@jalisco.gob.mx")
+    activity = admin.get("/api/v1/milestones/3").get_json()["activities"][0]
+    r = admin.post("/admin/metas/3/actividad", follow_redirects=True,
+                   data={"csrf_token": csrf_token(admin, "/admin/metas/3"), "activity_id": activity["id"],
+                         "name": activity["name"] or "", "date": "2019-10-24", "reason": reason})
+    assert r.status_code == 200

@@ -19,18 +19,11 @@ from evidence_repo.compliance.cache import ENTRY_ROWS, ComplianceCache, read_sta
 from evidence_repo.evidence.models import Evidence
 from evidence_repo.plan.models import Milestone, VerificationMeans
 from evidence_repo.services import services
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, login, upload
 
 C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"  # the seed commitment's canonical URL
 
 
-def upload(client, token, milestone, means, content, visibility="public"):
-    data = {"milestone": str(milestone), "means": means, "visibility": visibility,
-            "file": (io.BytesIO(content.encode()), "evidencia.txt")}
-    r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
-                    content_type="multipart/form-data")
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()["id"]
 
 
 def milestone(client, number, token=None):

@@ -9,6 +9,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from evidence_repo.compliance import export, views
+from tests.helpers import upload
 
 AS_OF = "2019-12-13"
 
@@ -18,13 +19,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def upload(client, token, milestone, means, content, visibility="public"):
-    data = {"milestone": str(milestone), "means": means, "visibility": visibility,
-            "file": (io.BytesIO(content.encode()), "evidencia.txt")}
-    r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
-                    content_type="multipart/form-data")
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()["id"]
 
 
 def cli_report(runner, tmp_path, fmt, *args, as_of=AS_OF):

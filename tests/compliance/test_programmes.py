@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from tests.helpers import BECAS, csrf_token, import_plan, login
+from tests.helpers import BECAS, import_plan, move_first_session_of_milestone_3
 
 AS_OF = "2025-05-01"
 JALISCO = "plan-accion-local-jalisco-2019"
@@ -85,14 +85,7 @@ def test_web_csv_and_json_name_plan_and_commitment(client):
 
 
 def test_the_feed_has_plan_changes_with_before_after_and_reason_but_never_who(app, client, make_user):
-    make_user("admin.secreta@jalisco.gob.mx", "admin")
-    admin = app.test_client()
-    login(admin, "admin.secreta@jalisco.gob.mx")
-    activity = admin.get("/api/v1/milestones/3").get_json()["activities"][0]
-    r = admin.post("/admin/metas/3/actividad", follow_redirects=True,
-                   data={"csrf_token": csrf_token(admin, "/admin/metas/3"), "activity_id": activity["id"],
-                         "name": activity["name"] or "", "date": "2019-10-24", "reason": REASON})
-    assert r.status_code == 200
+    move_first_session_of_milestone_3(app, make_user, REASON)
     body = client.get("/feed.atom").get_data(as_text=True)
     assert "admin.secreta" not in body
     entries = ET.fromstring(body).findall(f"{ATOM}entry")

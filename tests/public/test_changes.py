@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.helpers import BECAS, csrf_token, import_plan, login
+from tests.helpers import BECAS, import_plan, move_first_session_of_milestone_3
 
 JALISCO_C = "jalisco-apoyo-organizaciones-sociedad-civil"
 REASON = "El comité pidió mover la reunión por el periodo vacacional"
@@ -16,14 +16,7 @@ def text_of(html: str) -> str:
 @pytest.fixture
 def moved(app, client, make_user, tmp_path):
     import_plan(app, tmp_path)
-    make_user("admin.secreta@jalisco.gob.mx", "admin")
-    admin = app.test_client()
-    login(admin, "admin.secreta@jalisco.gob.mx")
-    activity = admin.get("/api/v1/milestones/3").get_json()["activities"][0]
-    r = admin.post("/admin/metas/3/actividad", follow_redirects=True,
-                   data={"csrf_token": csrf_token(admin, "/admin/metas/3"), "activity_id": activity["id"],
-                         "name": activity["name"] or "", "date": "2019-10-24", "reason": REASON})
-    assert r.status_code == 200
+    move_first_session_of_milestone_3(app, make_user, REASON)
 
 
 def test_the_page_shows_a_date_change_with_before_after_and_reason(client, moved):
