@@ -66,3 +66,19 @@ def staff_token(app, make_user, session):
     _, plaintext = create_token(session, user, "pruebas")
     session.commit()
     return plaintext
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """One throwaway PostgreSQL server for the whole run, started only if a test asks for it."""
+    from tests.postgres import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """A new empty database on the throwaway server (SQLAlchemy URL, psycopg 3)."""
+    return postgres_cluster.create_database()
