@@ -6,6 +6,9 @@ HTTP against the running app (`evidence-repo serve`), cold and warm, plus the SQ
   page is computed from the database (this is also what another web process sees after a write);
 * warm: the same page again, with nothing written in between (served from the result cache).
 
+Besides wall-clock percentiles it prints the server's CPU time per request (from /proc), which stays comparable
+when other programs share the machine.
+
 Usage: .venv/bin/python bench/dashboard.py [--evidence 50000] [--commitments 20] [--requests 200] [--cold 30]
 """
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import tempfile
 import time
 import urllib.request
@@ -129,6 +133,13 @@ def timed(url: str) -> float:
     return (time.perf_counter() - t) * 1000
 
 
+def cpu_ms(pid: int) -> float:
+    """CPU time the process has used so far (user + system), in ms: unlike wall time it does not grow when other
+    programs share the cores, so per-request CPU compares runs made on a busy machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def summary(times: list[float]) -> dict[str, float]:
     return {"p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1)}
 
@@ -151,16 +162,23 @@ def main() -> None:
                 url = server.url + path
                 timed(url)  # the server's first request of this page (templates, imports)
                 cold = []
+                cpu = cpu_ms(server.proc.pid)
                 for _ in range(args.cold):
                     touch()
                     cold.append(timed(url))
+                cold_cpu = (cpu_ms(server.proc.pid) - cpu) / args.cold
                 timed(url)
+                cpu = cpu_ms(server.proc.pid)
                 warm = [timed(url) for _ in range(args.requests)]
-                page = {"sql_queries": queries[path], "cold": summary(cold), "warm": summary(warm)}
+                warm_cpu = (cpu_ms(server.proc.pid) - cpu) / args.requests
+                page = {"sql_queries": queries[path], "cold": {**summary(cold), "server_cpu_ms": round(cold_cpu, 1)},
+                        "warm": {**summary(warm), "server_cpu_ms": round(warm_cpu, 1)}}
                 out["pages"][path] = page
                 print(f"{path:22} queries cold={queries[path]['cold']:2} warm={queries[path]['warm']:2}  "
-                      f"cold p50={page['cold']['p50_ms']:7.1f} p95={page['cold']['p95_ms']:7.1f} ms  "
-                      f"warm p50={page['warm']['p50_ms']:6.1f} p95={page['warm']['p95_ms']:6.1f} ms", flush=True)
+                      f"cold p50={page['cold']['p50_ms']:7.1f} p95={page['cold']['p95_ms']:7.1f} ms "
+                      f"cpu={cold_cpu:6.1f} ms  "
+                      f"warm p50={page['warm']['p50_ms']:6.1f} p95={page['warm']['p95_ms']:6.1f} ms "
+                      f"cpu={warm_cpu:5.1f} ms", flush=True)
         services(app).close()
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     name = f"dashboard-{args.evidence}.json"
