@@ -12,10 +12,12 @@ from werkzeug.exceptions import HTTPException
 from evidence_repo import db, policy, services
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
+from evidence_repo.urls import BoundedIntConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids beyond the columns are a 404
     app.config.from_mapping(load_config(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

@@ -40,6 +40,7 @@ from evidence_repo.plan.serialize import (
     scoped_milestone_dict,
 )
 from evidence_repo.services import services
+from evidence_repo.urls import MAX_ID, bounded_int
 from indexer import SearchFailed
 
 bp = Blueprint("api", __name__)
@@ -235,10 +236,13 @@ def create_evidence():
 @bp.get("/evidence")
 def list_evidence_api():
     user = _bearer_user()
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = request.args.get("per_page", 20, type=int) or 20
+    try:
+        page = bounded_int(request.args.get("page") or "1")
+        per_page = bounded_int(request.args.get("per_page") or "20")
+    except ValueError:
+        page = per_page = 0
     if page < 1 or not 1 <= per_page <= 100:
-        raise ApiError(400, "page debe ser ≥ 1 y per_page entre 1 y 100.")
+        raise ApiError(400, f"page debe ser un número entre 1 y {MAX_ID} y per_page entre 1 y 100.")
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(user), page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
 

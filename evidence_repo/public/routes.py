@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -27,6 +26,7 @@ from evidence_repo.evidence.search import (
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
 from evidence_repo.policy import audience, can_see_restricted
 from evidence_repo.services import services
+from evidence_repo.urls import bounded_int, carried_url
 from indexer import SearchFailed, SearchResults
 from storage import BlobMissing
 
@@ -83,11 +83,6 @@ def commitment(commitment_slug: str):
                            percent=c.assessment.percent)
 
 
-def _args() -> dict[str, Any]:
-    """The query string, carried over by a redirect (?lang=en, ?pagina=2)."""
-    return {k: v for k, v in request.args.lists() if not k.startswith("_")}
-
-
 def _chooser(title: str, intro: str, commitments: list, endpoint: str, **values):
     return render_template("public/chooser.html", title=title, intro=intro, commitments=commitments,
                            endpoint=endpoint, values=values)
@@ -100,7 +95,7 @@ def plan():
     if not commitments:
         abort(404, description=_("Todavía no se ha cargado ningún plan de acción."))
     if len(commitments) == 1:
-        return redirect(url_for("public.commitment", commitment_slug=commitments[0].slug, **_args()))
+        return redirect(carried_url("public.commitment", commitment_slug=commitments[0].slug))
     return _chooser(_("Elija un compromiso"), _("Este sitio reúne varios compromisos. ¿Cuál quiere consultar?"),
                     commitments, "public.commitment")
 
@@ -112,8 +107,8 @@ def milestone(number: int):
     if not commitments:
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
     if len(commitments) == 1:
-        return redirect(url_for("public.commitment_milestone", commitment_slug=commitments[0].slug, number=number,
-                                **_args()))
+        return redirect(carried_url("public.commitment_milestone", commitment_slug=commitments[0].slug,
+                                    number=number))
     return _chooser(_("Meta %(n)s", n=number),
                     _("Varios compromisos tienen una meta %(n)s. ¿De cuál quiere ver las pruebas?", n=number),
                     commitments, "public.commitment_milestone", number=number)
@@ -132,7 +127,7 @@ def commitment_milestone(commitment_slug: str, number: int):
         abort(404)
     see_all = can_see_restricted(current_user)
     total = c.evidence_count(number, include_restricted=see_all)
-    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    page = max(request.args.get("pagina", 1, type=bounded_int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
                                      per_page=50, total=total, commitment_id=commitment.id)
     return render_template(
@@ -188,7 +183,7 @@ def evidence(evidence_id: int):
 @bp.get("/evidencias/<int:evidence_id>/descargar")
 def download(evidence_id: int):
     e = _visible_evidence(evidence_id)
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=bounded_int)
     f = next((f for f in e.files if f.version == version), None) if version else e.current
     if f is None:
         abort(404, description=_("Esa versión no existe."))

@@ -23,6 +23,7 @@ from evidence_repo.evidence.operations import (
 from evidence_repo.plan.operations import list_commitments, load_commitment, means_catalogue
 from evidence_repo.services import services
 from evidence_repo.staff.forms import EditForm, ReplaceForm, UploadForm
+from evidence_repo.urls import bounded_int
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
 
@@ -162,7 +163,7 @@ def _upload_failed(form, commitment, problems: dict[str, str]):
 @bp.get("/evidencias")
 @allowed_if(policy.can_list_evidence)
 def evidence_list():
-    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    page = max(request.args.get("pagina", 1, type=bounded_int) or 1, 1)
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(current_user), page=page,
                                 per_page=25)
     return render_template("staff/evidence_list.html", rows=rows, total=total, page=page, per_page=25)
