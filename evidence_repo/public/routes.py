@@ -24,10 +24,11 @@ from evidence_repo.evidence.search import (
     switch_facets,
 )
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
-from evidence_repo.policy import audience, can_see_restricted
+from evidence_repo.policy import audience, can_see_restricted, shared_caches_may_keep
 from evidence_repo.services import services
 from evidence_repo.urls import bounded_int, carried_url
 from indexer import SearchFailed, SearchResults
+from indexer.extract import name_for_type
 from storage import BlobMissing
 
 bp = Blueprint("public", __name__)
@@ -192,11 +193,12 @@ def download(evidence_id: int):
     except BlobMissing:
         current_app.logger.error("stored file missing for evidence %s version %s", e.id, f.version)
         abort(404, description=_("El archivo no está disponible en este momento."))
-    response = send_file(handle, mimetype=f.mime_type, as_attachment=True, download_name=f.original_name,
+    response = send_file(handle, mimetype=f.mime_type, as_attachment=True,
+                         download_name=name_for_type(f.original_name, f.mime_type),
                          etag=f.sha256, max_age=3600, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(f.sha256)).decode()
-    return response
+    return _cached_only_if_public(response, e, f)
 
 
 @bp.get("/evidencias/<int:evidence_id>/miniatura")
@@ -206,9 +208,20 @@ def thumbnail(evidence_id: int):
     if not sha:
         abort(404)
     try:
-        return send_file(services().blobs.open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
+        response = send_file(services().blobs.open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
     except BlobMissing:
         abort(404)
+    return _cached_only_if_public(response, e, e.current)
+
+
+def _cached_only_if_public(response, evidence, file):
+    """Public files may be kept by any cache; everything else is ``private, no-store``."""
+    if not shared_caches_may_keep(evidence, file):
+        response.cache_control.public = False
+        response.cache_control.max_age = None
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/buscar")
