@@ -7,12 +7,12 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from evidence_repo import db, policy, services
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
-from evidence_repo.urls import BoundedIntConverter
+from evidence_repo.urls import BoundedIntConverter, bind_links_without_host
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -98,6 +98,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     def render_error(code: int, message: str) -> tuple[Any, int]:
         db.rollback_request()
+        bind_links_without_host()
         if _wants_json():
             return jsonify(error={"code": code, "message": message}), code
         return render_template("error.html", code=code, message=message), code
@@ -105,6 +106,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
         return render_error(400, _("El formulario caducó o no es válido. Recargue la página e intente de nuevo."))
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc: SecurityError) -> tuple[Any, int]:
+        return render_error(400, _("Esta dirección no corresponde a este sitio."))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Any, int]:

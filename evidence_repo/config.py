@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def data_dir(overrides: dict[str, Any] | None = None) -> Path:
@@ -22,6 +23,23 @@ def _secret_key(folder: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _hosts(raw: str | None) -> list[str] | None:
+    """EVIDENCE_REPO_TRUSTED_HOSTS: comma-separated host names (a leading dot allows subdomains)."""
+    hosts = [h.strip() for h in (raw or "").split(",") if h.strip()]
+    return hosts or None
+
+
+def _base_url(raw: str | None) -> str | None:
+    """EVIDENCE_REPO_BASE_URL: the site's public address; absolute links never come from a Host header."""
+    if not raw:
+        return None
+    parsed = urlsplit(raw.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise ValueError(f"EVIDENCE_REPO_BASE_URL must be an http(s) address such as https://evidencias.example.mx/, "
+                         f"not {raw!r}")
+    return raw.strip().rstrip("/") + "/"
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -46,9 +64,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("EVIDENCE_REPO_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Absolute links (feed, API) start with BASE_URL when set; requests naming another host than
+        # TRUSTED_HOSTS are refused (400) when that is set. See README, "Running it".
+        "BASE_URL": os.environ.get("EVIDENCE_REPO_BASE_URL") or None,
+        "TRUSTED_HOSTS": _hosts(os.environ.get("EVIDENCE_REPO_TRUSTED_HOSTS")),
     }
     config.update(overrides)
     config["DATA_DIR"] = folder
+    config["BASE_URL"] = _base_url(config["BASE_URL"])
     config["MAX_CONTENT_LENGTH"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(folder)

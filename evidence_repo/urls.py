@@ -7,9 +7,10 @@ the old addresses' redirects) append it as text instead of handing every argumen
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from flask.globals import request_ctx
 from werkzeug.routing import BuildError, IntegerConverter, Map
 
 # Ids and numbers are INTEGER columns: 32-bit on PostgreSQL; a larger one cannot name anything.
@@ -55,3 +56,26 @@ def language_url(lang: str) -> str | None:
         return with_query(url_for(request.endpoint, **(request.view_args or {})), lang=lang)
     except (BuildError, ValueError, TypeError):
         return None
+
+
+def site_root() -> str:
+    """The site's public address, ending in "/": EVIDENCE_REPO_BASE_URL when configured; otherwise this
+    request's own (its Host header checked against TRUSTED_HOSTS when those are configured)."""
+    return current_app.config.get("BASE_URL") or request.url_root
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """``url_for(..., _external=True)`` without trusting the Host header when a base URL is configured."""
+    path = url_for(endpoint, **values)[len(request.script_root):]
+    return site_root() + path.lstrip("/")
+
+
+def bind_links_without_host() -> None:
+    """Let the error page build its links when the request named a host outside TRUSTED_HOSTS (Flask then
+    refuses it before binding any URL adapter): bind one to the configured address instead."""
+    if request_ctx.url_adapter is not None:
+        return
+    config = current_app.config
+    host = urlsplit(config.get("BASE_URL") or "").netloc or next(iter(config.get("TRUSTED_HOSTS") or []), "")
+    request_ctx.url_adapter = current_app.url_map.bind(host.lstrip(".") or "localhost",
+                                                       script_name=request.script_root or "/")

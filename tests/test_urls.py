@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.helpers import login, upload
+from tests.helpers import PASSWORD, login, upload
 
 PLAN = "plan-accion-local-jalisco-2019"
 C = "jalisco-apoyo-organizaciones-sociedad-civil"
@@ -76,3 +76,64 @@ def test_every_page_survives_arguments_that_collide_with_its_own(app, client, ma
         for name in re.findall(r"<int:(\w+)>", rule.rule):
             for huge in HUGE:
                 assert_own_answer(client.get(rule.build(dict(values, **{name: huge}))[1]), 404)
+
+
+@pytest.fixture
+def configured(tmp_path):
+    """An app told its public address and the host names it answers to."""
+    from evidence_repo import create_app
+    from evidence_repo.bootstrap import prepare
+    from evidence_repo.services import services
+
+    app = create_app({"DATA_DIR": tmp_path / "site", "TESTING": True,
+                      "BASE_URL": "https://evidencias.jalisco.gob.mx/portal",
+                      "TRUSTED_HOSTS": ["evidencias.jalisco.gob.mx", "localhost"]})
+    prepare(app, index=False)
+    yield app
+    services(app).close()
+
+
+def _token(app) -> str:
+    from evidence_repo.accounts.operations import create_user
+    from evidence_repo.accounts.tokens import create_token
+    from evidence_repo.services import services
+
+    with services(app).sessions() as session:
+        _, plaintext = create_token(session, create_user(session, "carga@jalisco.gob.mx", PASSWORD, "staff"), "t")
+        session.commit()
+    return plaintext
+
+
+def test_absolute_links_come_from_the_configured_address_not_the_host_header(configured):
+    from evidence_repo.services import services
+
+    client = configured.test_client()
+    evidence_id = upload(client, _token(configured), 3, "Minuta", "Minuta de la sesión de capacitación")
+    services(configured).new_worker().drain()
+    site = "https://evidencias.jalisco.gob.mx/portal/"
+    headers = {"Host": "localhost"}  # trusted, but links still name the public address
+    item = client.get(f"/api/v1/evidence/{evidence_id}", headers=headers).get_json()
+    assert item["url"] == f"{site}evidencias/{evidence_id}"
+    assert item["download_url"] == f"{site}evidencias/{evidence_id}/descargar"
+    listed = client.get("/api/v1/evidence", headers=headers).get_json()["results"][0]
+    assert listed["url"] == f"{site}evidencias/{evidence_id}"
+    hit = client.get("/api/v1/search?q=capacitación", headers=headers).get_json()["results"][0]
+    assert hit["url"] == f"{site}evidencias/{evidence_id}"
+    feed = client.get("/feed.atom", headers=headers).get_data(as_text=True)
+    assert f'href="{site}evidencias/{evidence_id}"' in feed and "localhost" not in feed
+
+
+def test_a_foreign_host_header_is_refused_with_the_apps_own_page(configured):
+    client = configured.test_client()
+    for path in ("/feed.atom", "/", "/api/v1/evidence"):
+        r = client.get(path, headers={"Host": "evil.example"})
+        assert_own_answer(r, 400)
+        assert "evil.example" not in r.get_data(as_text=True)
+    assert client.get("/feed.atom", headers={"Host": "evidencias.jalisco.gob.mx"}).status_code == 200
+
+
+def test_a_base_url_that_is_not_an_address_stops_the_start(tmp_path):
+    from evidence_repo import create_app
+
+    with pytest.raises(ValueError, match="EVIDENCE_REPO_BASE_URL"):
+        create_app({"DATA_DIR": tmp_path / "x", "BASE_URL": "evidencias.jalisco.gob.mx"})

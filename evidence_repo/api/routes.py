@@ -40,7 +40,7 @@ from evidence_repo.plan.serialize import (
     scoped_milestone_dict,
 )
 from evidence_repo.services import services
-from evidence_repo.urls import MAX_ID, bounded_int
+from evidence_repo.urls import MAX_ID, bounded_int, external_url
 from indexer import SearchFailed
 
 bp = Blueprint("api", __name__)
@@ -190,8 +190,8 @@ def evidence_dict(e, *, full: bool) -> dict:
         "text_status": f.text_status,
         "text_error": f.text_error,
         "created_at": e.created_at.isoformat(),
-        "url": url_for("public.evidence", evidence_id=e.id, _external=True),
-        "download_url": url_for("public.download", evidence_id=e.id, _external=True),
+        "url": external_url("public.evidence", evidence_id=e.id),
+        "download_url": external_url("public.download", evidence_id=e.id),
     }
     if full:
         data["versions"] = [
@@ -272,7 +272,7 @@ def search():
     data = results_dict(results, programme_titles(db(), results))
     data["index_complete"] = not svc.index_stale
     for item in data["results"]:
-        item["url"] = url_for("public.evidence", evidence_id=item["id"], _external=True)
+        item["url"] = external_url("public.evidence", evidence_id=item["id"])
     return jsonify(data)
 
 

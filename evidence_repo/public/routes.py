@@ -26,7 +26,7 @@ from evidence_repo.evidence.search import (
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
 from evidence_repo.policy import audience, can_see_restricted, shared_caches_may_keep
 from evidence_repo.services import services
-from evidence_repo.urls import bounded_int, carried_url
+from evidence_repo.urls import bounded_int, carried_url, site_root
 from indexer import SearchFailed, SearchResults
 from indexer.extract import name_for_type
 from storage import BlobMissing
@@ -350,5 +350,5 @@ def feed():
     inputs = load_inputs(db())
     if inputs is None:
         abort(404)
-    body = atom(db(), inputs, request.url_root, dt.date.today(), current_app.config["SOON_DAYS"])
+    body = atom(db(), inputs, site_root(), dt.date.today(), current_app.config["SOON_DAYS"])
     return current_app.response_class(body, mimetype="application/atom+xml")
