@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from evidence_repo import db, policy, services
+from evidence_repo.auth import body_limits
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
 from evidence_repo.urls import BoundedIntConverter, bind_links_without_host
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     services.init_app(app)
     db.init_app(app)
+    body_limits.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale,

@@ -49,6 +49,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     max_upload_mb = int(os.environ.get("EVIDENCE_REPO_MAX_UPLOAD_MB", "100"))
     config: dict[str, Any] = {
         "MAX_UPLOAD_MB": max_upload_mb,
+        "MAX_FORM_KB": int(os.environ.get("EVIDENCE_REPO_MAX_FORM_KB", "1024")),
+        "REFUSED_DAYS": float(os.environ.get("EVIDENCE_REPO_REFUSED_DAYS", "7")),
         "SOON_DAYS": int(os.environ.get("EVIDENCE_REPO_SOON_DAYS", "15")),
         "COMPLIANCE_CACHE_ROWS": int(os.environ.get("EVIDENCE_REPO_COMPLIANCE_CACHE_ROWS", "500000")),
         "EXTRACT_TIMEOUT": float(os.environ.get("EVIDENCE_REPO_EXTRACT_TIMEOUT", "180")),
@@ -72,7 +74,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides)
     config["DATA_DIR"] = folder
     config["BASE_URL"] = _base_url(config["BASE_URL"])
-    config["MAX_CONTENT_LENGTH"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    # Evidence files go only to the upload views, from uploaders (evidence_repo/auth/body_limits.py); every
+    # other request body (forms, JSON) is small.
+    config["MAX_UPLOAD_BODY"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    config["MAX_CONTENT_LENGTH"] = config["MAX_FORM_KB"] * 1024
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(folder)
     return config

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from evidence_repo import policy
 from evidence_repo.accounts.tokens import user_for_token
+from evidence_repo.auth.body_limits import accepts_uploads
 from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
 from evidence_repo.compliance.status import STATUSES
@@ -203,6 +204,7 @@ def evidence_dict(e, *, full: bool) -> dict:
 
 
 @bp.post("/evidence")
+@accepts_uploads
 def create_evidence():
     user = _bearer_user()
     if user is None:

@@ -70,7 +70,8 @@ def reindex_command(re_extract: bool) -> None:
 
 
 @click.command("check")
-@click.option("--repair", is_flag=True, help="Corregir las diferencias del índice.")
+@click.option("--repair", is_flag=True,
+              help="Corregir las diferencias del índice y borrar los archivos rechazados caducados.")
 @with_appcontext
 def check_command(repair: bool) -> None:
     """Compare database, stored files and index, and re-hash every stored file."""
@@ -84,6 +85,10 @@ def check_command(repair: bool) -> None:
             report = integrity.check(session, store, index, progress=bar.update)
     for line in report.lines():
         click.echo(line)
+    if repair and report.expired_refused:
+        with svc.sessions() as session:
+            click.echo(f"Reparado: {integrity.remove_expired_refusals(session, store)} archivos rechazados borrados.")
+            report = integrity.check(session, store, index)
     if repair and (report.missing_from_index or report.extra_in_index):
         count = reindex(svc.sessions, store, index, svc.limits)
         svc.mark_index_fresh()

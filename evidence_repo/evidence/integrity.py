@@ -1,8 +1,10 @@
 """`evidence-repo check`: do the database, the stored files and the index agree, and are the bytes intact?"""
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,10 +22,13 @@ class CheckReport:
     missing_from_index: list[int] = field(default_factory=list)
     extra_in_index: list[int] = field(default_factory=list)
     pending_tasks: int = 0
+    refused_files: int = 0  # refused uploads set aside, still within their time
+    expired_refused: list[str] = field(default_factory=list)  # refused uploads past their time, still on disk
 
     @property
     def ok(self) -> bool:
-        return not (self.missing_files or self.hash_mismatches or self.missing_from_index or self.extra_in_index)
+        return not (self.missing_files or self.hash_mismatches or self.missing_from_index or self.extra_in_index
+                    or self.expired_refused)
 
     def lines(self) -> list[str]:
         out = [f"Archivos verificados (SHA-256): {self.files_checked}"]
@@ -33,12 +38,15 @@ class CheckReport:
             ("Archivos huérfanos (sin evidencia)", self.orphan_files),
             ("Evidencias que faltan en el índice", self.missing_from_index),
             ("Documentos del índice sin evidencia", self.extra_in_index),
+            ("Archivos rechazados que ya debían borrarse (--repair los borra)", self.expired_refused),
         ]
         for label, items in sections:
             out.append(f"{label}: {len(items)}")
             out += [f"  - {item}" for item in items[:50]]
             if len(items) > 50:
                 out.append(f"  … y {len(items) - 50} más")
+        if self.refused_files:
+            out.append(f"Archivos rechazados en espera de caducar: {self.refused_files}")
         if self.pending_tasks:
             out.append(f"Tareas de indexación pendientes: {self.pending_tasks}")
         return out
@@ -62,6 +70,9 @@ def check(session: Session, store: BlobStore, index, *, progress: Callable[[int]
         if progress:
             progress(1)
     report.orphan_files = [sha for sha in store.iter_blobs() if sha not in referenced]
+    expired = {path.name for path in expired_refusals(store, referenced)}
+    report.expired_refused = sorted(expired)
+    report.refused_files = sum(1 for path, _ in store.iter_refused() if path.name not in expired)
     pending = set(session.scalars(select(IndexTask.evidence_id).where(IndexTask.done_at.is_(None))))
     report.pending_tasks = len(pending)
     in_db = set(session.scalars(select(Evidence.id)))
@@ -69,3 +80,26 @@ def check(session: Session, store: BlobStore, index, *, progress: Callable[[int]
     report.missing_from_index = sorted((in_db - in_index) - pending)
     report.extra_in_index = sorted((in_index - in_db) - pending)
     return report
+
+
+def expired_refusals(store: BlobStore, referenced: Collection[str]) -> list[Path]:
+    """Refused uploads past their time: in ``.refused/``, and (from before it existed) files in the quarantine
+    that no evidence refers to (damaged evidence files moved there for repair are never touched)."""
+    cutoff = time.time() - store.refused_seconds
+    found = [path for path, uploaded in store.iter_refused() if uploaded < cutoff]
+    if store.quarantine_dir.is_dir():
+        for path in sorted(store.quarantine_dir.iterdir()):
+            if path.is_file() and path.name.split(".")[0] not in referenced and path.stat().st_mtime < cutoff:
+                found.append(path)
+    return found
+
+
+def remove_expired_refusals(session: Session, store: BlobStore) -> int:
+    """``check --repair``: delete the refused uploads :func:`expired_refusals` finds."""
+    referenced = set(session.scalars(select(EvidenceFile.sha256)))
+    referenced |= set(session.scalars(select(EvidenceFile.thumbnail_sha256).where(
+        EvidenceFile.thumbnail_sha256.is_not(None))))
+    paths = expired_refusals(store, referenced)
+    for path in paths:
+        path.unlink(missing_ok=True)
+    return len(paths)

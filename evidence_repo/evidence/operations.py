@@ -203,7 +203,7 @@ def _store(store: BlobStore, stream: IO[bytes], max_bytes: int | None):
     mime = detect_mime(blob.path)
     if mime not in ALLOWED_MIME_TYPES:
         if blob.created:
-            store.quarantine(blob.sha256)
+            store.refuse(blob.sha256)
         raise EvidenceError(
             _l("Tipo de archivo no admitido (%(mime)s). Se aceptan: %(types)s.", mime=mime,
                types=accepted_types_text()),

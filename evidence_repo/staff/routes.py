@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from evidence_repo import policy
+from evidence_repo.auth.body_limits import accepts_uploads
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, on_commit, savepoint
 from evidence_repo.evidence.operations import (
@@ -93,6 +94,7 @@ def _wants_json() -> bool:
 
 
 @bp.route("/subir", methods=["GET", "POST"])
+@accepts_uploads
 @allowed_if(policy.can_upload)
 def upload():
     commitments = _upload_commitments()
@@ -201,6 +203,7 @@ def edit(evidence_id: int):
 
 
 @bp.post("/evidencias/<int:evidence_id>/reemplazar")
+@accepts_uploads
 @allowed_if(policy.can_upload)
 def replace(evidence_id: int):
     evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
