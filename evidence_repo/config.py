@@ -51,6 +51,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_FORM_KB": int(os.environ.get("EVIDENCE_REPO_MAX_FORM_KB", "1024")),
         "REFUSED_DAYS": float(os.environ.get("EVIDENCE_REPO_REFUSED_DAYS", "7")),
+        # Anonymous requests per client address (evidence_repo/public/limits.py); "" turns one limit off.
+        "REPORT_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_REPORT_LIMIT", "10 per minute"),
+        "SEARCH_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_SEARCH_LIMIT", "60 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("EVIDENCE_REPO_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PROXIES": int(os.environ.get("EVIDENCE_REPO_PROXIES", "0")),  # reverse proxies in front (X-Forwarded-For)
         "SOON_DAYS": int(os.environ.get("EVIDENCE_REPO_SOON_DAYS", "15")),
         "COMPLIANCE_CACHE_ROWS": int(os.environ.get("EVIDENCE_REPO_COMPLIANCE_CACHE_ROWS", "500000")),
         "EXTRACT_TIMEOUT": float(os.environ.get("EVIDENCE_REPO_EXTRACT_TIMEOUT", "180")),

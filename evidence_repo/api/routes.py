@@ -40,6 +40,7 @@ from evidence_repo.plan.serialize import (
     plan_dict,
     scoped_milestone_dict,
 )
+from evidence_repo.public import limits
 from evidence_repo.services import services
 from evidence_repo.urls import MAX_ID, bounded_int, external_url
 from indexer import SearchFailed
@@ -259,6 +260,7 @@ def get_evidence(evidence_id: int):
 
 
 @bp.get("/search")
+@limits.searches
 def search():
     """Full-text search; restricted evidence only with a token, filtered inside the index query."""
     user = _bearer_user()

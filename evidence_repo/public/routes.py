@@ -25,6 +25,7 @@ from evidence_repo.evidence.search import (
 )
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
 from evidence_repo.policy import audience, can_see_restricted, shared_caches_may_keep
+from evidence_repo.public import limits
 from evidence_repo.services import services
 from evidence_repo.urls import bounded_int, carried_url, site_root
 from indexer import SearchFailed, SearchResults
@@ -225,6 +226,7 @@ def _cached_only_if_public(response, evidence, file):
 
 
 @bp.get("/buscar")
+@limits.searches
 def search():
     params = parse_params(request.args, strict=False)
     svc = services()
@@ -312,6 +314,7 @@ def commitment_compliance_csv(commitment_slug: str):
 
 
 @bp.get("/compromisos/<commitment_slug>/cumplimiento/informe.<any(docx, pdf):fmt>")
+@limits.reports
 def commitment_compliance_report(commitment_slug: str, fmt: str):
     return _compliance_download(fmt, _commitment_or_404(commitment_slug))
 
@@ -323,6 +326,7 @@ def dashboard_csv():
 
 
 @bp.get("/cumplimiento/informe.<any(docx, pdf):fmt>")
+@limits.reports
 def dashboard_report(fmt: str):
     return _compliance_download(fmt)
 
@@ -333,10 +337,9 @@ def _compliance_download(fmt: str, commitment=None):
     if c is None or error:
         abort(400, description=error)
     public = not can_see_restricted(current_user)
-    if fmt == "csv":  # words in the reader's language; restricted evidence named only for those who may see it
-        exported = c.rendered(("csv", public, str(get_locale())), lambda: export.render(fmt, db(), c, public=public))
-    else:  # reports carry the moment they were made
-        exported = export.render(fmt, db(), c, public=public)
+    # Made once per result (so per data generation, see compliance/cache.py), format, audience and language: the
+    # report's "generado" moment is when this data was first rendered.
+    exported = c.rendered((fmt, public, str(get_locale())), lambda: export.render(fmt, db(), c, public=public))
     response = current_app.response_class(exported.body, mimetype=exported.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
