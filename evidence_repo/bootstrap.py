@@ -89,7 +89,7 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     With the worker, a stale index is rebuilt by the worker thread while the site already answers (searches say
     so); without it, before serving.
     """
-    from waitress import serve
+    from evidence_repo.serving import serve
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     prepare(app, index=no_worker)

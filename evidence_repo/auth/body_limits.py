@@ -54,21 +54,23 @@ def _refuse_upload() -> Any:
     return login_manager.unauthorized()
 
 
+def refusal() -> Any:
+    """The answer to this request from its headers alone, or None when its body may be read (and then the
+    request's ``max_content_length`` is set to what it may send). May raise an HTTP error (403, 413)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.method == "POST" and getattr(view, "accepts_uploads", False):
+        refused = _refuse_upload()
+        if refused is not None:
+            return refused
+        request.max_content_length = current_app.config["MAX_UPLOAD_BODY"]
+    limit = request.max_content_length
+    if limit is not None and (request.content_length or 0) > limit:
+        if limit < current_app.config["MAX_UPLOAD_BODY"]:
+            abort(413, description=_("La solicitud es demasiado grande: el máximo es %(kb)s KB.", kb=limit // 1024))
+        abort(413)
+    return None
+
+
 def init_app(app: Flask) -> None:
     """Registered before CSRF protection, which reads the form (and so the whole body)."""
-
-    @app.before_request
-    def _limit_body() -> Any:
-        view = app.view_functions.get(request.endpoint or "")
-        if request.method == "POST" and getattr(view, "accepts_uploads", False):
-            refusal = _refuse_upload()
-            if refusal is not None:
-                return refusal
-            request.max_content_length = current_app.config["MAX_UPLOAD_BODY"]
-        limit = request.max_content_length
-        if limit is not None and (request.content_length or 0) > limit:
-            if limit < current_app.config["MAX_UPLOAD_BODY"]:
-                abort(413, description=_("La solicitud es demasiado grande: el máximo es %(kb)s KB.",
-                                         kb=limit // 1024))
-            abort(413)
-        return None
+    app.before_request(refusal)
