@@ -54,7 +54,8 @@ def cli(env: dict, *args: str, input: str | None = None) -> str:
 @contextmanager
 def running_server(data: Path, **extra_env):
     """Start `evidence-repo serve` on a free port with a staff token; yields (server, token)."""
-    env = {**os.environ, "EVIDENCE_REPO_DATA": str(data), **{k: str(v) for k, v in extra_env.items()}}
+    env = {**os.environ, "EVIDENCE_REPO_DATA": str(data), "EVIDENCE_REPO_SEARCH_LIMIT": "",  # one client, many
+           "EVIDENCE_REPO_REPORT_LIMIT": "", **{k: str(v) for k, v in extra_env.items()}}  # requests: no limits
     cli(env, "init")
     cli(env, "user", "add", "bench@example.org", "--role", "staff", "--password-stdin", input="bench-password-1\n")
     token = cli(env, "token", "create", "bench@example.org").strip()

@@ -7,23 +7,31 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evidence_repo import db, policy, services
+from evidence_repo.auth import body_limits
 from evidence_repo.config import load_config
-from evidence_repo.extensions import babel, csrf, login_manager, select_locale
+from evidence_repo.extensions import babel, csrf, limiter, login_manager, select_locale
+from evidence_repo.urls import BoundedIntConverter, bind_links_without_host
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids beyond the columns are a 404
     app.config.from_mapping(load_config(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     services.init_app(app)
     db.init_app(app)
+    body_limits.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
+    if app.config.get("PROXIES"):  # the client's address and scheme as the proxies in front report them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])  # type: ignore[method-assign]
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
 
@@ -59,7 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'",
         )
         return response
 
@@ -91,11 +100,14 @@ def _register_error_handlers(app: Flask) -> None:
         404: lambda: _("No encontramos la página que busca."),
         405: lambda: _("Método no permitido."),
         413: lambda: _("El archivo es demasiado grande: el máximo es %(mb)s MB.", mb=app.config["MAX_UPLOAD_MB"]),
+        429: lambda: _("Demasiadas solicitudes desde su dirección. Espere un minuto e intente de nuevo; con una "
+                       "cuenta o un token no hay este límite."),
         500: lambda: _("Ocurrió un error inesperado. Ya quedó registrado; intente de nuevo más tarde."),
     }
 
     def render_error(code: int, message: str) -> tuple[Any, int]:
         db.rollback_request()
+        bind_links_without_host()
         if _wants_json():
             return jsonify(error={"code": code, "message": message}), code
         return render_template("error.html", code=code, message=message), code
@@ -103,6 +115,14 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> tuple[Any, int]:
         return render_error(400, _("El formulario caducó o no es válido. Recargue la página e intente de nuevo."))
+
+    @app.errorhandler(429)
+    def _too_many_requests(exc: HTTPException) -> tuple[Any, int]:
+        return render_error(429, messages[429]())
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc: SecurityError) -> tuple[Any, int]:
+        return render_error(400, _("Esta dirección no corresponde a este sitio."))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Any, int]:

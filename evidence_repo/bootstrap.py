@@ -60,6 +60,9 @@ def prepare(app: Flask, *, index: bool = True, seed: bool = True) -> bool:
     removed = svc.blobs.cleanup_temp()
     if removed:
         log.info("removed %d stray temporary upload file(s)", len(removed))
+    expired = svc.blobs.expire_refused()
+    if expired:
+        log.info("removed %d refused upload(s) past their time", len(expired))
     if index:
         ensure_index(svc)
     return seeded
@@ -86,7 +89,7 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     With the worker, a stale index is rebuilt by the worker thread while the site already answers (searches say
     so); without it, before serving.
     """
-    from waitress import serve
+    from evidence_repo.serving import serve
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     prepare(app, index=no_worker)
@@ -94,7 +97,7 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
         services(app).start_worker()
     click.echo(f"evidence_repo en http://{host}:{port}/  (datos: {app.config['DATA_DIR']})")
     serve(app, host=host, port=port, threads=threads, ident="evidence_repo",
-          max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024)
+          max_request_body_size=app.config["MAX_UPLOAD_BODY"] + 1024 * 1024)
 
 
 COMMANDS = (init_command, serve_command)

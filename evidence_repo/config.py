@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def data_dir(overrides: dict[str, Any] | None = None) -> Path:
@@ -24,6 +25,23 @@ def _secret_key(folder: Path) -> str:
     return key
 
 
+def _hosts(raw: str | None) -> list[str] | None:
+    """EVIDENCE_REPO_TRUSTED_HOSTS: comma-separated host names (a leading dot allows subdomains)."""
+    hosts = [h.strip() for h in (raw or "").split(",") if h.strip()]
+    return hosts or None
+
+
+def _base_url(raw: str | None) -> str | None:
+    """EVIDENCE_REPO_BASE_URL: the site's public address; absolute links never come from a Host header."""
+    if not raw:
+        return None
+    parsed = urlsplit(raw.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise ValueError(f"EVIDENCE_REPO_BASE_URL must be an http(s) address such as https://evidencias.example.mx/, "
+                         f"not {raw!r}")
+    return raw.strip().rstrip("/") + "/"
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     folder = data_dir(overrides)
@@ -31,6 +49,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     max_upload_mb = int(os.environ.get("EVIDENCE_REPO_MAX_UPLOAD_MB", "100"))
     config: dict[str, Any] = {
         "MAX_UPLOAD_MB": max_upload_mb,
+        "MAX_FORM_KB": int(os.environ.get("EVIDENCE_REPO_MAX_FORM_KB", "1024")),
+        "REFUSED_DAYS": float(os.environ.get("EVIDENCE_REPO_REFUSED_DAYS", "7")),
+        # Anonymous requests per client address (evidence_repo/public/limits.py); "" turns one limit off.
+        "REPORT_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_REPORT_LIMIT", "10 per minute"),
+        "SEARCH_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_SEARCH_LIMIT", "60 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("EVIDENCE_REPO_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PROXIES": int(os.environ.get("EVIDENCE_REPO_PROXIES", "0")),  # reverse proxies in front (X-Forwarded-For)
         "SOON_DAYS": int(os.environ.get("EVIDENCE_REPO_SOON_DAYS", "15")),
         "COMPLIANCE_CACHE_ROWS": int(os.environ.get("EVIDENCE_REPO_COMPLIANCE_CACHE_ROWS", "500000")),
         "EXTRACT_TIMEOUT": float(os.environ.get("EVIDENCE_REPO_EXTRACT_TIMEOUT", "180")),
@@ -46,10 +72,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("EVIDENCE_REPO_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Absolute links (feed, API) start with BASE_URL when set; requests naming another host than
+        # TRUSTED_HOSTS are refused (400) when that is set. See README, "Running it".
+        "BASE_URL": os.environ.get("EVIDENCE_REPO_BASE_URL") or None,
+        "TRUSTED_HOSTS": _hosts(os.environ.get("EVIDENCE_REPO_TRUSTED_HOSTS")),
     }
     config.update(overrides)
     config["DATA_DIR"] = folder
-    config["MAX_CONTENT_LENGTH"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    config["BASE_URL"] = _base_url(config["BASE_URL"])
+    # Evidence files go only to the upload views, from uploaders (evidence_repo/auth/body_limits.py); every
+    # other request body (forms, JSON) is small.
+    config["MAX_UPLOAD_BODY"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    config["MAX_CONTENT_LENGTH"] = config["MAX_FORM_KB"] * 1024
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(folder)
     return config

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound in create_app."""
 from flask import request, session
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -9,6 +11,9 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
 babel = Babel()
+# Limits per client address (behind a proxy, EVIDENCE_REPO_PROXIES makes that the client's, not the proxy's);
+# storage from RATELIMIT_STORAGE_URI: memory:// per process, or a shared one (redis://, memcached://).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def select_locale() -> str:

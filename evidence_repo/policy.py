@@ -48,6 +48,15 @@ def audience(user: Person | None) -> frozenset[str]:
     return EVERYTHING if can_see_restricted(user) else PUBLIC_ONLY
 
 
+def shared_caches_may_keep(evidence: Any, file: Any) -> bool:
+    """May a download or thumbnail of ``file`` be kept by browsers' and proxies' shared caches?
+
+    Only the current file of public evidence: anything else is sent ``private, no-store`` so that neither a
+    proxy nor the browser's disk keeps a copy after the reader leaves or the evidence is restricted.
+    """
+    return bool(evidence.is_public) and file is evidence.current
+
+
 def can_upload(user: Person | None) -> bool:
     return _role(user) in UPLOADERS
 

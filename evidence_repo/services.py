@@ -54,7 +54,7 @@ class Services:
         return cls(
             engine=engine,
             sessions=make_session_factory(engine),
-            blobs=BlobStore(data / "files"),
+            blobs=BlobStore(data / "files", refused_seconds=config.get("REFUSED_DAYS", 7) * 86400),
             index_path=data / "index",
             limits=ExtractionLimits(timeout=config["EXTRACT_TIMEOUT"], memory_mb=config["EXTRACT_MEMORY_MB"],
                                     workers=config["EXTRACT_WORKERS"]),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from flask import Flask, request, url_for
+from flask import Flask
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
@@ -20,6 +20,7 @@ from evidence_repo.compliance.status import (
 from evidence_repo.compliance.views import Compliance, missing_labels
 from evidence_repo.rich_text import BulletList
 from evidence_repo.rich_text import parse as parse_rich_text
+from evidence_repo.urls import language_url
 
 
 def rich_text(value: str | None) -> Markup:
@@ -65,11 +66,7 @@ def init_templating(app: Flask) -> None:
     def _globals():
         locale = str(get_locale() or "es_MX")
         other = "en" if not locale.startswith("en") else "es_MX"
-        args = dict(request.view_args or {})
-        args.update(request.args.to_dict())
-        args["lang"] = other
-        switch_url = url_for(request.endpoint, **args) if request.endpoint else None
         return {
             "html_lang": "en" if locale.startswith("en") else "es-MX",
-            "other_language": {"code": other, "label": app.config["LANGUAGES"][other], "url": switch_url},
+            "other_language": {"code": other, "label": app.config["LANGUAGES"][other], "url": language_url(other)},
         }

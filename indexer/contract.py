@@ -210,6 +210,11 @@ class SearchBackend(Protocol):
         """Ids of all documents, for drift checks against the database."""
         ...
 
+    def doc_states(self) -> dict[str, dict[str, str]]:
+        """For every document, what decides who finds it and under what name: ``{id: {"visibility", "title",
+        "commitment"}}`` as indexed (drift checks against the database)."""
+        ...
+
     def highlight(self, text: str, query: str, *, max_chars: int = 200_000) -> str:
         """``text`` (at most ``max_chars`` characters) as safe HTML, with the
         words ``query`` would match wrapped in ``<mark>``. Never raises: on

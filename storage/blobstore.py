@@ -3,7 +3,8 @@
 Blobs live at ``<root>/ab/cd/<sha256>``. Nothing in this API overwrites or
 deletes a stored blob: evidence must never be lost or silently replaced, and
 signed PDFs must stay byte-identical. A damaged blob can only be moved aside
-with :meth:`BlobStore.quarantine`.
+with :meth:`BlobStore.quarantine`. Uploads refused right after storing (an unsupported type) are moved to
+``.refused/`` with :meth:`BlobStore.refuse` and expire.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from typing import IO, BinaryIO
 CHUNK_SIZE = 1024 * 1024
 TEMP_DIR = ".tmp"
 QUARANTINE_DIR = ".quarantine"
+REFUSED_DIR = ".refused"
+REFUSED_SECONDS = 7 * 86400  # refused uploads are kept this long for a look, then deleted
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _HEX_PAIR = re.compile(r"[0-9a-f]{2}")
@@ -78,11 +81,14 @@ def validate_sha256(value: object) -> str:
 class BlobStore:
     """Write-once blob store; safe for concurrent use from threads and processes."""
 
-    def __init__(self, root: str | os.PathLike[str], max_bytes: int | None = None):
+    def __init__(self, root: str | os.PathLike[str], max_bytes: int | None = None,
+                 refused_seconds: float = REFUSED_SECONDS):
         self.root = Path(root)
         self.max_bytes = max_bytes
+        self.refused_seconds = refused_seconds
         self.temp_dir = self.root / TEMP_DIR
         self.quarantine_dir = self.root / QUARANTINE_DIR
+        self.refused_dir = self.root / REFUSED_DIR
         _make_dirs(self.temp_dir)
 
     def path_for(self, sha256: str) -> Path:
@@ -160,18 +166,48 @@ class BlobStore:
 
     def quarantine(self, sha256: str) -> Path:
         """Move a blob aside for admin repair; its bytes are kept, never deleted."""
+        return self._move_aside(sha256, self.quarantine_dir)
+
+    def refuse(self, sha256: str) -> Path:
+        """Move a just-uploaded blob that was refused (e.g. its type) aside, and delete the refused ones past
+        their time (:meth:`expire_refused`, also run at start-up and by ``check --repair``)."""
+        dest = self._move_aside(sha256, self.refused_dir)
+        self.expire_refused()
+        return dest
+
+    def iter_refused(self) -> Iterator[tuple[Path, float]]:
+        """Refused uploads waiting to expire, with the time (epoch seconds) each was uploaded."""
+        if not self.refused_dir.is_dir():
+            return
+        for entry in sorted(os.scandir(self.refused_dir), key=lambda e: e.name):
+            if entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    yield Path(entry.path), entry.stat().st_mtime
+
+    def expire_refused(self, older_than_seconds: float | None = None) -> list[Path]:
+        """Delete refused uploads older than that (default ``refused_seconds``): they were never evidence."""
+        cutoff = time.time() - (self.refused_seconds if older_than_seconds is None else older_than_seconds)
+        removed = []
+        for path, uploaded in list(self.iter_refused()):
+            if uploaded < cutoff:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+        return removed
+
+    def _move_aside(self, sha256: str, folder: Path) -> Path:
         src = self.path_for(sha256)
-        _make_dirs(self.quarantine_dir)
+        _make_dirs(folder)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         for n in itertools.count():
-            dest = self.quarantine_dir / (f"{sha256}.{stamp}" + (f".{n}" if n else ""))
+            dest = folder / (f"{sha256}.{stamp}" + (f".{n}" if n else ""))
             try:
                 if _move_no_clobber(src, dest):
                     break
             except FileNotFoundError:
                 raise BlobMissing(sha256) from None
         _fsync_dir(src.parent)
-        _fsync_dir(self.quarantine_dir)
+        _fsync_dir(folder)
         return dest
 
 

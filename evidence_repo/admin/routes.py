@@ -18,6 +18,7 @@ from evidence_repo.plan import editing
 from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_milestone, means_catalogue
 from evidence_repo.plan.scope import SCOPES
+from evidence_repo.urls import bounded_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,16 +62,16 @@ def edit(number: int, action: str):
 def _apply(m, action: str, form) -> None:
     reason = form.get("reason")
     if action == "actividad":
-        editing.update_activity(db(), m, form.get("activity_id", type=int), form.get("name"), form.get("date"),
+        editing.update_activity(db(), m, form.get("activity_id", type=bounded_int), form.get("name"), form.get("date"),
                                 current_user, reason=reason)
     elif action == "nueva-actividad":
         editing.add_activity(db(), m, form.get("name"), form.get("date"), current_user, reason=reason)
     elif action == "requisito":
         means = (form.get("new_means") or "").strip() or form.get("means", "")
-        editing.add_requirement(db(), m, means, form.get("activity_id", type=int) or None, current_user,
+        editing.add_requirement(db(), m, means, form.get("activity_id", type=bounded_int) or None, current_user,
                                 reason=reason, scope=form.get("scope"))
     elif action == "alcance":
-        editing.set_requirement_scope(db(), m, form.get("requirement_id", type=int), form.get("scope"),
+        editing.set_requirement_scope(db(), m, form.get("requirement_id", type=bounded_int), form.get("scope"),
                                       current_user, reason=reason)
     else:
-        editing.remove_requirement(db(), m, form.get("requirement_id", type=int), current_user, reason=reason)
+        editing.remove_requirement(db(), m, form.get("requirement_id", type=bounded_int), current_user, reason=reason)

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from evidence_repo import policy
 from evidence_repo.accounts.tokens import user_for_token
+from evidence_repo.auth.body_limits import accepts_uploads
 from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
 from evidence_repo.compliance.status import STATUSES
@@ -39,7 +40,9 @@ from evidence_repo.plan.serialize import (
     plan_dict,
     scoped_milestone_dict,
 )
+from evidence_repo.public import limits
 from evidence_repo.services import services
+from evidence_repo.urls import MAX_ID, bounded_int, external_url
 from indexer import SearchFailed
 
 bp = Blueprint("api", __name__)
@@ -192,8 +195,8 @@ def evidence_dict(e, *, full: bool) -> dict:
         "text_status": f.text_status,
         "text_error": f.text_error,
         "created_at": e.created_at.isoformat(),
-        "url": url_for("public.evidence", evidence_id=e.id, _external=True),
-        "download_url": url_for("public.download", evidence_id=e.id, _external=True),
+        "url": external_url("public.evidence", evidence_id=e.id),
+        "download_url": external_url("public.download", evidence_id=e.id),
     }
     if full:
         data["versions"] = [
@@ -205,6 +208,7 @@ def evidence_dict(e, *, full: bool) -> dict:
 
 
 @bp.post("/evidence")
+@accepts_uploads
 def create_evidence():
     user = _bearer_user()
     if user is None:
@@ -238,10 +242,13 @@ def create_evidence():
 @bp.get("/evidence")
 def list_evidence_api():
     user = _bearer_user()
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = request.args.get("per_page", 20, type=int) or 20
+    try:
+        page = bounded_int(request.args.get("page") or "1")
+        per_page = bounded_int(request.args.get("per_page") or "20")
+    except ValueError:
+        page = per_page = 0
     if page < 1 or not 1 <= per_page <= 100:
-        raise ApiError(400, "page debe ser ≥ 1 y per_page entre 1 y 100.")
+        raise ApiError(400, f"page debe ser un número entre 1 y {MAX_ID} y per_page entre 1 y 100.")
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(user), page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
 
@@ -256,6 +263,7 @@ def get_evidence(evidence_id: int):
 
 
 @bp.get("/search")
+@limits.searches
 def search():
     """Full-text search; restricted evidence only with a token, filtered inside the index query."""
     user = _bearer_user()
@@ -271,7 +279,7 @@ def search():
     data = results_dict(results, programme_titles(db(), results))
     data["index_complete"] = not svc.index_stale
     for item in data["results"]:
-        item["url"] = url_for("public.evidence", evidence_id=item["id"], _external=True)
+        item["url"] = external_url("public.evidence", evidence_id=item["id"])
     return jsonify(data)
 
 

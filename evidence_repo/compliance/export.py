@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -53,9 +54,7 @@ def render(fmt: str, session: Session, c: Compliance, *, public: bool,
         body = (json.dumps(as_json(c, public=public), ensure_ascii=False, indent=2) + "\n").encode()
         return Export(body, MIMETYPES[fmt], f"cumplimiento-{as_of}.json")
     if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(csv_rows(c, public=public))
-        return Export(("\ufeff" + out.getvalue()).encode(), MIMETYPES[fmt], f"cumplimiento-{as_of}.csv")
+        return Export(csv_bytes(csv_rows(c, public=public)), MIMETYPES[fmt], f"cumplimiento-{as_of}.csv")
     if fmt in ("docx", "pdf"):
         data = report_data(session, c, public=public, generated_at=generated_at or dt.datetime.now(dt.UTC))
         body = render_docx(data) if fmt == "docx" else render_pdf(data)
@@ -76,9 +75,7 @@ def render_plan(fmt: str, session: Session, plan: Plan, parts: list[Compliance],
         return Export(body, MIMETYPES[fmt], f"cumplimiento-{name}.json")
     if fmt == "csv":
         rows = [CSV_HEADER] + [row for c in parts for row in csv_rows(c, public=public)[1:]]
-        out = io.StringIO()
-        csv.writer(out).writerows(rows)
-        return Export(("\ufeff" + out.getvalue()).encode(), MIMETYPES[fmt], f"cumplimiento-{name}.csv")
+        return Export(csv_bytes(rows), MIMETYPES[fmt], f"cumplimiento-{name}.csv")
     if fmt in ("docx", "pdf"):
         moment = generated_at or dt.datetime.now(dt.UTC)
         report: dict[str, Any] = {
@@ -90,6 +87,23 @@ def render_plan(fmt: str, session: Session, plan: Plan, parts: list[Compliance],
         body = render_docx(report) if fmt == "docx" else render_pdf(report)
         return Export(body, MIMETYPES[fmt], f"informe-cumplimiento-{name}.{fmt}")
     raise ValueError(f"unknown compliance export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)" in a session's name).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell as text, with a leading apostrophe when a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_bytes(rows: Iterable[Iterable[object]]) -> bytes:
+    """Every CSV the app hands out: UTF-8 with a BOM (so Excel reads accents), no cell read as a formula."""
+    out = io.StringIO()
+    csv.writer(out).writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode()
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -14,7 +14,7 @@ from evidence_repo.accounts.models import User
 from evidence_repo.bootstrap import ensure_index, migrate
 from evidence_repo.db import db
 from evidence_repo.evidence import integrity
-from evidence_repo.evidence.indexing import reindex
+from evidence_repo.evidence.indexing import reindex, rewrite_documents
 from evidence_repo.evidence.models import Evidence, EvidenceFile
 from evidence_repo.services import services
 
@@ -70,7 +70,9 @@ def reindex_command(re_extract: bool) -> None:
 
 
 @click.command("check")
-@click.option("--repair", is_flag=True, help="Corregir las diferencias del índice.")
+@click.option("--repair", is_flag=True,
+              help="Corregir las diferencias del índice (faltantes, sobrantes, visibilidad, título, compromiso) "
+                   "y borrar los archivos rechazados caducados.")
 @with_appcontext
 def check_command(repair: bool) -> None:
     """Compare database, stored files and index, and re-hash every stored file."""
@@ -84,6 +86,15 @@ def check_command(repair: bool) -> None:
             report = integrity.check(session, store, index, progress=bar.update)
     for line in report.lines():
         click.echo(line)
+    if repair and report.expired_refused:
+        with svc.sessions() as session:
+            click.echo(f"Reparado: {integrity.remove_expired_refusals(session, store)} archivos rechazados borrados.")
+            report = integrity.check(session, store, index)
+    if repair and report.drifted:
+        rewritten = rewrite_documents(svc.sessions, index, report.drifted)
+        click.echo(f"Reparado: {rewritten} evidencias reescritas en el índice como están en la base de datos.")
+        with svc.sessions() as session:
+            report = integrity.check(session, store, index)
     if repair and (report.missing_from_index or report.extra_in_index):
         count = reindex(svc.sessions, store, index, svc.limits)
         svc.mark_index_fresh()

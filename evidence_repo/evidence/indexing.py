@@ -11,8 +11,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -28,7 +28,13 @@ from storage import BlobStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # failures of one task before its evidence is taken out of the index (fail closed)
+# Task kinds (IndexTask.action). INDEX: a new file or version, whose text may need extracting first. ACCESS: who
+# may see the evidence and what it is called (visibility, title, commitment; later withdrawal and purge): written
+# from the database straight away, before and during any extraction.
+INDEX = "index"
+ACCESS = "access"
+ACCESS_POLL_SECONDS = 0.5  # how often a worker busy extracting looks for ACCESS tasks (other processes' changes)
 
 
 def file_type_label(mime: str) -> str:
@@ -62,6 +68,12 @@ def to_document(e: Evidence) -> dict:
         "plan_title": commitment.plan.title,
         "commitment": commitment.slug,
     }
+
+
+def queue_access_update(session: Session, evidence_id: int) -> None:
+    """Record that who may see ``evidence_id`` (or what it is called) changed; the worker applies it before any
+    extraction, so a restricted item leaves public search within seconds even with a long OCR queue."""
+    session.add(IndexTask(evidence_id=evidence_id, action=ACCESS))
 
 
 def _evidence_query():
@@ -99,9 +111,15 @@ class Extractor:
         self._pool = ExtractorPool(workers, timeout=limits.timeout, memory_mb=limits.memory_mb)
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
 
-    def extract_many(self, sha256s: list[str]) -> list[Extraction]:
-        """Extract stored files, results in order; never raises for a bad file (it is a failed Extraction)."""
-        return list(self._threads.map(lambda sha: self._pool.extract(self.store.path_for(sha)), sha256s))
+    def extract_many(self, sha256s: list[str], while_waiting: Callable[[], object] | None = None,
+                     every: float = ACCESS_POLL_SECONDS) -> list[Extraction]:
+        """Extract stored files, results in order; never raises for a bad file (it is a failed Extraction).
+        ``while_waiting`` is called every ``every`` seconds until they are all done."""
+        futures = [self._threads.submit(self._pool.extract, self.store.path_for(sha)) for sha in sha256s]
+        if while_waiting is not None:
+            while wait(futures, timeout=every).not_done:
+                while_waiting()
+        return [f.result() for f in futures]
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -125,16 +143,85 @@ class IndexWorker:
         self.stop = threading.Event()
         self.before_start: Callable[[], None] | None = None
         self._extractor = Extractor(store, limits)
+        self._retry_at: dict[int, float] = {}  # task id -> monotonic time of its next try, after a failure
 
     def run_once(self) -> int:
-        """Process one batch; returns how many tasks were completed."""
+        """Apply pending ACCESS tasks, then process one batch of INDEX tasks; returns how many were completed."""
+        return self.apply_access_updates() + self._index_batch()
+
+    # --- ACCESS tasks: from the database to the index, never waiting for an extraction ---------------------
+
+    def apply_access_updates(self) -> int:
+        """Write the pending ACCESS tasks' documents as the database has them now (text as already extracted)."""
+        with self.sessions() as session:
+            tasks = self._pending(session, ACCESS)
+            if not tasks:
+                return 0
+            ids = list(dict.fromkeys(t.evidence_id for t in tasks))
+            evidences = {e.id: e for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))}
+            docs = [to_document(evidences[i]) for i in ids if i in evidences]
+            missing = [str(i) for i in ids if i not in evidences]
+            session.commit()
+            if not self._write_index(session, [t.id for t in tasks], docs, missing, fail_closed_at=1):
+                return 0
+        return len(tasks)
+
+    def _access_while_extracting(self) -> None:
+        try:
+            self.apply_access_updates()
+        except Exception:  # noqa: BLE001  (the extraction batch goes on; the task stays pending)
+            log.exception("applying access changes during extraction failed")
+
+    def _pending(self, session: Session, action: str, limit: int | None = None) -> list:
+        """The oldest pending tasks of one kind (ACCESS, or everything else), skipping those waiting to retry."""
+        query = select(IndexTask.id, IndexTask.evidence_id).where(IndexTask.done_at.is_(None))
+        query = query.where(IndexTask.action == ACCESS) if action == ACCESS else query.where(IndexTask.action != ACCESS)
+        waiting = [task_id for task_id, at in self._retry_at.items() if at > time.monotonic()]
+        if waiting:
+            query = query.where(IndexTask.id.not_in(waiting))
+        return list(session.execute(query.order_by(IndexTask.id).limit(limit or self.batch_size)).all())
+
+    def _write_index(self, session: Session, task_ids: list[int], docs: list[dict], missing: list[str], *,
+                     fail_closed_at: int = MAX_ATTEMPTS) -> bool:
+        """Write to the index and mark the tasks done; on failure record it on the tasks, and once they have
+        failed ``fail_closed_at`` times take their evidence out of the index (fail closed: a document whose new
+        visibility cannot be written must not stay public). Failed tasks stay pending and are retried later."""
+        try:
+            if docs:
+                self.index.add(docs)
+            if missing:
+                self.index.delete(missing)
+        except Exception as exc:  # noqa: BLE001  (recorded on the tasks, retried later)
+            log.exception("index update failed")
+            failed = list(session.scalars(select(IndexTask).where(IndexTask.id.in_(task_ids))))
+            for t in failed:
+                t.attempts += 1
+                t.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                self._retry_at[t.id] = time.monotonic() + min(2.0 ** t.attempts, 300.0)
+            session.commit()
+            if any(t.attempts >= fail_closed_at for t in failed):
+                self._take_out([str(d["id"]) for d in docs])
+            return False
+        session.execute(update(IndexTask).where(IndexTask.id.in_(task_ids)).values(done_at=utcnow()))
+        session.commit()
+        for task_id in task_ids:
+            self._retry_at.pop(task_id, None)
+        return True
+
+    def _take_out(self, ids: list[str]) -> None:
+        try:
+            self.index.delete(ids)
+            log.warning("evidence %s taken out of the search index until its update succeeds", ", ".join(ids))
+        except Exception:  # noqa: BLE001
+            log.exception("could not take evidence %s out of the search index either", ", ".join(ids))
+
+    # --- INDEX tasks: extract what is pending, then index -------------------------------------------------
+
+    def _index_batch(self) -> int:
         clock = time.perf_counter
         t0 = clock()
         with self.sessions() as session:
-            tasks = session.execute(
-                select(IndexTask.id, IndexTask.evidence_id).where(IndexTask.done_at.is_(None))
-                .order_by(IndexTask.id).limit(self.batch_size)
-            ).all()
+            tasks = self._pending(session, INDEX)
             if not tasks:
                 return 0
             ids = list(dict.fromkeys(t.evidence_id for t in tasks))
@@ -142,7 +229,7 @@ class IndexWorker:
                 _evidence_query().where(Evidence.id.in_(ids)))
                 if e.current.text_status == TextStatus.pending.value]
         t1 = clock()
-        results = self._extractor.extract_many([sha for _, sha in pending])
+        results = self._extractor.extract_many([sha for _, sha in pending], self._access_while_extracting)
         t2 = clock()
         task_ids = [t.id for t in tasks]
         with self.sessions() as session:
@@ -156,25 +243,10 @@ class IndexWorker:
             missing = [str(i) for i in ids if i not in evidences]
             session.commit()  # nothing is held open while the index writes
             t_db = clock()
-            try:
-                if docs:
-                    self.index.add(docs)
-                if missing:
-                    self.index.delete(missing)
-            except Exception as exc:  # noqa: BLE001  (recorded on the tasks, retried later)
-                log.exception("index update failed")
-                for t in session.scalars(select(IndexTask).where(IndexTask.id.in_(task_ids))):
-                    t.attempts += 1
-                    t.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    if t.attempts >= MAX_ATTEMPTS:
-                        t.done_at = utcnow()
-                session.commit()
+            if not self._write_index(session, task_ids, docs, missing):
                 return 0
-            t3 = clock()
-            session.execute(update(IndexTask).where(IndexTask.id.in_(task_ids)).values(done_at=utcnow()))
-            session.commit()
         t4 = clock()
-        self.timings.update({"extract": t2 - t1, "index": t3 - t_db, "database": (t1 - t0) + (t_db - t2) + (t4 - t3)})
+        self.timings.update({"extract": t2 - t1, "index": t4 - t_db, "database": (t1 - t0) + (t_db - t2)})
         return len(tasks)
 
     def drain(self) -> int:
@@ -229,6 +301,14 @@ def iter_documents(session: Session, batch: int = 200) -> Iterator[dict]:
             yield to_document(e)
         last = rows[-1].id
         session.expunge_all()
+
+
+def rewrite_documents(sessions: sessionmaker[Session], index, evidence_ids: Iterable[int]) -> int:
+    """Write these evidences' documents again from the database (no extraction): ``check --repair`` of drift."""
+    ids = list(evidence_ids)
+    with sessions() as session:
+        docs = [to_document(e) for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))]
+    return index.add(docs) if docs else 0
 
 
 def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits, *,

@@ -20,6 +20,7 @@ from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
 from evidence_repo.errors import DomainError
+from evidence_repo.evidence.indexing import queue_access_update
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
 from evidence_repo.plan.models import Activity, Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
@@ -203,7 +204,7 @@ def _store(store: BlobStore, stream: IO[bytes], max_bytes: int | None):
     mime = detect_mime(blob.path)
     if mime not in ALLOWED_MIME_TYPES:
         if blob.created:
-            store.quarantine(blob.sha256)
+            store.refuse(blob.sha256)
         raise EvidenceError(
             _l("Tipo de archivo no admitido (%(mime)s). Se aceptan: %(types)s.", mime=mime,
                types=accepted_types_text()),
@@ -291,8 +292,8 @@ def update_metadata(session: Session, evidence: Evidence, data: EvidenceInput, u
     evidence.visibility = resolved.visibility
     session.flush()
     after = evidence_snapshot(evidence)
-    if after != before:
-        session.add(IndexTask(evidence_id=evidence.id))
+    if after != before:  # nothing to extract: applied before any queued extraction
+        queue_access_update(session, evidence.id)
         record(session, user.id if user else None, "evidence.update", "evidence", evidence.id,
                before=before, after=after)
     return evidence

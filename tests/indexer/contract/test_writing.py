@@ -188,3 +188,16 @@ def test_two_thousand_documents(backend):
     assert 0 < results.total <= 1500 and len(results.hits) == 20
     assert sum(results.facets["year"].values()) == results.total
     assert backend.search("", visibility=STAFF).total == 2000
+
+
+def test_doc_states_tell_visibility_title_and_commitment_as_indexed(fresh):
+    states = fresh.doc_states()
+    assert set(states) == fresh.doc_ids()
+    restricted = next(d for d in CORPUS if d["visibility"] == "restricted")
+    assert states[restricted["id"]]["visibility"] == "restricted"
+    assert states[restricted["id"]]["title"] == restricted["title"]
+    fresh.add([dict(restricted, visibility="public", title="Otro título", commitment="otro-compromiso")])
+    assert fresh.doc_states()[restricted["id"]] == {"visibility": "public", "title": "Otro título",
+                                                    "commitment": "otro-compromiso"}
+    fresh.delete([restricted["id"]])
+    assert restricted["id"] not in fresh.doc_states()
