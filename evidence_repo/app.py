@@ -14,12 +14,13 @@ from evidence_repo import db, policy, services
 from evidence_repo.auth import body_limits
 from evidence_repo.config import load_config
 from evidence_repo.extensions import babel, csrf, limiter, login_manager, select_locale
-from evidence_repo.urls import BoundedIntConverter, bind_links_without_host
+from evidence_repo.urls import BoundedIntConverter, bind_links_without_host, refuse_reserved_arguments
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids beyond the columns are a 404
+    app.before_request(refuse_reserved_arguments)
     app.config.from_mapping(load_config(config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

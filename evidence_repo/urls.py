@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, request, url_for
+from flask import abort, current_app, request, url_for
 from flask.globals import request_ctx
+from flask_babel import gettext as _
 from werkzeug.routing import BuildError, IntegerConverter, Map
 
 # Ids and numbers are INTEGER columns: 32-bit on PostgreSQL; a larger one cannot name anything.
@@ -23,6 +24,17 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+# url_for's own keywords. In a query string they are nobody's argument, only an attempt to steer link building
+# (or a method override some frameworks honour): refused with a 400 instead of silently ignored.
+RESERVED_ARGUMENTS = frozenset({"_method", "_external", "_anchor", "_scheme"})
+
+
+def refuse_reserved_arguments() -> None:
+    """``before_request``: a query string naming one of :data:`RESERVED_ARGUMENTS` is a 400 (the app's own page)."""
+    if RESERVED_ARGUMENTS.intersection(request.args):
+        abort(400, description=_("La dirección lleva un parámetro que este sitio no admite."))
 
 
 def bounded_int(value: str) -> int:
