@@ -63,3 +63,16 @@ def can_administer(user: Person | None) -> bool:
 def can_list_evidence(user: Person | None) -> bool:
     """The staff list of all evidence (restricted included) is for those who may see restricted evidence."""
     return _role(user) in READERS_OF_RESTRICTED
+
+
+def can_download_version(user: Person | None, evidence: Any, file: Any) -> bool:
+    """The current file of evidence the user may see; an older version of public evidence only for those who may
+    see restricted evidence, unless an admin published that version (replacing a file takes its contents back)."""
+    if can_see_restricted(user):
+        return True
+    return bool(evidence.is_public and (file.version == evidence.current.version or file.published))
+
+
+def downloadable_versions(user: Person | None, evidence: Any) -> list:
+    """The versions of ``evidence`` that ``user`` may download, oldest first."""
+    return [f for f in evidence.files if can_download_version(user, evidence, f)]

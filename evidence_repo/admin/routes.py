@@ -14,6 +14,8 @@ from evidence_repo import policy
 from evidence_repo.audit import AuditRecord
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, savepoint
+from evidence_repo.evidence import operations
+from evidence_repo.evidence.operations import load_visible_evidence
 from evidence_repo.plan import editing
 from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_milestone, means_catalogue
@@ -74,3 +76,19 @@ def _apply(m, action: str, form) -> None:
                                       current_user, reason=reason)
     else:
         editing.remove_requirement(db(), m, form.get("requirement_id", type=int), current_user, reason=reason)
+
+
+@bp.post("/evidencias/<int:evidence_id>/versiones/<int:version>/publicar")
+@allowed_if(policy.can_administer)
+def publish_version(evidence_id: int, version: int):
+    """An older version of public evidence becomes downloadable by anyone; the reason is audited."""
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
+    try:
+        with savepoint():
+            operations.publish_version(db(), evidence, version, current_user, request.form.get("reason"))
+        flash(_("La versión %(v)s ya es pública.", v=version), "success")
+    except operations.EvidenceError as exc:
+        if exc.status == 404:
+            abort(404, description=exc.message)
+        flash(exc.message, "error")
+    return redirect(url_for("public.evidence", evidence_id=evidence_id))

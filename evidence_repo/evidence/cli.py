@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from evidence_repo.accounts.models import User
+from evidence_repo.audit.verify import verify as verify_audit_chain
 from evidence_repo.bootstrap import ensure_index, migrate
 from evidence_repo.db import db
 from evidence_repo.evidence import integrity
@@ -84,6 +85,9 @@ def check_command(repair: bool) -> None:
             report = integrity.check(session, store, index, progress=bar.update)
     for line in report.lines():
         click.echo(line)
+    with svc.sessions() as session:
+        chain = verify_audit_chain(session)
+    click.echo(chain.message(), err=not chain.ok)
     if repair and (report.missing_from_index or report.extra_in_index):
         count = reindex(svc.sessions, store, index, svc.limits)
         svc.mark_index_fresh()
@@ -93,7 +97,7 @@ def check_command(repair: bool) -> None:
     if report.missing_files or report.hash_mismatches:
         click.echo("No se puede reparar automáticamente: restaure los archivos faltantes o alterados desde un "
                    "respaldo.", err=True)
-    if not report.ok:
+    if not report.ok or not chain.ok:
         click.echo("Resultado: HAY PROBLEMAS", err=True)
         sys.exit(1)
     click.echo("Resultado: todo en orden")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence_repo.accounts.models import User
@@ -45,11 +45,15 @@ class Evidence(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Staff never delete: withdrawn evidence is hidden from the public, its file kept, its address says why.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     milestone: Mapped[Milestone] = relationship()
     activity: Mapped[Activity | None] = relationship()
     means: Mapped[VerificationMeans] = relationship()
-    uploaded_by: Mapped[User | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="evidence", order_by="EvidenceFile.version", cascade="save-update, merge"
     )
@@ -105,6 +109,11 @@ class EvidenceFile(Base):
     captured_on: Mapped[date | None]
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An older version of public evidence is for staff only (it may hold what a replacement took back),
+    # unless an admin published it (audited).
+    published: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An admin purged the bytes (removed from the store); the row and its SHA-256 stay, as does the audit record.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()

@@ -298,6 +298,22 @@ def update_metadata(session: Session, evidence: Evidence, data: EvidenceInput, u
     return evidence
 
 
+def publish_version(session: Session, evidence: Evidence, version: int, user: User | None, reason: str | None) -> None:
+    """An admin makes an older version of public evidence downloadable by anyone, saying why (audited)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvidenceError(_l("Indique el motivo para publicar esta versión."), "reason")
+    f = next((f for f in evidence.files if f.version == version), None)
+    if f is None:
+        raise EvidenceError(_l("Esa versión no existe."), "version", 404)
+    if f.published:
+        return
+    f.published = True
+    record(session, user.id if user else None, "evidence.publish_version", "evidence", evidence.id,
+           before={"version": version, "published": False},
+           after={"version": version, "published": True, "sha256": f.sha256, "reason": reason[:2000]})
+
+
 def evidence_snapshot(e: Evidence) -> dict:
     return {
         "milestone": e.milestone.number, "activity": e.activity_id, "means": e.means.name, "title": e.title,

@@ -25,7 +25,7 @@ from evidence_repo.evidence.search import (
     switch_facets,
 )
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
-from evidence_repo.policy import audience, can_see_restricted
+from evidence_repo.policy import audience, can_download_version, can_see_restricted
 from evidence_repo.services import services
 from indexer import SearchFailed, SearchResults
 from storage import BlobMissing
@@ -190,7 +190,7 @@ def download(evidence_id: int):
     e = _visible_evidence(evidence_id)
     version = request.args.get("version", type=int)
     f = next((f for f in e.files if f.version == version), None) if version else e.current
-    if f is None:
+    if f is None or not can_download_version(current_user, e, f):
         abort(404, description=_("Esa versión no existe."))
     try:
         handle = services().blobs.open(f.sha256)
@@ -199,6 +199,8 @@ def download(evidence_id: int):
         abort(404, description=_("El archivo no está disponible en este momento."))
     response = send_file(handle, mimetype=f.mime_type, as_attachment=True, download_name=f.original_name,
                          etag=f.sha256, max_age=3600, conditional=True)
+    if not can_download_version(None, e, f):  # not for the public: no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(f.sha256)).decode()
     return response

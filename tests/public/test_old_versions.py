@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from evidence_repo.audit import AuditRecord
 from evidence_repo.services import services
-
 from tests.helpers import csrf_token, login, upload
 
 OLD = "curp-vieja-zapotlanejo"
