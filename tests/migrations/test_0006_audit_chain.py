@@ -1,6 +1,8 @@
 """Migration 0006 chains the audit records that existed before it, so `audit verify` holds from day one."""
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from sqlalchemy import text
 
@@ -17,7 +19,7 @@ def test_existing_records_are_chained_and_old_versions_stay_unpublished(tmp_path
         for i in range(1, 4):
             conn.execute(text("INSERT INTO audit_record (id, at, user_id, action, entity, entity_id, before, after) "
                               "VALUES (:id, :at, NULL, 'plan.import', 'plan', 1, NULL, :after)"),
-                         {"id": i, "at": f"2019-10-1{i} 12:00:00.000000", "after": '{"título": "Meta %d"}' % i})
+                         {"id": i, "at": f"2019-10-1{i} 12:00:00.000000", "after": json.dumps({"título": f"Meta {i}"})})
     command.upgrade(cfg, "head")
     with make_session_factory(engine)() as session:
         report = verify(session)
