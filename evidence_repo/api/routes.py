@@ -21,6 +21,7 @@ from evidence_repo.evidence.operations import (
     EvidenceInput,
     add_evidence,
     list_evidence,
+    load_evidence,
     load_visible_evidence,
 )
 from evidence_repo.evidence.search import (
@@ -248,6 +249,9 @@ def get_evidence(evidence_id: int):
     user = _bearer_user()
     evidence = load_visible_evidence(db(), evidence_id, user)
     if evidence is None:
+        gone = load_evidence(db(), evidence_id)
+        if gone is not None and gone.is_public and gone.is_withdrawn:
+            raise ApiError(410, f"Evidencia {evidence_id} retirada: {gone.withdrawn_reason}")
         raise ApiError(404, f"No existe la evidencia {evidence_id}")
     return jsonify(evidence_dict(evidence, full=True, user=user))
 

@@ -87,6 +87,14 @@ class Evidence(Base):
     def is_public(self) -> bool:
         return self.visibility == Visibility.public.value
 
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_purged(self) -> bool:
+        return bool(self.files) and all(f.purged_at is not None for f in self.files)
+
 
 class EvidenceFile(Base):
     """One stored version of an evidence's bytes, with what extraction made of it."""

@@ -23,7 +23,7 @@ from evidence_repo.errors import DomainError
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
 from evidence_repo.plan.models import Activity, Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
-from evidence_repo.policy import Person, can_see_restricted
+from evidence_repo.policy import Person, can_see_evidence
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
 from storage import BlobStore, TooLarge
 
@@ -333,7 +333,7 @@ def load_evidence(session: Session, evidence_id: int) -> Evidence | None:
 def load_visible_evidence(session: Session, evidence_id: int, viewer: Person | None) -> Evidence | None:
     """The evidence if ``viewer`` may see it: restricted evidence does not exist for others (None, as if missing)."""
     evidence = load_evidence(session, evidence_id)
-    if evidence is None or (not evidence.is_public and not can_see_restricted(viewer)):
+    if evidence is None or not can_see_evidence(viewer, evidence):
         return None
     return evidence
 
@@ -347,7 +347,7 @@ def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, 
     """
     query = select(Evidence)
     if not include_restricted:
-        query = query.where(Evidence.visibility == Visibility.public.value)
+        query = query.where(Evidence.visibility == Visibility.public.value, Evidence.withdrawn_at.is_(None))
     if milestone_number is not None or commitment_id is not None:
         query = query.join(Milestone, Milestone.id == Evidence.milestone_id)
     if milestone_number is not None:

@@ -16,7 +16,7 @@ from evidence_repo.compliance.portfolio import summaries
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
-from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
+from evidence_repo.evidence.operations import list_evidence, load_evidence, load_visible_evidence
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
     parse_params,
@@ -162,9 +162,14 @@ def group_by_means(milestone, evidence) -> list[tuple[str, bool, list]]:
 
 
 def _visible_evidence(evidence_id: int):
-    """Restricted evidence does not exist for the public: 404, the same as a missing id."""
+    """Restricted evidence does not exist for the public: 404, the same as a missing id. Withdrawn public
+    evidence answers 410 at its old address, saying why."""
     evidence = load_visible_evidence(db(), evidence_id, current_user)
     if evidence is None:
+        gone = load_evidence(db(), evidence_id)
+        if gone is not None and gone.is_public and gone.is_withdrawn:
+            abort(410, description=_("Evidencia #%(id)s retirada: %(reason)s", id=evidence_id,
+                                     reason=gone.withdrawn_reason))
         abort(404, description=_("No encontramos esa evidencia."))
     return evidence
 
@@ -190,6 +195,9 @@ def download(evidence_id: int):
     e = _visible_evidence(evidence_id)
     version = request.args.get("version", type=int)
     f = next((f for f in e.files if f.version == version), None) if version else e.current
+    if f is not None and f.purged_at is not None:
+        abort(410, description=_("El archivo se eliminó definitivamente (purgado) el %(day)s.",
+                                 day=f.purged_at.date().isoformat()))
     if f is None or not can_download_version(current_user, e, f):
         abort(404, description=_("Esa versión no existe."))
     try:
