@@ -104,7 +104,12 @@ def purge(evidence_id: int):
         with savepoint():
             removable = withdrawal.purge(db(), evidence, current_user, request.form.get("reason"))
         blobs = services().blobs
-        on_commit(lambda: [blobs.remove(sha) for sha in removable])
+
+        def remove_bytes() -> None:  # only once the purge is committed
+            for sha in removable:
+                blobs.remove(sha)
+
+        on_commit(remove_bytes)
         flash(_("Archivo purgado: sus bytes se eliminaron; el registro y su SHA-256 se conservan."), "success")
     except operations.EvidenceError as exc:
         flash(exc.message, "error")
