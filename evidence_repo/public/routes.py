@@ -354,3 +354,47 @@ def feed():
         abort(404)
     body = atom(db(), inputs, request.url_root, dt.date.today(), current_app.config["SOON_DAYS"])
     return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+def _manifest():
+    """Every public file with its SHA-256, and the audit chain's head: anyone can check a download and see
+    that history only moves forward. The same for every reader."""
+    from evidence_repo.audit.public import chain_head, public_files
+
+    audience(None)  # public by construction, whoever asks
+    return public_files(db()), chain_head(db())
+
+
+@bp.get("/manifiesto.csv")
+def manifest_csv():
+    from evidence_repo.audit.public import manifest_csv as render
+
+    response = current_app.response_class(render(*_manifest()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="manifiesto.csv"'
+    return response
+
+
+@bp.get("/manifiesto.json")
+def manifest():
+    files, top = _manifest()
+    return {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "audit_chain_head": {"record_id": top.record_id, "sha256": top.hash},
+        "files": [{"evidence_id": f.evidence_id, "version": f.version, "file_name": f.file_name, "sha256": f.sha256,
+                   "size": f.size, "date": f.date.isoformat(),
+                   "download_url": url_for("public.download", evidence_id=f.evidence_id, version=f.version,
+                                           _external=True)} for f in files],
+    }
+
+
+@bp.get("/actividad")
+def activity():
+    """Public events, newest first: no personal data, nothing about restricted evidence."""
+    from evidence_repo.audit.public import chain_head, public_events
+
+    audience(None)  # the public view, whoever asks
+    before = request.args.get("antes", type=int)
+    if before is not None and not 0 < before < 2**62:
+        abort(400)
+    events = public_events(db(), before_id=before, limit=100)
+    return render_template("public/activity.html", events=events, head=chain_head(db()), before=before)
