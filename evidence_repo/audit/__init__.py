@@ -85,11 +85,16 @@ def record(
     after: dict[str, Any] | None = None,
     actor: str | None = None,
 ) -> AuditRecord:
-    """Append one record to the chain, in the caller's transaction (the caller commits)."""
+    """Append one record to the chain, in the caller's transaction (the caller commits).
+
+    ``user_id``: the signed-in user who made the change (or whom a command acted for); ``actor``: who operated
+    when that is not a signed-in web user (default: the command's ``--as`` or the operating-system user)."""
     lock_chain(session)
     session.flush()
     _, previous = head(session)
-    row = AuditRecord(at=utcnow(), user_id=user_id, actor=actor if actor or user_id else default_actor(),
+    if actor is None and not (user_id is not None and has_request_context()):
+        actor = default_actor()  # a command (or an anonymous request) names its operator
+    row = AuditRecord(at=utcnow(), user_id=user_id, actor=actor,
                       action=action, entity=entity, entity_id=entity_id, before=before, after=after)
     session.add(row)
     session.flush()

@@ -36,3 +36,14 @@ def test_commands_record_their_operator(app, monkeypatch):
     result = app.test_cli_runner().invoke(args=["reindex"])
     assert result.exit_code == 0, result.output
     assert ("index.rebuild", None, "operadora@jalisco.gob.mx") in [a[:3] for a in actions(app)]
+
+
+def test_token_commands_name_the_operator_beside_the_owner(app, make_user, monkeypatch):
+    owner = make_user("carga@jalisco.gob.mx", "staff")
+    monkeypatch.setenv("EVIDENCE_REPO_OPERATOR", "admin@jalisco.gob.mx")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["token", "create", "carga@jalisco.gob.mx"]).exit_code == 0
+    assert runner.invoke(args=["token", "revoke", "1"]).exit_code == 0
+    tokens = [a[:3] for a in actions(app) if a[0].startswith("token.")]
+    assert tokens == [("token.create", owner.id, "admin@jalisco.gob.mx"),
+                      ("token.revoke", owner.id, "admin@jalisco.gob.mx")]
