@@ -28,3 +28,18 @@ def test_existing_records_are_chained_and_old_versions_stay_unpublished(tmp_path
         conn.execute(text("UPDATE audit_record SET after = '{\"título\": \"otra\"}' WHERE id = 2"))
     with make_session_factory(engine)() as session:
         assert verify(session).broken.record_id == 2
+
+
+def test_the_chain_migration_runs_on_postgresql(postgres_url):
+    engine = make_engine(postgres_url)
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_record (id, at, user_id, action, entity, entity_id, before, after) "
+                          "VALUES (1, '2019-10-11 12:00:00.123456', NULL, 'plan.import', 'plan', 1, NULL, "
+                          "'{\"título\": \"Meta\"}')"))
+    command.upgrade(cfg, "head")
+    with make_session_factory(engine)() as session:
+        report = verify(session)
+        assert report.ok and report.records == 1, report.message()
+    engine.dispose()
