@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from evidence_repo import db, policy, services
 from evidence_repo.config import load_config
+from evidence_repo.evidence.privacy import describe as describe_personal_data
 from evidence_repo.extensions import babel, csrf, login_manager, select_locale
 
 
@@ -49,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_templating(app)
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals["describe_personal_data"] = describe_personal_data
     _register_error_handlers(app)
     _register_commands(app)
 

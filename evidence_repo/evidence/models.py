@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from evidence_repo.accounts.models import User
 from evidence_repo.compliance.status import ReviewInfo, review_history, review_state
 from evidence_repo.db import Base, UTCDateTime, utcnow
+from evidence_repo.evidence.privacy import scan
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 
 
@@ -125,6 +126,11 @@ class EvidenceFile(Base):
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def personal_data(self) -> list[str]:
+        """Kinds of personal data its extracted text seems to hold (a warning for staff, never shown to others)."""
+        return scan(self.text)
 
 
 class IndexTask(Base):
