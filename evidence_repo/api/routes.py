@@ -93,11 +93,13 @@ def plans():
     """Every plan (archived ones too, marked) with its commitments' progress today; statuses only, no evidence."""
     today, soon = dt.date.today(), current_app.config["SOON_DAYS"]
     out = []
-    for p in list_plans(db(), include_archived=True):
+    plans = list_plans(db(), include_archived=True)
+    results = compliance_views.compute_many(db(), [c for p in plans for c in p.commitments], today, soon,
+                                            cache=services().compliance)
+    for p in plans:
         commitments = []
         for listed in p.commitments:
-            c = load_commitment(db(), listed.slug)
-            result = compliance_views.compute(db(), today, soon, c) if c is not None else None
+            result = results.get(listed.id)
             counts = dict.fromkeys(STATUSES, 0)
             for m in result.assessment.milestones if result is not None else ():
                 counts[m.status] += 1
@@ -130,10 +132,11 @@ def commitment_compliance(slug: str):
     user = _bearer_user()
     as_of = _as_of()
     c = _commitment(slug)
-    result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"], c)
+    result = compliance_views.compute(db(), as_of, current_app.config["SOON_DAYS"], c, cache=services().compliance)
     if result is None:
         raise ApiError(404, f"No existe el compromiso «{slug[:80]}»")
-    exported = compliance_export.render("json", db(), result, public=not policy.can_see_restricted(user))
+    public = not policy.can_see_restricted(user)
+    exported = result.rendered(("json", public), lambda: compliance_export.render("json", db(), result, public=public))
     return current_app.response_class(exported.body, mimetype=exported.mimetype)
 
 

@@ -164,16 +164,29 @@ def evidence_groups(session: Session, commitment: Commitment, as_of: dt.date, *,
     """The commitment's evidence grouped as of ``as_of``: two queries (review states, evidence) that read only the
     commitment's rows and only the columns needed, as tuples; Python then works per group (a few hundred), not per
     evidence, except for putting each id in its group. ``only``: whether this is the only commitment (None: ask)."""
-    numbers = {m.id: m.number for m in commitment.milestones}
-    # Names of the means the plan requires (loaded with it). Evidence of other means counts and has a visibility,
-    # but no requirement can look for it, so the engine need not see it.
-    names = {r.means_id: r.means.name for m in commitment.milestones for r in m.requirements}
-    cutoff = day_after(as_of)
     if only is None:
         only = session.scalar(select(func.count()).select_from(Commitment)) == 1
-    # When there is only one commitment every evidence is its own: reading the table straight through is then about
-    # twice as fast as walking the milestone index and looking each row up.
-    mine = None if only else Evidence.milestone_id.in_(list(numbers))
+    return evidence_groups_of(session, [commitment], as_of, everything=only)[commitment.id]
+
+
+def evidence_groups_of(session: Session, commitments: list[Commitment], as_of: dt.date, *,
+                       everything: bool = False) -> dict[int, EvidenceGroups]:
+    """`evidence_groups` of several commitments (loaded with their milestones and requirements) in the same two
+    queries: the portfolio and the home page read every commitment at once instead of once per commitment.
+    ``everything``: these are all the commitments there are, so every evidence row is theirs. When they are, reading
+    the table straight through is about twice as fast as walking the milestone index and looking each row up."""
+    owner: dict[int, int] = {}  # milestone id → commitment id
+    numbers: dict[int, int] = {}  # milestone id → its number
+    names: dict[tuple[int, int], str] = {}  # (commitment id, means id) → name, for the means the plan requires
+    for commitment in commitments:
+        for m in commitment.milestones:
+            owner[m.id] = commitment.id
+            numbers[m.id] = m.number
+            # Evidence of other means counts and has a visibility, but no requirement can look for it, so the engine
+            # need not see it.
+            names.update({(commitment.id, r.means_id): r.means.name for r in m.requirements})
+    cutoff = day_after(as_of)
+    mine = None if everything else Evidence.milestone_id.in_(list(owner))
     connection = session.connection()  # Core: plain rows, never ORM objects
     with gc_paused():
         state = _review_states(connection, mine, cutoff)
@@ -186,28 +199,30 @@ def evidence_groups(session: Session, commitment: Commitment, as_of: dt.date, *,
                 rows if mine is None else rows.where(mine)).all():
             raw[milestone_id, activity_id, means_id, public, existed].append(evidence_id)
 
-        groups: dict[GroupKey, list[int]] = defaultdict(list)
-        visibilities: dict[int, str] = {}
-        counts: Counter[tuple[int, str]] = Counter()
+        groups: dict[int, dict[GroupKey, list[int]]] = {c.id: defaultdict(list) for c in commitments}
+        visibilities: dict[int, dict[int, str]] = {c.id: {} for c in commitments}
+        counts: dict[int, Counter[tuple[int, str]]] = {c.id: Counter() for c in commitments}
         for (milestone_id, activity_id, means_id, public, existed), ids in raw.items():
-            number = numbers.get(milestone_id)
-            if number is None:  # a milestone added since the plan was read: not this commitment's (yet)
+            commitment_id = owner.get(milestone_id)
+            if commitment_id is None:  # a milestone added since the plan was read: nobody's here (yet)
                 continue
+            number = numbers[milestone_id]
             visibility = Visibility.public.value if public else Visibility.restricted.value
-            visibilities.update(zip(ids, repeat(visibility)))
-            counts[number, visibility] += len(ids)
-            name = names.get(means_id)
+            visibilities[commitment_id].update(zip(ids, repeat(visibility)))
+            counts[commitment_id][number, visibility] += len(ids)
+            name = names.get((commitment_id, means_id))
             if not existed or name is None:  # created after the as-of date, or of a means nobody requires
                 continue
+            mine_groups = groups[commitment_id]
             reviewed = [i for i in ids if i in state]
             if reviewed:
                 seen = set(reviewed)
                 ids = [i for i in ids if i not in seen]
                 for i in reviewed:
-                    groups[number, activity_id, name, state[i]].append(i)
+                    mine_groups[number, activity_id, name, state[i]].append(i)
             if ids:
-                groups[number, activity_id, name, PENDING].extend(ids)
-    return EvidenceGroups(dict(groups), visibilities, counts)
+                mine_groups[number, activity_id, name, PENDING].extend(ids)
+    return {c.id: EvidenceGroups(dict(groups[c.id]), visibilities[c.id], counts[c.id]) for c in commitments}
 
 
 def _review_states(connection: Connection, mine: ColumnElement[bool] | None,

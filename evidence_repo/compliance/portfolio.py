@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from evidence_repo.compliance.cache import ComplianceCache
 from evidence_repo.compliance.engine import MilestoneAssessment
 from evidence_repo.compliance.status import Status
-from evidence_repo.compliance.views import Compliance, compute
+from evidence_repo.compliance.views import Compliance, compute_many
 from evidence_repo.plan.models import Commitment
-from evidence_repo.plan.operations import load_commitment
 
 # The commitment's status is its most urgent milestone's: what a reader should look at first.
 _URGENCY: tuple[Status, ...] = ("vencido", "proximo", "incompleto", "sin_fecha", "completo")
@@ -47,11 +46,7 @@ def summarize(commitment: Commitment, c: Compliance) -> CommitmentSummary:
 
 def summaries(session: Session, commitments: list[Commitment], as_of: dt.date,
               soon_days: int, *, cache: ComplianceCache | None = None) -> list[CommitmentSummary]:
-    """A summary of each commitment (loaded with its milestones here), in the order given."""
-    out = []
-    for listed in commitments:
-        commitment = load_commitment(session, listed.slug)
-        c = compute(session, as_of, soon_days, commitment, cache=cache) if commitment is not None else None
-        if commitment is not None and c is not None:
-            out.append(summarize(commitment, c))
-    return out
+    """A summary of each commitment, in the order given, in a fixed number of queries however many there are
+    (`views.compute_many`)."""
+    results = compute_many(session, commitments, as_of, soon_days, cache=cache)
+    return [summarize(c, results[c.id]) for c in commitments if c.id in results]

@@ -11,11 +11,18 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evidence_repo.compliance.cache import ComplianceCache, read_state, uncommitted
 from evidence_repo.compliance.engine import ActivityInfo, CommitmentAssessment, MilestoneAssessment, assess_groups, cell
-from evidence_repo.compliance.load import evidence_groups, load_commitment_by_id, plan_infos
+from evidence_repo.compliance.load import (
+    EvidenceGroups,
+    evidence_groups,
+    evidence_groups_of,
+    load_commitment_by_id,
+    plan_infos,
+)
 from evidence_repo.compliance.status import (
     CELL_LABELS,
     CELL_SYMBOLS,
@@ -27,11 +34,11 @@ from evidence_repo.compliance.status import (
     missing_label,
 )
 from evidence_repo.plan.models import Commitment
-from evidence_repo.plan.operations import load_commitment
+from evidence_repo.plan.operations import load_commitment, load_commitments
 
 RESTRICTED = "restringida"
-__all__ = ["RESTRICTED", "STATUSES", "Compliance", "Timeline", "TimelineRow", "compute", "matrix", "missing_labels",
-           "missing_sessions", "timeline"]
+__all__ = ["RESTRICTED", "STATUSES", "Compliance", "Timeline", "TimelineRow", "compute", "compute_many", "matrix",
+           "missing_labels", "missing_sessions", "timeline"]
 T = TypeVar("T")
 
 
@@ -82,7 +89,10 @@ class Compliance:
 def assess_commitment(session: Session, commitment: Commitment, as_of: dt.date,
                       soon_days: int = DEFAULT_SOON_DAYS, *, only: bool | None = None) -> Compliance:
     """Read the commitment's evidence (`load.evidence_groups`) and assess it: the cold path."""
-    loaded = evidence_groups(session, commitment, as_of, only=only)
+    return _assess(commitment, evidence_groups(session, commitment, as_of, only=only), as_of, soon_days)
+
+
+def _assess(commitment: Commitment, loaded: EvidenceGroups, as_of: dt.date, soon_days: int) -> Compliance:
     assessment = assess_groups(plan_infos(commitment), loaded.groups, as_of, soon_days=soon_days)
     return Compliance(commitment.id, commitment.start_date, commitment.end_date, assessment, loaded.visibility,
                       loaded.counts,
@@ -117,6 +127,38 @@ def compute(session: Session, as_of: dt.date, soon_days: int = DEFAULT_SOON_DAYS
     result = assess_commitment(session, commitment, as_of, soon_days, only=state.commitments == 1)
     cache.put(key, result)
     return result
+
+
+def compute_many(session: Session, commitments: Iterable[Commitment], as_of: dt.date,
+                 soon_days: int = DEFAULT_SOON_DAYS, *, cache: ComplianceCache | None = None) -> dict[int, Compliance]:
+    """`compute` for several commitments (the portfolio, the home page, a plan's page) in a fixed number of queries
+    however many there are: one to check the cache, and for the results it lacks, the plans of those commitments
+    (`plan.operations.load_commitments`) and their evidence in the two queries of `load.evidence_groups_of`.
+    ``commitments`` need not have their milestones loaded. Keyed by commitment id."""
+    wanted = list(commitments)
+    found: dict[int, Compliance] = {}
+    keys: dict[int, Any] = {}
+    total: int | None = None  # how many commitments exist
+    if cache is not None and not uncommitted(session):
+        state = read_state(session)
+        total = state.commitments
+        for commitment in wanted:
+            keys[commitment.id] = (commitment.id, as_of, soon_days, state.generation)
+            hit = cache.get(keys[commitment.id])
+            if hit is not None:
+                found[commitment.id] = hit
+    missing = [c.id for c in wanted if c.id not in found]
+    if missing:
+        loaded = load_commitments(session, missing)
+        if total is None:
+            total = session.scalar(select(func.count()).select_from(Commitment))
+        everything = total == len(loaded)
+        for commitment_id, groups in evidence_groups_of(session, loaded, as_of, everything=everything).items():
+            commitment = next(c for c in loaded if c.id == commitment_id)
+            result = found[commitment_id] = _assess(commitment, groups, as_of, soon_days)
+            if cache is not None and commitment_id in keys:
+                cache.put(keys[commitment_id], result)
+    return found
 
 
 def missing_sessions(m: MilestoneAssessment, means: str) -> list[ActivityInfo]:

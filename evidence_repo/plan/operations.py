@@ -60,9 +60,15 @@ def default_plan_slug(session: Session) -> str | None:
     return session.scalar(select(Plan.slug).join(Commitment).order_by(Commitment.id).limit(1))
 
 
-def list_plans(session: Session, include_archived: bool = False) -> list[Plan]:
-    """Plans in the order they were loaded, with their commitments (no milestones): two queries."""
-    query = select(Plan).options(selectinload(Plan.commitments)).order_by(Plan.id)
+def list_plans(session: Session, include_archived: bool = False, *, with_milestones: bool = False) -> list[Plan]:
+    """Plans in the order they were loaded, with their commitments: two queries; ``with_milestones``: and their
+    milestones, activities and requirements, three more (the home page shows every milestone)."""
+    commitments = selectinload(Plan.commitments)
+    query = select(Plan).options(
+        commitments.selectinload(Commitment.milestones).selectinload(Milestone.activities),
+        commitments.selectinload(Commitment.milestones).selectinload(Milestone.requirements),
+    ) if with_milestones else select(Plan).options(commitments)
+    query = query.order_by(Plan.id)
     if not include_archived:
         query = query.where(Plan.archived.is_(False))
     return list(session.scalars(query))
@@ -84,6 +90,16 @@ def load_commitment(session: Session, slug: str | None = None) -> Commitment | N
     query = query.where(Commitment.slug == slug) if slug is not None else query.order_by(Commitment.id).limit(1)
     commitment: Commitment | None = session.scalar(_with_milestones(query))
     return commitment
+
+
+def load_commitments(session: Session, ids: list[int]) -> list[Commitment]:
+    """Several commitments as `load_commitment` loads one (plan, milestones, activities, requirements), in the same
+    four queries however many there are; in the order of ``ids``, leaving out those that do not exist."""
+    if not ids:
+        return []
+    query = select(Commitment).where(Commitment.id.in_(ids)).options(joinedload(Commitment.plan))
+    by_id = {c.id: c for c in session.scalars(_with_milestones(query))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def list_commitments(session: Session, include_archived: bool = True) -> list[Commitment]:

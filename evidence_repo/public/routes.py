@@ -52,7 +52,7 @@ def _listed_commitments() -> list:
 
 @bp.get("/")
 def home():
-    plans = list_plans(db())
+    plans = list_plans(db(), with_milestones=True)
     listed = [c for p in plans for c in p.commitments]
     rows = summaries(db(), listed, _today(), current_app.config["SOON_DAYS"],
                      cache=services().compliance)
@@ -80,7 +80,7 @@ def commitment(commitment_slug: str):
     if c is None:
         abort(404)
     return render_template("public/plan.html", commitment=commitment, assessment=c.milestone,
-                           percent=c.assessment.percent)
+                           percent=c.assessment.percent, compliance=c)
 
 
 def _args() -> dict[str, Any]:
@@ -138,6 +138,7 @@ def commitment_milestone(commitment_slug: str, number: int):
     return render_template(
         "public/milestone.html",
         milestone=m,
+        compliance=c,
         assessment=c.milestone,
         evidence=evidence,
         groups=group_by_means(m, evidence),

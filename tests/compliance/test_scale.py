@@ -219,3 +219,47 @@ def test_query_counts_do_not_grow_with_evidence(app, client, session):
     assert many[C + "/cumplimiento", "cold"] <= 11 and many[C + "/cumplimiento", "warm"] <= 5
     assert many[C, "warm"] == 5 and many[C + "/metas/3", "warm"] == 8  # their own plan (and evidence page) reads
     assert many[C, "cold"] <= 7 and many[C + "/metas/3", "cold"] <= 10
+
+
+def programmes(count: int, first: int = 1) -> dict:
+    """A plan of ``count`` small commitments (three milestones, two sessions each) to import beside the seed."""
+    return {
+        "format": "evidence-repo/plan@2",
+        "plan": {"slug": f"programas-{first}", "title": f"Programas sociales {first}"},
+        "commitments": [{
+            "slug": f"programa-{n}", "title": f"Programa social {n}",
+            "responsible_institution": "Secretaría de Bienestar",
+            "milestones": [{
+                "number": k, "objective": f"Meta {k} del programa {n}",
+                "requirements": [{"means": "Lista de asistencia"}, {"means": "Informe", "scope": "milestone"}],
+                "activities": [{"name": f"Sesión {s}", "date": f"2026-0{k}-1{s}"} for s in (1, 2)],
+            } for k in (1, 2, 3)],
+        } for n in range(first, first + count)],
+    }
+
+
+def test_query_counts_do_not_grow_with_commitments(app, client, session, tmp_path):
+    """The portfolio, the home page and a plan's page read every commitment's compliance at once: adding five
+    commitments adds no query, cold or warm; neither do the pages of one commitment."""
+    from tests.helpers import import_plan
+
+    seed_varied(session, 300)
+    import_plan(app, tmp_path, programmes(1), name="uno.yaml")
+    paths = ("/", "/cumplimiento", "/planes/programas-1", *PAGES, "/api/v1/commitments/programa-1/compliance",
+             "/compromisos/programa-1/metas/2")
+
+    def counts() -> dict[tuple[str, str], int]:
+        out = {}
+        for path in paths:
+            services(app).compliance.clear()
+            out[path, "cold"] = count_queries(app, client, path)
+            out[path, "warm"] = count_queries(app, client, path)
+        return out
+
+    few = counts()
+    import_plan(app, tmp_path, programmes(6), name="seis.yaml")  # the same plan, now with six commitments
+    many = counts()
+    assert few == many
+    assert many["/cumplimiento", "warm"] <= 4, many  # the list of commitments and the data generation
+    page = client.get("/cumplimiento").get_data(as_text=True)
+    assert page.count("Programa social") >= 6
