@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from evidence_repo import db, policy, services
 from evidence_repo.auth import body_limits
 from evidence_repo.config import load_config
+from evidence_repo.evidence.privacy import describe as describe_personal_data
 from evidence_repo.extensions import babel, csrf, limiter, login_manager, select_locale
 from evidence_repo.urls import BoundedIntConverter, bind_links_without_host, refuse_reserved_arguments
 
@@ -58,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_templating(app)
     app.jinja_env.globals["policy"] = policy
+    app.jinja_env.globals["describe_personal_data"] = describe_personal_data
     _register_error_handlers(app)
     _register_commands(app)
 
@@ -80,11 +82,12 @@ def _register_commands(app: Flask) -> None:
     """Each area brings its own commands."""
     from evidence_repo import bootstrap
     from evidence_repo.accounts import cli as accounts_cli
+    from evidence_repo.audit import cli as audit_cli
     from evidence_repo.compliance import cli as compliance_cli
     from evidence_repo.evidence import cli as evidence_cli
     from evidence_repo.plan import cli as plan_cli
 
-    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli):
+    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli):
         for command in area.COMMANDS:
             app.cli.add_command(command)
 

@@ -72,3 +72,35 @@ def can_administer(user: Person | None) -> bool:
 def can_list_evidence(user: Person | None) -> bool:
     """The staff list of all evidence (restricted included) is for those who may see restricted evidence."""
     return _role(user) in READERS_OF_RESTRICTED
+
+
+def can_see_evidence(user: Person | None, evidence: Any) -> bool:
+    """Public evidence that was not withdrawn is for everyone; the rest for those who may see restricted evidence."""
+    if can_see_restricted(user):
+        return True
+    return bool(evidence.is_public and evidence.withdrawn_at is None)
+
+
+def can_withdraw(user: Person | None) -> bool:
+    """Staff withdraw (hide from the public, keep the file); nobody but an admin purges."""
+    return _role(user) in UPLOADERS
+
+
+def can_purge(user: Person | None) -> bool:
+    return _role(user) in ADMINISTRATORS
+
+
+def can_download_version(user: Person | None, evidence: Any, file: Any) -> bool:
+    """The current file of evidence the user may see; an older version of public evidence only for those who may
+    see restricted evidence, unless an admin published that version (replacing a file takes its contents back).
+    Purged bytes are for nobody."""
+    if file.purged_at is not None:
+        return False
+    if can_see_restricted(user):
+        return True
+    return bool(can_see_evidence(user, evidence) and (file.version == evidence.current.version or file.published))
+
+
+def downloadable_versions(user: Person | None, evidence: Any) -> list:
+    """The versions of ``evidence`` that ``user`` may download, oldest first."""
+    return [f for f in evidence.files if can_download_version(user, evidence, f)]

@@ -164,6 +164,16 @@ class BlobStore:
                     removed.append(path)
         return removed
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a blob for good (an admin's purge of personal data); False if it was already gone."""
+        path = self.path_for(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
+
     def quarantine(self, sha256: str) -> Path:
         """Move a blob aside for admin repair; its bytes are kept, never deleted."""
         return self._move_aside(sha256, self.quarantine_dir)

@@ -60,3 +60,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def record_login(session: Session, email: str | None, user: User | None) -> None:
+    """Every sign-in and every failed attempt goes to the audit log (the account, when it exists)."""
+    if user is not None:
+        record(session, user.id, "auth.login", "user", user.id)
+        return
+    email = normalize_email(email or "")[:200]
+    known = session.scalar(select(User.id).where(User.email == email))
+    record(session, None, "auth.login_failed", "user", known, after={"email": email})

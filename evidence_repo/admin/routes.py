@@ -13,12 +13,15 @@ from sqlalchemy import select
 from evidence_repo import policy
 from evidence_repo.audit import AuditRecord
 from evidence_repo.auth.decorators import allowed_if
-from evidence_repo.db import db, savepoint
+from evidence_repo.db import db, on_commit, savepoint
+from evidence_repo.evidence import operations, withdrawal
+from evidence_repo.evidence.operations import load_visible_evidence
 from evidence_repo.plan import editing
 from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_milestone, means_catalogue
 from evidence_repo.plan.scope import SCOPES
 from evidence_repo.urls import bounded_int
+from evidence_repo.services import services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -75,3 +78,40 @@ def _apply(m, action: str, form) -> None:
                                       current_user, reason=reason)
     else:
         editing.remove_requirement(db(), m, form.get("requirement_id", type=bounded_int), current_user, reason=reason)
+
+
+@bp.post("/evidencias/<int:evidence_id>/versiones/<int:version>/publicar")
+@allowed_if(policy.can_administer)
+def publish_version(evidence_id: int, version: int):
+    """An older version of public evidence becomes downloadable by anyone; the reason is audited."""
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
+    try:
+        with savepoint():
+            operations.publish_version(db(), evidence, version, current_user, request.form.get("reason"))
+        flash(_("La versión %(v)s ya es pública.", v=version), "success")
+    except operations.EvidenceError as exc:
+        if exc.status == 404:
+            abort(404, description=exc.message)
+        flash(exc.message, "error")
+    return redirect(url_for("public.evidence", evidence_id=evidence_id))
+
+
+@bp.post("/evidencias/<int:evidence_id>/purgar")
+@allowed_if(policy.can_purge)
+def purge(evidence_id: int):
+    """Remove the bytes of withdrawn evidence for good; the rows, SHA-256 and audit record stay."""
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
+    try:
+        with savepoint():
+            removable = withdrawal.purge(db(), evidence, current_user, request.form.get("reason"))
+        blobs = services().blobs
+
+        def remove_bytes() -> None:  # only once the purge is committed
+            for sha in removable:
+                blobs.remove(sha)
+
+        on_commit(remove_bytes)
+        flash(_("Archivo purgado: sus bytes se eliminaron; el registro y su SHA-256 se conservan."), "success")
+    except operations.EvidenceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("public.evidence", evidence_id=evidence_id))

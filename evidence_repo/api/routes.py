@@ -22,6 +22,7 @@ from evidence_repo.evidence.operations import (
     EvidenceInput,
     add_evidence,
     list_evidence,
+    load_evidence,
     load_visible_evidence,
 )
 from evidence_repo.evidence.search import (
@@ -176,7 +177,7 @@ def _api_error(exc: ApiError):
     return jsonify(error=body), exc.code
 
 
-def evidence_dict(e, *, full: bool) -> dict:
+def evidence_dict(e, *, full: bool, user=None) -> dict:
     f = e.current
     data = {
         "id": e.id,
@@ -202,7 +203,7 @@ def evidence_dict(e, *, full: bool) -> dict:
         data["versions"] = [
             {"version": v.version, "sha256": v.sha256, "size": v.size, "mime_type": v.mime_type,
              "file_name": v.original_name, "uploaded_at": v.uploaded_at.isoformat(), "text_status": v.text_status}
-            for v in e.files
+            for v in policy.downloadable_versions(user, e)
         ]
     return data
 
@@ -233,7 +234,7 @@ def create_evidence():
             body.fields = {"file": exc.message, "existing_id": str(exc.evidence_id)}
         raise body from None
     on_commit(services().notify_worker)
-    response = jsonify(evidence_dict(evidence, full=True))
+    response = jsonify(evidence_dict(evidence, full=True, user=user))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
     return response
@@ -258,8 +259,11 @@ def get_evidence(evidence_id: int):
     user = _bearer_user()
     evidence = load_visible_evidence(db(), evidence_id, user)
     if evidence is None:
+        gone = load_evidence(db(), evidence_id)
+        if gone is not None and gone.is_public and gone.is_withdrawn:
+            raise ApiError(410, f"Evidencia {evidence_id} retirada: {gone.withdrawn_reason}")
         raise ApiError(404, f"No existe la evidencia {evidence_id}")
-    return jsonify(evidence_dict(evidence, full=True))
+    return jsonify(evidence_dict(evidence, full=True, user=user))
 
 
 @bp.get("/search")

@@ -7,7 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from evidence_repo.accounts.operations import authenticate
+from evidence_repo.accounts.operations import authenticate, record_login
+from evidence_repo.audit import record
 from evidence_repo.auth.forms import LoginForm
 from evidence_repo.db import db
 
@@ -31,6 +32,7 @@ def login():
     status, error = 200, None
     if form.validate_on_submit():
         user = authenticate(db(), form.email.data, form.password.data)
+        record_login(db(), form.email.data, user)
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(_("Sesión iniciada. Bienvenida/o, %(email)s.", email=user.email), "success")
@@ -44,6 +46,7 @@ def login():
 @bp.post("/salir")
 @login_required
 def logout():
+    record(db(), current_user.id, "auth.logout", "user", current_user.id)
     logout_user()
     flash(_("Sesión cerrada."), "success")
     return redirect(url_for("public.home"))

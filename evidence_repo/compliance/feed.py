@@ -53,7 +53,7 @@ def status_changes(inputs: ComplianceInputs, today: dt.date, soon_days: int) -> 
 
 def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.date, soon_days: int) -> list[Entry]:
     out: list[Entry] = []
-    public = Evidence.visibility == Visibility.public.value
+    public = (Evidence.visibility == Visibility.public.value) & Evidence.withdrawn_at.is_(None)
     for e in session.scalars(select(Evidence).where(public).options(selectinload(Evidence.milestone),
                                                                     selectinload(Evidence.means))
                              .order_by(Evidence.created_at.desc()).limit(LIMIT)):

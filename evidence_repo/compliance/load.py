@@ -78,6 +78,7 @@ def evidence_infos(session: Session, commitment_id: int | None = None) -> list[E
                Evidence.visibility)
         .join(Milestone, Milestone.id == Evidence.milestone_id)
         .join(VerificationMeans, VerificationMeans.id == Evidence.means_id)
+        .where(Evidence.withdrawn_at.is_(None))  # withdrawn evidence proves nothing any more
     )
     if commitment_id is not None:
         query = query.where(Milestone.commitment_id == commitment_id)
@@ -191,7 +192,8 @@ def evidence_groups_of(session: Session, commitments: list[Commitment], as_of: d
         state = _review_states(connection, mine, cutoff)
         rows = select(Evidence.milestone_id, Evidence.activity_id, Evidence.means_id,
                       type_coerce(Evidence.visibility == Visibility.public.value, Integer),
-                      type_coerce(Evidence.created_at < cutoff, Integer), Evidence.id)
+                      type_coerce(Evidence.created_at < cutoff, Integer), Evidence.id) \
+            .where(Evidence.withdrawn_at.is_(None))  # withdrawn evidence proves nothing any more
         raw: dict[tuple[int, int | None, int, int, int], list[int]] = defaultdict(list)
         for milestone_id, activity_id, means_id, public, existed, evidence_id in connection.execute(
                 rows if mine is None else rows.where(mine)).all():

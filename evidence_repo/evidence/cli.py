@@ -11,6 +11,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from evidence_repo.accounts.models import User
+from evidence_repo.audit import record
+from evidence_repo.audit.verify import verify as verify_audit_chain
 from evidence_repo.bootstrap import ensure_index, migrate
 from evidence_repo.db import db
 from evidence_repo.evidence import integrity
@@ -66,7 +68,15 @@ def reindex_command(re_extract: bool) -> None:
         count = reindex(svc.sessions, svc.blobs, svc.index(), svc.limits, re_extract=re_extract,
                         progress=lambda done: bar.update(done - bar.n))
     svc.mark_index_fresh()
+    _audit_index(svc, "index.rebuild", count, re_extract=re_extract)
     click.echo(f"Índice reconstruido: {count} evidencias.")
+
+
+def _audit_index(svc, action: str, count: int, **details: object) -> None:
+    """Rebuilding or repairing the index is a state change too: one audit record, committed at once."""
+    with svc.sessions() as session:
+        record(session, None, action, "index", None, after={"evidence": count, **details})
+        session.commit()
 
 
 @click.command("check")
@@ -86,6 +96,9 @@ def check_command(repair: bool) -> None:
             report = integrity.check(session, store, index, progress=bar.update)
     for line in report.lines():
         click.echo(line)
+    with svc.sessions() as session:
+        chain = verify_audit_chain(session)
+    click.echo(chain.message(), err=not chain.ok)
     if repair and report.expired_refused:
         with svc.sessions() as session:
             click.echo(f"Reparado: {integrity.remove_expired_refusals(session, store)} archivos rechazados borrados.")
@@ -98,13 +111,15 @@ def check_command(repair: bool) -> None:
     if repair and (report.missing_from_index or report.extra_in_index):
         count = reindex(svc.sessions, store, index, svc.limits)
         svc.mark_index_fresh()
+        _audit_index(svc, "index.repair", count, missing=report.missing_from_index[:100],
+                     extra=report.extra_in_index[:100])
         click.echo(f"Reparado: índice reconstruido con {count} evidencias.")
         with svc.sessions() as session:
             report = integrity.check(session, store, index)
     if report.missing_files or report.hash_mismatches:
         click.echo("No se puede reparar automáticamente: restaure los archivos faltantes o alterados desde un "
                    "respaldo.", err=True)
-    if not report.ok:
+    if not report.ok or not chain.ok:
         click.echo("Resultado: HAY PROBLEMAS", err=True)
         sys.exit(1)
     click.echo("Resultado: todo en orden")

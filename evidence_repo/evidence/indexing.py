@@ -77,7 +77,8 @@ def queue_access_update(session: Session, evidence_id: int) -> None:
 
 
 def _evidence_query():
-    return select(Evidence).options(
+    """Evidence that belongs in the index: withdrawn evidence is left out (its task deletes it from the index)."""
+    return select(Evidence).where(Evidence.withdrawn_at.is_(None)).options(
         selectinload(Evidence.files),
         selectinload(Evidence.milestone).selectinload(Milestone.commitment).selectinload(Commitment.plan),
         selectinload(Evidence.means), selectinload(Evidence.activity),

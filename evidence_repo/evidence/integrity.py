@@ -63,6 +63,7 @@ def check(session: Session, store: BlobStore, index, *, progress: Callable[[int]
     referenced: dict[str, str] = {}
     for ev_id, version, sha, thumb in session.execute(
         select(EvidenceFile.evidence_id, EvidenceFile.version, EvidenceFile.sha256, EvidenceFile.thumbnail_sha256)
+        .where(EvidenceFile.purged_at.is_(None))  # purged bytes are gone on purpose
     ):
         referenced.setdefault(sha, f"evidencia #{ev_id} v{version} ({sha})")
         if thumb:
@@ -81,7 +82,7 @@ def check(session: Session, store: BlobStore, index, *, progress: Callable[[int]
     report.refused_files = sum(1 for path, _ in store.iter_refused() if path.name not in expired)
     pending = set(session.scalars(select(IndexTask.evidence_id).where(IndexTask.done_at.is_(None))))
     report.pending_tasks = len(pending)
-    in_db = set(session.scalars(select(Evidence.id)))
+    in_db = set(session.scalars(select(Evidence.id).where(Evidence.withdrawn_at.is_(None))))
     in_index = {int(i) for i in index.doc_ids()}
     report.missing_from_index = sorted((in_db - in_index) - pending)
     report.extra_in_index = sorted((in_index - in_db) - pending)

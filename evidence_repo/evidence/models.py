@@ -8,12 +8,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence_repo.accounts.models import User
 from evidence_repo.compliance.status import ReviewInfo, review_history, review_state
 from evidence_repo.db import Base, UTCDateTime, utcnow
+from evidence_repo.evidence.privacy import scan
 from evidence_repo.plan.models import Activity, Milestone, VerificationMeans
 
 
@@ -45,11 +46,15 @@ class Evidence(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Staff never delete: withdrawn evidence is hidden from the public, its file kept, its address says why.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     milestone: Mapped[Milestone] = relationship()
     activity: Mapped[Activity | None] = relationship()
     means: Mapped[VerificationMeans] = relationship()
-    uploaded_by: Mapped[User | None] = relationship()
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
     files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="evidence", order_by="EvidenceFile.version", cascade="save-update, merge"
     )
@@ -83,6 +88,14 @@ class Evidence(Base):
     def is_public(self) -> bool:
         return self.visibility == Visibility.public.value
 
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_purged(self) -> bool:
+        return bool(self.files) and all(f.purged_at is not None for f in self.files)
+
 
 class EvidenceFile(Base):
     """One stored version of an evidence's bytes, with what extraction made of it."""
@@ -105,9 +118,19 @@ class EvidenceFile(Base):
     captured_on: Mapped[date | None]
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An older version of public evidence is for staff only (it may hold what a replacement took back),
+    # unless an admin published it (audited).
+    published: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An admin purged the bytes (removed from the store); the row and its SHA-256 stay, as does the audit record.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def personal_data(self) -> list[str]:
+        """Kinds of personal data its extracted text seems to hold (a warning for staff, never shown to others)."""
+        return scan(self.text)
 
 
 class IndexTask(Base):

@@ -24,7 +24,7 @@ from evidence_repo.evidence.indexing import queue_access_update
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
 from evidence_repo.plan.models import Activity, Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
-from evidence_repo.policy import Person, can_see_restricted
+from evidence_repo.policy import Person, can_see_evidence
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
 from storage import BlobStore, TooLarge
 
@@ -299,6 +299,22 @@ def update_metadata(session: Session, evidence: Evidence, data: EvidenceInput, u
     return evidence
 
 
+def publish_version(session: Session, evidence: Evidence, version: int, user: User | None, reason: str | None) -> None:
+    """An admin makes an older version of public evidence downloadable by anyone, saying why (audited)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvidenceError(_l("Indique el motivo para publicar esta versión."), "reason")
+    f = next((f for f in evidence.files if f.version == version), None)
+    if f is None:
+        raise EvidenceError(_l("Esa versión no existe."), "version", 404)
+    if f.published:
+        return
+    f.published = True
+    record(session, user.id if user else None, "evidence.publish_version", "evidence", evidence.id,
+           before={"version": version, "published": False},
+           after={"version": version, "published": True, "sha256": f.sha256, "reason": reason[:2000]})
+
+
 def evidence_snapshot(e: Evidence) -> dict:
     return {
         "milestone": e.milestone.number, "activity": e.activity_id, "means": e.means.name, "title": e.title,
@@ -318,7 +334,7 @@ def load_evidence(session: Session, evidence_id: int) -> Evidence | None:
 def load_visible_evidence(session: Session, evidence_id: int, viewer: Person | None) -> Evidence | None:
     """The evidence if ``viewer`` may see it: restricted evidence does not exist for others (None, as if missing)."""
     evidence = load_evidence(session, evidence_id)
-    if evidence is None or (not evidence.is_public and not can_see_restricted(viewer)):
+    if evidence is None or not can_see_evidence(viewer, evidence):
         return None
     return evidence
 
@@ -332,7 +348,7 @@ def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, 
     """
     query = select(Evidence)
     if not include_restricted:
-        query = query.where(Evidence.visibility == Visibility.public.value)
+        query = query.where(Evidence.visibility == Visibility.public.value, Evidence.withdrawn_at.is_(None))
     if milestone_number is not None or commitment_id is not None:
         query = query.join(Milestone, Milestone.id == Evidence.milestone_id)
     if milestone_number is not None:

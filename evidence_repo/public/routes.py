@@ -15,7 +15,7 @@ from evidence_repo.compliance.portfolio import summaries
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
-from evidence_repo.evidence.operations import list_evidence, load_visible_evidence
+from evidence_repo.evidence.operations import list_evidence, load_evidence, load_visible_evidence
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
     parse_params,
@@ -24,7 +24,7 @@ from evidence_repo.evidence.search import (
     switch_facets,
 )
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
-from evidence_repo.policy import audience, can_see_restricted, shared_caches_may_keep
+from evidence_repo.policy import audience, can_download_version, can_see_restricted, shared_caches_may_keep
 from evidence_repo.public import limits
 from evidence_repo.services import services
 from evidence_repo.urls import bounded_int, carried_url, site_root
@@ -160,9 +160,14 @@ def group_by_means(milestone, evidence) -> list[tuple[str, bool, list]]:
 
 
 def _visible_evidence(evidence_id: int):
-    """Restricted evidence does not exist for the public: 404, the same as a missing id."""
+    """Restricted evidence does not exist for the public: 404, the same as a missing id. Withdrawn public
+    evidence answers 410 at its old address, saying why."""
     evidence = load_visible_evidence(db(), evidence_id, current_user)
     if evidence is None:
+        gone = load_evidence(db(), evidence_id)
+        if gone is not None and gone.is_public and gone.is_withdrawn:
+            abort(410, description=_("Evidencia #%(id)s retirada: %(reason)s", id=evidence_id,
+                                     reason=gone.withdrawn_reason))
         abort(404, description=_("No encontramos esa evidencia."))
     return evidence
 
@@ -188,7 +193,10 @@ def download(evidence_id: int):
     e = _visible_evidence(evidence_id)
     version = request.args.get("version", type=bounded_int)
     f = next((f for f in e.files if f.version == version), None) if version else e.current
-    if f is None:
+    if f is not None and f.purged_at is not None:
+        abort(410, description=_("El archivo se eliminó definitivamente (purgado) el %(day)s.",
+                                 day=f.purged_at.date().isoformat()))
+    if f is None or not can_download_version(current_user, e, f):
         abort(404, description=_("Esa versión no existe."))
     try:
         handle = services().blobs.open(f.sha256)
@@ -198,6 +206,8 @@ def download(evidence_id: int):
     response = send_file(handle, mimetype=f.mime_type, as_attachment=True,
                          download_name=name_for_type(f.original_name, f.mime_type),
                          etag=f.sha256, max_age=3600, conditional=True)
+    if not can_download_version(None, e, f):  # not for the public: no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(f.sha256)).decode()
     return _cached_only_if_public(response, e, f)
@@ -356,3 +366,47 @@ def feed():
         abort(404)
     body = atom(db(), inputs, site_root(), dt.date.today(), current_app.config["SOON_DAYS"])
     return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+def _manifest():
+    """Every public file with its SHA-256, and the audit chain's head: anyone can check a download and see
+    that history only moves forward. The same for every reader."""
+    from evidence_repo.audit.public import chain_head, public_files
+
+    audience(None)  # public by construction, whoever asks
+    return public_files(db()), chain_head(db())
+
+
+@bp.get("/manifiesto.csv")
+def manifest_csv():
+    from evidence_repo.audit.public import manifest_csv as render
+
+    response = current_app.response_class(render(*_manifest()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="manifiesto.csv"'
+    return response
+
+
+@bp.get("/manifiesto.json")
+def manifest():
+    files, top = _manifest()
+    return {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "audit_chain_head": {"record_id": top.record_id, "sha256": top.hash},
+        "files": [{"evidence_id": f.evidence_id, "version": f.version, "file_name": f.file_name, "sha256": f.sha256,
+                   "size": f.size, "date": f.date.isoformat(),
+                   "download_url": url_for("public.download", evidence_id=f.evidence_id, version=f.version,
+                                           _external=True)} for f in files],
+    }
+
+
+@bp.get("/actividad")
+def activity():
+    """Public events, newest first: no personal data, nothing about restricted evidence."""
+    from evidence_repo.audit.public import chain_head, public_events
+
+    audience(None)  # the public view, whoever asks
+    before = request.args.get("antes", type=int)
+    if before is not None and not 0 < before < 2**62:
+        abort(400)
+    events = public_events(db(), before_id=before, limit=100)
+    return render_template("public/activity.html", events=events, head=chain_head(db()), before=before)

@@ -12,6 +12,7 @@ from evidence_repo import policy
 from evidence_repo.auth.body_limits import accepts_uploads
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, on_commit, savepoint
+from evidence_repo.evidence import withdrawal
 from evidence_repo.evidence.operations import (
     EvidenceError,
     EvidenceInput,
@@ -218,6 +219,22 @@ def replace(evidence_id: int):
                                    max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
         on_commit(services().notify_worker)
         flash(_("Se guardó la versión %(v)s; la anterior se conserva.", v=version.version), "success")
+        return redirect(url_for("public.evidence", evidence_id=evidence.id))
+    except EvidenceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("staff.edit", evidence_id=evidence.id))
+
+
+@bp.post("/evidencias/<int:evidence_id>/retirar")
+@allowed_if(policy.can_withdraw)
+def withdraw(evidence_id: int):
+    """Hide evidence from the public with a reason; the file is kept and its address says why."""
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
+    try:
+        with savepoint():
+            withdrawal.withdraw(db(), evidence, current_user, request.form.get("reason"))
+        on_commit(services().notify_worker)
+        flash(_("Evidencia retirada: ya no aparece al público. El archivo se conserva."), "success")
         return redirect(url_for("public.evidence", evidence_id=evidence.id))
     except EvidenceError as exc:
         flash(exc.message, "error")
