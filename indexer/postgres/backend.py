@@ -138,6 +138,11 @@ class PostgresBackend:
         any other failure is logged and raised as :class:`SearchFailed`."""
         try:
             with self._store.connection() as conn, conn.cursor() as cur:
+                # The planner prices a tsvector match like any operator and picks a
+                # sequential scan for common words, which detoasts every row's
+                # tsvector (10x slower than the GIN bitmap, which needs no recheck
+                # for plain terms); JIT only adds compile time to these short queries.
+                cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
                 yield cur
         except CORRUPTION as exc:
             raise IndexCorrupt(f"search index {self.names.schema} failed: {exc!r}") from exc
@@ -218,6 +223,8 @@ class PostgresBackend:
             if node is pq.NOTHING:
                 return SearchResults(0, page, per_page)
             tsquery = None if node is None else pq.to_tsquery(node)
+            if tsquery is None:  # listing: every visible row counts, scan them
+                cur.execute("SET LOCAL enable_seqscan = on")
             where, params = self._where(levels, wanted, tsquery)
             total, facets = self._facets(cur, where, params)
             rank = "0.0"
