@@ -12,13 +12,17 @@ For each size (default 10k and 100k documents of ~400 words, Zipf-distributed vo
      result cache on after one warming run ("whoosh_api_cached");
    - Whoosh "bare": the same parsed query and restriction, top-20 ids + exact total ("whoosh_bare");
    and the ratio Whoosh p95 / FTS5 p95 (target <= 3);
+   with `--backend postgres`, also our PostgresBackend on a throwaway PostgreSQL cluster (or `--postgres-url`):
+   its full rebuild time and size, "postgres_api" (repeated queries: it keeps no result cache, so every
+   search is evaluated; shared buffers warm) and "postgres_api_first" (each query once, on a new backend
+   with a new connection: no prepared plans, first time that query is seen);
 3. at the largest size, `GET /api/v1/search` over HTTP against `evidence-repo serve` started on a data folder whose
    index was built beforehand (target p95 <= 100 ms): first requests for distinct queries, then repeats.
 
 Results go to bench/out/search.json.
 
 Usage: .venv/bin/python bench/search.py [--sizes 10000,100000] [--reps 5] [--procs 2] [--skip-http]
-                                        [--work DIR [--reuse]]
+                                        [--work DIR [--reuse]] [--backend whoosh|postgres [--postgres-url URL]]
 """
 from __future__ import annotations
 
@@ -403,6 +407,73 @@ def max_rss_mb(children: bool = False) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+# --- PostgreSQL -------------------------------------------------------------------------------------------------
+
+
+def postgres_api(index, q: dict) -> tuple[int, list]:
+    r = index.search(q["q"], visibility=PUBLIC_ONLY, filters=q.get("filters"))
+    return r.total, [h.id for h in r.hits]
+
+
+def time_first(open_index, queries: list[dict]) -> dict:
+    """Each query once, on a freshly opened backend (new engine and connection): a query never seen before."""
+    samples, per_query = [], {}
+    for q in queries:
+        index = open_index()
+        t = time.perf_counter()
+        total, _ = postgres_api(index, q)
+        ms = (time.perf_counter() - t) * 1000
+        index.close()
+        samples.append(ms)
+        per_query[q["name"]] = {"total": total, "p50_ms": round(ms, 2), "max_ms": round(ms, 2)}
+    return {"p50_ms": round(percentile(samples, 50), 2), "p95_ms": round(percentile(samples, 95), 2),
+            "samples": len(samples), "queries": per_query}
+
+
+def postgres_size_mb(index) -> float:
+    from sqlalchemy import text
+
+    with index.engine.connect() as conn:
+        return float(conn.execute(text(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind = 'r'"),
+            {"s": index.names.schema}).scalar()) / 2**20
+
+
+def run_postgres(n: int, url: str, vocab: Vocabulary, queries: list[dict], reps: int, reuse: bool,
+                 out: dict, engines: dict) -> None:
+    from indexer.postgres import PostgresBackend
+
+    schema = f"bench_{n}"
+    index = PostgresBackend(url, schema=schema)
+    if reuse and index.count() == n:
+        print("  postgres: reusing the index an earlier run built")
+    else:
+        docs = Timed(documents(n, vocab))
+        t = time.perf_counter()
+        index.rebuild(docs, progress=lambda k: print(f"\r  postgres: {k} docs", end="", flush=True)
+                      if k % 10_000 < 500 else None)
+        build = time.perf_counter() - t
+        print(f"\r  postgres build {build:.1f} s (of which {docs.seconds:.1f} s generating documents), "
+              f"tables {postgres_size_mb(index):.0f} MB")
+        if out.get("build_s") is None:
+            out["build_s"] = {}
+        out["build_s"]["postgres"] = round(build, 1)
+    out.setdefault("size_mb", {})["postgres"] = round(postgres_size_mb(index), 1)
+    print(f"  timing postgres queries (load average {load()})")
+    engines["postgres_api_first"] = time_first(lambda: PostgresBackend(url, schema=schema), queries)
+    engines["postgres_api"] = time_queries(lambda q: postgres_api(index, q), queries, reps)
+    index.close()
+
+
+def start_postgres():
+    """A throwaway cluster (tests/postgres.py: fsync off, Unix socket) with a database for the benchmark."""
+    from tests.postgres import Cluster
+
+    cluster = Cluster().start()
+    return cluster, cluster.create_database("bench")
+
+
 # --- HTTP ---------------------------------------------------------------------------------------------------
 
 
@@ -504,7 +575,7 @@ def _reusable(index_dir: Path, fts_path: Path, n: int) -> bool:
 
 
 def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse: bool = False,
-             procs: int = 1) -> dict:
+             procs: int = 1, postgres_url: str | None = None) -> dict:
     print(f"\n== {n} documents ==  (load average {load()})")
     queries = query_set(vocab)
     out: dict = {"documents": n, "load_before": load()}
@@ -553,6 +624,8 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
     index.cache_size = 512
     engines["whoosh_api_cached"] = time_queries(lambda q: whoosh_api(index, q), queries, reps)
     db.close()
+    if postgres_url:
+        run_postgres(n, postgres_url, vocab, queries, reps, reuse, out, engines)
     out["engines"] = engines
     base = engines["fts5"]["p95_ms"]
     out["ratio_p95_vs_fts5"] = {k: round(v["p95_ms"] / base, 2) for k, v in engines.items() if k != "fts5"}
@@ -563,10 +636,12 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
         print(f"  {name:<18}{e['p50_ms']:>9.1f}{e['p95_ms']:>9.1f}{e['p95_ms'] / base:>10.2f}")
     print("  per query p50 ms (total hits):")
     for q in queries:
-        row = "  ".join(f"{k}={engines[k]['queries'][q['name']]['p50_ms']:.1f}"
-                        for k in ("fts5", "whoosh_bare", "whoosh_api_cold", "whoosh_api"))
+        shown = ("fts5", "whoosh_bare", "whoosh_api_cold", "whoosh_api", "postgres_api_first", "postgres_api")
+        row = "  ".join(f"{k}={engines[k]['queries'][q['name']]['p50_ms']:.1f}" for k in shown if k in engines)
         totals = f"fts5 {engines['fts5']['queries'][q['name']]['total']}, " \
                  f"whoosh {engines['whoosh_api']['queries'][q['name']]['total']}"
+        if "postgres_api" in engines:
+            totals += f", postgres {engines['postgres_api']['queries'][q['name']]['total']}"
         print(f"    {q['name']:<20} {row}   ({totals})")
 
     if http:
@@ -598,6 +673,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse indexes an earlier run left in --work")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1),
                         help="processes for the Whoosh rebuild (WhooshBackend.rebuild(procs=...))")
+    parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh",
+                        help="postgres: also measure PostgresBackend, side by side with Whoosh and FTS5")
+    parser.add_argument("--postgres-url", help="an existing server's empty database (default: a throwaway cluster)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
@@ -607,14 +685,19 @@ def main() -> None:
               f"{w} {vocab.share_of_docs(w):.0%}" for w in ("transparencia", "informe", "reunión")))
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-search-"))
     report = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "sizes": []}
+    cluster, postgres_url = None, args.postgres_url
+    if args.backend == "postgres" and not postgres_url:
+        cluster, postgres_url = start_postgres()
     try:
         for i, n in enumerate(sizes):
             http = not args.skip_http and i == len(sizes) - 1
             report["sizes"].append(run_size(n, work, vocab, args.reps, http, args.reuse and bool(args.work),
-                                            args.procs))
+                                            args.procs, postgres_url if args.backend == "postgres" else None))
             OUT.parent.mkdir(parents=True, exist_ok=True)
             OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     finally:
+        if cluster is not None:
+            cluster.stop()
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print(f"\nwritten {OUT}")

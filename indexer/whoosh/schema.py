@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from whoosh import columns
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from ..analysis import STOP_WORDS, SpanishAnalyzer, analyzer_fingerprint, fold
+from ..analysis import SpanishAnalyzer, analyzer_fingerprint, vocabulary
 from ..contract import PUBLIC, PUBLIC_ONLY, Document
 from ..documents import KEYWORD_FIELDS, LABEL_FIELDS, TEXT_FIELDS, normalize_document
 
@@ -93,24 +91,6 @@ def to_fields(doc: Document) -> dict[str, object]:
     vocab = VOCAB_PUBLIC if clean["visibility"] == PUBLIC else VOCAB_RESTRICTED
     fields[vocab] = vocabulary(*(str(clean[name]) for name in TEXT_FIELDS))
     return fields
-
-
-_WORD = re.compile(r"\w+")
-
-
-def vocabulary(*texts: str) -> str:
-    """Distinct plain words of ``texts``: what suggestions may propose.
-
-    A regex over the folded text rather than the analyzer: same words, a
-    fraction of the cost of another token pipeline pass.
-    """
-    words: set[str] = set()
-    for text in texts:
-        if text:
-            words.update(_WORD.findall(fold(text)))
-    return " ".join(
-        sorted(w for w in words if w.isalpha() and 2 <= len(w) <= 40 and w not in STOP_WORDS)
-    )
 
 
 def vocab_fields(levels: frozenset[str]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ breaks its query evaluation.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,13 +83,65 @@ def _break_whoosh(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
     return EngineBug
 
 
+class _PostgresDatabase:
+    """One database on the throwaway cluster for every PostgreSQL index of the
+    run; each ``place`` gets its own schema. Set up by ``backend_factory``."""
+
+    engine = None
+
+    @classmethod
+    def reset(cls) -> None:
+        if cls.engine is not None:
+            cls.engine.dispose()
+        cls.engine = None
+
+    @classmethod
+    def get(cls):
+        assert cls.engine is not None, "the postgres factory is used through the backend_factory fixture"
+        return cls.engine
+
+
+def _schema(place: Path) -> str:
+    return "ix_" + hashlib.sha1(str(place).encode()).hexdigest()[:16]
+
+
+def _open_postgres(place: Path, **options) -> SearchBackend:
+    from indexer.postgres import PostgresBackend
+
+    return PostgresBackend(_PostgresDatabase.get(), schema=_schema(place), batch_size=7, **options)
+
+
+def _corrupt_postgres(place: Path) -> None:
+    from sqlalchemy import text
+
+    with _PostgresDatabase.get().begin() as conn:
+        conn.execute(text(f'DROP TABLE "{_schema(place)}".docs'))
+
+
+def _break_postgres(monkeypatch: pytest.MonkeyPatch) -> type[Exception]:
+    from indexer.postgres import backend
+
+    def broken(*args, **kwargs):
+        raise EngineBug("deliberately broken evaluation")
+
+    monkeypatch.setattr(backend, "_read", broken)
+    return EngineBug
+
+
 BACKENDS = [
     BackendFactory("whoosh", _open_whoosh, _corrupt_whoosh, _break_whoosh),
+    BackendFactory("postgres", _open_postgres, _corrupt_postgres, _break_postgres),
 ]
 
 
 @pytest.fixture(scope="session", params=BACKENDS, ids=lambda f: f.name)
 def backend_factory(request) -> BackendFactory:
+    if request.param.name == "postgres" and _PostgresDatabase.engine is None:
+        from sqlalchemy import create_engine
+
+        url = request.getfixturevalue("postgres_cluster").create_database("search")
+        _PostgresDatabase.engine = create_engine(url, pool_size=8, max_overflow=20)
+        request.addfinalizer(_PostgresDatabase.reset)
     return request.param
 
 

@@ -1,0 +1,475 @@
+"""The PostgreSQL backend of the search contract (:class:`indexer.SearchBackend`).
+
+For the scale-out mode: any number of web and worker processes on any number
+of machines share one index, because the index is tables in the database.
+Every read is SQL whose WHERE clause holds the caller's visibility, so
+totals, facets, snippets, prefix expansions, suggestions and similar
+documents only ever come from documents the caller may see. Writers
+serialize on one advisory lock per index (vocabulary counts stay exact);
+readers never wait for them (MVCC).
+
+Typical start-up::
+
+    index = PostgresBackend("postgresql+psycopg://…", schema="search", reset_if_corrupt=True)
+    if index.created:                      # new or reset: fill from the database
+        index.rebuild(documents_from_db(), progress=print)
+
+The backend keeps no answers in memory: every process sees every commit at
+once.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from ..analysis import STOP_WORDS, analyze, fold, stem, vocabulary
+from ..contract import (
+    FACETS,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_SIMILAR,
+    Document,
+    Hit,
+    IndexCorrupt,
+    SearchFailed,
+    SearchResults,
+    Visibility,
+)
+from ..documents import Filters, check_sort, normalize_filters, visibility_levels
+from ..snippets import mark, plain_snippet, snippet
+from . import query as pq
+from .schema import RANK_WEIGHTS, Names, vocab_audiences
+from .store import CORRUPTION, Store
+
+__all__ = ["PostgresBackend"]
+
+log = logging.getLogger(__name__)
+
+MAX_PREFIX_EXPANSIONS = 64  # as Whoosh
+SIMILAR_TERMS = 12
+TRIGRAM_THRESHOLD = 0.2  # low enough for one edit in a four-letter word
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HIT_COLUMNS = (
+    "d.id, d.date, d.milestone, d.means, d.file_type, d.plan, d.commitment, "
+    "s.title, s.description, s.plan_title, s.commitment_title, s.excerpt"
+)
+
+
+def _read(cur: psycopg.Cursor, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+    """Every read statement goes through here (the contract tests break it)."""
+    cur.execute(sql, tuple(params))
+    return cur.fetchall()
+
+
+class PostgresBackend:
+    """One index in a PostgreSQL database: open-or-create, write, search."""
+
+    def __init__(
+        self,
+        database: str | Engine,
+        *,
+        schema: str = "search",
+        prefix: str = "",
+        reset_if_corrupt: bool = False,
+        lock_timeout: float = 60.0,
+        batch_size: int = 500,
+    ):
+        """Open the index in ``schema`` (tables named ``prefix`` + docs,
+        stored, vocab, meta), creating it if there is none.
+
+        ``database``: a SQLAlchemy URL (``postgresql+psycopg://…``) or engine;
+        an engine is shared, not disposed by :meth:`close`. The role needs to
+        create the schema and, once per database, the ``pg_trgm`` extension.
+        An index of an older schema version is reset; a damaged one, or one
+        written with another analyzer, raises :class:`IndexCorrupt` unless
+        ``reset_if_corrupt``.
+        """
+        for name in (schema, prefix or "x"):
+            if not _IDENTIFIER.match(name):
+                raise ValueError(f"schema and prefix must be lower-case identifiers, not {name!r}")
+        self._own_engine = isinstance(database, str)
+        self.engine: Engine = create_engine(database, pool_pre_ping=True) if isinstance(database, str) else database
+        self.names = Names(schema, prefix)
+        self._store = Store(
+            self.engine, self.names, reset_if_corrupt=reset_if_corrupt, lock_timeout=lock_timeout,
+            batch_size=batch_size,
+        )
+
+    @property
+    def created(self) -> bool:
+        return self._store.created
+
+    def _t(self, table: str) -> str:
+        return self.names.table(table)
+
+    # --- writing (see :mod:`.store`) ------------------------------------------------
+
+    def add(self, docs: Iterable[Document]) -> int:
+        """Add or replace documents by ``id``, one transaction per batch; a
+        bad document raises ``ValueError`` (earlier batches stay written)."""
+        return self._store.add(docs)
+
+    def delete(self, ids: Iterable[str | int]) -> int:
+        """Delete documents by id; returns how many were found."""
+        return self._store.delete(ids)
+
+    def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
+        """Replace everything with ``docs`` (repeated ids: the first is kept);
+        readers see the old contents until the new ones are complete."""
+        return self._store.rebuild(docs, progress)
+
+    # --- reading --------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self, action: str, detail: object) -> Iterator[psycopg.Cursor]:
+        """A read-only transaction; a damaged index raises :class:`IndexCorrupt`,
+        any other failure is logged and raised as :class:`SearchFailed`."""
+        try:
+            with self._store.connection() as conn, conn.cursor() as cur:
+                # The planner prices a tsvector match like any operator and picks a
+                # sequential scan for common words, which detoasts every row's
+                # tsvector (10x slower than the GIN bitmap, which needs no recheck
+                # for plain terms); JIT only adds compile time to these short queries.
+                cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+                yield cur
+        except CORRUPTION as exc:
+            raise IndexCorrupt(f"search index {self.names.schema} failed: {exc!r}") from exc
+        except (IndexCorrupt, SearchFailed):
+            raise
+        except Exception as exc:
+            log.exception("search index %s failed on %s %r", self.names.schema, action, detail)
+            raise SearchFailed(f"the search engine failed on {action} {detail!r}: {exc!r}") from exc
+
+    def close(self) -> None:
+        """Release the connections (only of an engine this backend created)."""
+        if self._own_engine:
+            self.engine.dispose()
+
+    def count(self) -> int:
+        with self._reading("count", None) as cur:
+            return int(_read(cur, f"SELECT count(*) FROM {self._t('docs')}")[0][0])
+
+    def doc_ids(self) -> set[str]:
+        with self._reading("doc_ids", None) as cur:
+            return {r[0] for r in _read(cur, f"SELECT id FROM {self._t('docs')}")}
+
+    def _where(self, levels: frozenset[str], wanted: Filters, tsquery: str | None) -> tuple[str, list]:
+        """The WHERE clause every read shares: visibility first, always."""
+        parts = ["d.visibility = ANY(%s)"]
+        params: list[object] = [sorted(levels)]
+        for name, values in wanted:
+            assert name in FACETS  # normalize_filters allows nothing else
+            parts.append(f"d.{name} = ANY(%s)")
+            params.append(list(values))
+        if tsquery is not None:
+            parts.append("d.tsv @@ %s::tsquery")
+            params.append(tsquery)
+        return " AND ".join(parts), params
+
+    def _prefix_stems(self, cur: psycopg.Cursor, levels: frozenset[str]) -> Callable[[str], list[str]]:
+        audiences = vocab_audiences(levels)
+
+        def stems(prefix: str) -> list[str]:
+            if not audiences:
+                return []
+            like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = _read(
+                cur,
+                f"SELECT DISTINCT word FROM {self._t('vocab')} WHERE audience = ANY(%s) AND word LIKE %s "
+                "ORDER BY word LIMIT %s",
+                (audiences, like, MAX_PREFIX_EXPANSIONS),
+            )
+            return sorted({stem(r[0]) for r in rows})
+
+        return stems
+
+    def _tsquery(self, cur: psycopg.Cursor, text: str, levels: frozenset[str]) -> pq.Node | None:
+        node = pq.parse(text) if text else None
+        return pq.expand(node, self._prefix_stems(cur, levels))
+
+    def search(
+        self,
+        query: str,
+        *,
+        visibility: Visibility,
+        filters: Mapping[str, object] | None = None,
+        page: int = 1,
+        per_page: int = 20,
+        sort: str = "relevance",
+    ) -> SearchResults:
+        """Search what ``visibility`` allows (see :class:`indexer.SearchBackend`)."""
+        check_sort(sort)
+        levels = visibility_levels(visibility)
+        page = max(1, int(page))
+        per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
+        wanted = normalize_filters(filters)
+        if not levels:
+            return SearchResults(0, page, per_page)
+        text = _clean(query)
+        with self._reading("search", text) as cur:
+            node = self._tsquery(cur, text, levels)
+            if node is pq.NOTHING:
+                return SearchResults(0, page, per_page)
+            tsquery = None if node is None else pq.to_tsquery(node)
+            if tsquery is None:  # listing: every visible row counts, scan them
+                cur.execute("SET LOCAL enable_seqscan = on")
+            where, params = self._where(levels, wanted, tsquery)
+            total, facets = self._facets(cur, where, params)
+            rank = "0.0"
+            if tsquery is not None and sort == "relevance":
+                rank = f"ts_rank('{RANK_WEIGHTS}', d.tsv, %s::tsquery, 1)"
+            rows = []
+            if total > (page - 1) * per_page:
+                rows = _read(
+                    cur,
+                    self._page_sql(where, rank, "LIMIT %s OFFSET %s"),
+                    [*([tsquery] if rank != "0.0" else []), *params, per_page, (page - 1) * per_page],
+                )
+            terms = pq.positive_terms(node)
+            hits = [_hit(r, terms) for r in rows]
+            suggestion = None
+            if node is not None:
+                suggestion = self._suggest(cur, text, levels, wanted)
+        return SearchResults(total, page, per_page, hits, facets, suggestion)
+
+    def _page_sql(self, where: str, rank: str, limit: str) -> str:
+        """One page of hits with what they show: ordered by ``rank`` (a
+        constant for date order), newest first, then insertion order."""
+        order = "r DESC, date DESC NULLS LAST, seq"
+        return (
+            f"SELECT {_HIT_COLUMNS} FROM (SELECT d.id, d.seq, d.date, d.milestone, d.means, d.file_type, "
+            f"d.plan, d.commitment, {rank} AS r FROM {self._t('docs')} d WHERE {where} "
+            f"ORDER BY {order} {limit}) d JOIN {self._t('stored')} s USING (id) ORDER BY {order}"
+        )
+
+    def _facets(self, cur: psycopg.Cursor, where: str, params: list) -> tuple[int, dict[str, dict[str, int]]]:
+        """Total and facet counts of the whole filtered result set, in one pass."""
+        columns = ", ".join(f"d.{f}" for f in FACETS)
+        sets = ", ".join(["()", *(f"(d.{f})" for f in FACETS)])
+        rows = _read(
+            cur,
+            f"SELECT GROUPING({columns}), {columns}, count(*) FROM {self._t('docs')} d "
+            f"WHERE {where} GROUP BY GROUPING SETS ({sets})",
+            params,
+        )
+        everything = (1 << len(FACETS)) - 1
+        total = 0
+        counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        for row in rows:
+            mask, values, count = row[0], row[1:-1], row[-1]
+            if mask == everything:
+                total = count
+                continue
+            for i, name in enumerate(FACETS):
+                if not mask & (1 << (len(FACETS) - 1 - i)) and values[i] is not None:
+                    counts[name][values[i]] = count
+        facets = {
+            name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+            for name, values in counts.items()
+        }
+        return total, facets
+
+    # --- suggestions ----------------------------------------------------------
+
+    def suggest(self, text: str, *, visibility: Visibility) -> str | None:
+        """A corrected ``text`` built from words visible documents contain,
+        when some of its words are unknown to ``visibility``; else None."""
+        levels = visibility_levels(visibility)
+        text = _clean(text)
+        if not levels or not text:
+            return None
+        with self._reading("suggest", text) as cur:
+            if pq.parse(text) is None:
+                return None
+            return self._suggest(cur, text, levels, ())
+
+    def _visible(self, cur: psycopg.Cursor, levels: frozenset[str], wanted: Filters, node: pq.Node) -> bool:
+        where, params = self._where(levels, wanted, pq.to_tsquery(node))
+        return bool(_read(cur, f"SELECT EXISTS (SELECT 1 FROM {self._t('docs')} d WHERE {where})", params)[0][0])
+
+    def _known(self, cur: psycopg.Cursor, word: str, levels: frozenset[str], wanted: Filters) -> bool:
+        """Found in a visible document, in any inflection ("participaciones")."""
+        folded = fold(word)
+        if folded in STOP_WORDS or len(folded) < 4 or not folded.isalpha():
+            return True
+        return self._visible(cur, levels, wanted, pq.Node("term", stem(folded)))
+
+    def _suggest(self, cur: psycopg.Cursor, text: str, levels: frozenset[str], wanted: Filters) -> str | None:
+        """"¿Quisiste decir …?": replace words no visible document contains
+        with a close word of the caller's vocabularies; only if the corrected
+        query finds something visible."""
+        out, last, changed = [], 0, False
+        for m in _WORD.finditer(text):
+            word = m.group()
+            after = text[m.end() : m.end() + 1]
+            if word in pq.OPERATORS or after == "*" or self._known(cur, word, levels, wanted):
+                continue
+            fix = self._closest(cur, fold(word), levels, wanted)
+            if fix:
+                out.append(text[last : m.start()])
+                out.append(_match_case(word, fix))
+                last, changed = m.end(), True
+        if not changed:
+            return None
+        corrected = "".join(out) + text[last:]
+        node = self._tsquery(cur, corrected, levels)
+        if node is None or node is pq.NOTHING:
+            return None
+        return corrected if self._visible(cur, levels, wanted, node) else None
+
+    def _closest(self, cur: psycopg.Cursor, word: str, levels: frozenset[str], wanted: Filters) -> str | None:
+        """Most frequent visible word within edit distance 1 (2 for long
+        words) starting with the same letter: pg_trgm finds candidates."""
+        audiences = vocab_audiences(levels)
+        if not audiences:
+            return None
+        _read(cur, "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", (str(TRIGRAM_THRESHOLD),))
+        rows = _read(
+            cur,
+            f"SELECT word, sum(ndocs) FROM {self._t('vocab')} WHERE audience = ANY(%s) AND word %% %s "
+            "AND left(word, 1) = %s GROUP BY word",
+            (audiences, word, word[:1]),
+        )
+        for maxdist in (1, 2) if len(word) >= 6 else (1,):
+            candidates = sorted(
+                ((w, n) for w, n in rows if w != word and _distance(w, word, maxdist) <= maxdist),
+                key=lambda wn: (-wn[1], wn[0]),
+            )
+            for candidate, _ in candidates[:5]:
+                if self._known(cur, candidate, levels, wanted):
+                    return str(candidate)
+        return None
+
+    # --- similar documents ----------------------------------------------------
+
+    def similar(self, doc_id: str, *, visibility: Visibility, limit: int = 5) -> list[Hit]:
+        """Documents similar to ``doc_id`` ("más como esto"), best first.
+
+        Similar means sharing the source's key terms (frequent in its title,
+        description and start of body, rare in the index: tf·idf over the
+        vocabulary's document counts), searched in titles and bodies. Source
+        and results must be visible to ``visibility``; never the source.
+        """
+        levels = visibility_levels(visibility)
+        limit = min(max(0, int(limit)), MAX_SIMILAR)
+        if not levels or not limit or doc_id in (None, ""):
+            return []
+        with self._reading("similar", doc_id) as cur:
+            where, params = self._where(levels, (), None)
+            source = _read(
+                cur,
+                f"SELECT s.title, s.description, s.excerpt FROM {self._t('docs')} d "
+                f"JOIN {self._t('stored')} s USING (id) WHERE d.id = %s AND {where}",
+                [str(doc_id), *params],
+            )
+            if not source:
+                return []
+            text = "\n".join(part or "" for part in source[0])
+            terms = self._key_terms(cur, text)
+            if not terms:
+                return []
+            node = pq.Node("or", children=tuple(pq.Node("term", t) for t in terms))
+            tsquery = pq.to_tsquery(node, weights="AD")
+            where, params = self._where(levels, (), tsquery)
+            rank = f"ts_rank('{RANK_WEIGHTS}', d.tsv, %s::tsquery, 1)"
+            rows = _read(
+                cur,
+                self._page_sql(f"{where} AND d.id <> %s", rank, "LIMIT %s"),
+                [tsquery, *params, str(doc_id), limit],
+            )
+        return [_hit(r, frozenset()) for r in rows]
+
+    def _key_terms(self, cur: psycopg.Cursor, text: str) -> list[str]:
+        """The source's most telling stems: frequent in it, rare in the index."""
+        tf = Counter(t for t in analyze(text) if t.isalpha() and len(t) > 2)
+        words = vocabulary(text).split()
+        if not tf or not words:
+            return []
+        total = int(_read(cur, f"SELECT count(*) FROM {self._t('docs')}")[0][0])
+        df: dict[str, int] = {}
+        for word, n in _read(
+            cur,
+            f"SELECT word, sum(ndocs) FROM {self._t('vocab')} WHERE word = ANY(%s) GROUP BY word",
+            (words,),
+        ):
+            term = stem(word)
+            df[term] = max(df.get(term, 0), int(n))
+        scored = {t: c * math.log((total + 1) / (df.get(t, 0) + 1)) for t, c in tf.items() if t in df}
+        best = sorted(scored, key=lambda t: (-scored[t], t))[:SIMILAR_TERMS]
+        return [t for t in best if scored[t] > 0]
+
+    # --- highlighting ---------------------------------------------------------
+
+    def highlight(self, text: str, query: str, *, max_chars: int = 200_000) -> str:
+        """``text`` (at most ``max_chars`` characters) as safe HTML with the
+        words ``query`` matches in ``<mark>``; needs no database. Never raises."""
+        try:
+            text = (text if isinstance(text, str) else str(text or ""))[: max(0, int(max_chars))]
+        except Exception:
+            log.exception("highlight got unusable text")
+            return ""
+        try:
+            node = pq.parse(_clean(query)) if query else None
+            terms, prefixes = pq.positive_terms(node), pq.prefixes(node)
+            if terms or prefixes:
+                return mark(text, terms, prefixes)
+        except Exception:  # presentation only: the text is still shown, unmarked
+            log.exception("highlight failed for %r", query)
+        return html.escape(text, quote=False)
+
+
+def _clean(query: object) -> str:
+    return (query if isinstance(query, str) else "").strip()[:MAX_QUERY_CHARS]
+
+
+def _hit(row: tuple, terms: frozenset[str]) -> Hit:
+    (doc_id, when, milestone, means, file_type, plan, commitment,
+     title, description, plan_title, commitment_title, excerpt) = row
+    return Hit(
+        id=doc_id,
+        title=title or "",
+        milestone=milestone,
+        means=means,
+        date=when.date() if when else None,
+        file_type=file_type,
+        snippet=(terms and snippet(excerpt or "", terms)) or plain_snippet(excerpt or description or ""),
+        plan=plan,
+        plan_title=plan_title or None,
+        commitment=commitment,
+        commitment_title=commitment_title or None,
+    )
+
+
+def _match_case(original: str, word: str) -> str:
+    if original.isupper():
+        return word.upper()
+    if original[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+def _distance(a: str, b: str, cap: int) -> int:
+    """Levenshtein distance, giving up (cap + 1) once it exceeds ``cap``."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > cap:
+            return cap + 1
+        previous = current
+    return previous[-1]

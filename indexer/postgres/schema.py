@@ -1,0 +1,166 @@
+"""Tables of the PostgreSQL backend, and a caller's document mapped onto rows.
+
+Analysis happens in Python with :mod:`indexer.analysis` (fold, then stem),
+exactly as for Whoosh, and the lexemes are written as a ``tsvector`` literal
+with positions and weights. PostgreSQL's ``spanish`` configuration (even
+with ``unaccent``) stems before it could fold and gives singular and plural
+different stems (ciudad/ciudades, acta/actas), so it fails the shared
+Spanish word pairs; storing the lexemes our analyzer made keeps the two
+backends matching the same words, and the GIN index serves them unchanged.
+
+Tables, all in one schema (``prefix`` in front of each name):
+
+- ``docs``: one narrow row per document (id, visibility, date, keyword
+  columns for filters and facets, the ``tsvector``); ``toast_tuple_target``
+  keeps the ``tsvector`` out of line so scans for totals and facets stay
+  small;
+- ``stored``: what hits show (title, description, labels, the start of the
+  body for snippets) and each document's vocabulary;
+- ``vocab``: words per audience ("public" or "restricted") with the number
+  of documents holding them, for prefixes and "¿Quisiste decir?" (pg_trgm),
+  so a restricted document's words never reach the public;
+- ``meta``: schema version and analyzer fingerprint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..analysis import analyze, analyzer_fingerprint, vocabulary
+from ..contract import PUBLIC, PUBLIC_ONLY, Document
+from ..documents import KEYWORD_FIELDS, normalize_document
+
+SCHEMA_VERSION = 1
+EXCERPT_CHARS = 20_000  # as Whoosh: snippets come from the start of the body
+# Weight classes: A title, B description, C what the document proves (milestone,
+# commitment, means, activity), D body. ts_rank's weights, in {D, C, B, A} order,
+# follow the Whoosh backend's field boosts (4, 2, 1.5, 1).
+FIELD_WEIGHTS = (
+    ("title", "A"), ("description", "B"), ("milestone_text", "C"), ("commitment_title", "C"),
+    ("means_text", "C"), ("activity_text", "C"), ("text", "D"),
+)
+RANK_WEIGHTS = "{0.25, 0.375, 0.5, 1.0}"
+FIELD_GAP = 100  # positions between fields: no phrase spans two fields
+MAX_POSITION = 16383  # PostgreSQL's limit; later words share the last position
+MAX_POSITIONS = 256  # per lexeme, PostgreSQL's limit
+MAX_LEXEME = 1000
+AUDIENCES = (PUBLIC, "restricted")
+
+DOC_COLUMNS = ("id", "seq", "visibility", "date", *KEYWORD_FIELDS, "tsv")
+STORED_COLUMNS = (
+    "id", "title", "description", "plan_title", "commitment_title", "excerpt", "words",
+)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Quoted, qualified names of one index's tables."""
+
+    schema: str
+    prefix: str = ""
+
+    def table(self, name: str) -> str:
+        return f'"{self.schema}"."{self.prefix}{name}"'
+
+
+def audience(visibility: str) -> str:
+    """The vocabulary a document's words go to."""
+    return PUBLIC if visibility == PUBLIC else "restricted"
+
+
+def vocab_audiences(levels: frozenset[str]) -> list[str]:
+    """Vocabularies of the documents ``levels`` may see."""
+    out = []
+    if PUBLIC in levels:
+        out.append(PUBLIC)
+    if levels - PUBLIC_ONLY:
+        out.append("restricted")
+    return out
+
+
+def _quote(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(fields: dict[str, object]) -> str:
+    """The document's lexemes with positions and weight classes, written as a
+    ``tsvector`` literal (PostgreSQL parses nothing: the lexemes are ours)."""
+    positions: dict[str, list[str]] = {}
+    last: dict[str, int] = {}
+    at = 0
+    for name, weight in FIELD_WEIGHTS:
+        text = str(fields.get(name) or "")
+        if not text:
+            continue
+        for term in analyze(text):
+            at += 1
+            if len(term) > MAX_LEXEME:
+                continue
+            pos = min(at, MAX_POSITION)
+            found = positions.setdefault(term, [])
+            if len(found) < MAX_POSITIONS and last.get(term) != pos:
+                found.append(f"{pos}{weight}")
+                last[term] = pos
+        at += FIELD_GAP
+    return " ".join(f"{_quote(t)}:{','.join(p)}" for t, p in positions.items())
+
+
+def to_rows(doc: Document) -> tuple[dict[str, object], dict[str, object]]:
+    """Validate a caller's document: its ``docs`` row (without ``seq``) and
+    its ``stored`` row. Raises ``ValueError`` like every backend."""
+    clean = normalize_document(doc)
+    row: dict[str, object] = {name: clean[name] for name in ("id", "visibility", "date", *KEYWORD_FIELDS)}
+    row["tsv"] = tsvector_literal(clean)
+    text = str(clean["text"])
+    stored = {
+        "id": clean["id"],
+        "title": clean["title"],
+        "description": clean["description"],
+        "plan_title": clean["plan_title"],
+        "commitment_title": clean["commitment_title"] or None,
+        "excerpt": text[:EXCERPT_CHARS],
+        "words": vocabulary(*(str(clean[name]) for name, _ in FIELD_WEIGHTS)).split(),
+    }
+    return row, stored
+
+
+def meta() -> dict[str, str]:
+    return {"schema_version": str(SCHEMA_VERSION), "analyzer": analyzer_fingerprint()}
+
+
+def create_tables(n: Names, suffix: str = "") -> list[str]:
+    """DDL for the tables (``suffix`` "_new": the copies a rebuild fills)."""
+    docs, stored, vocab = (n.table(t + suffix) for t in ("docs", "stored", "vocab"))
+    keywords = ", ".join(f"{k} text" for k in KEYWORD_FIELDS)
+    p = n.prefix
+    return [
+        f"""CREATE TABLE {docs} (
+            id text NOT NULL, seq bigint NOT NULL, visibility text NOT NULL, date timestamp,
+            {keywords}, tsv tsvector NOT NULL,
+            CONSTRAINT "{p}docs{suffix}_pkey" PRIMARY KEY (id)
+        ) WITH (toast_tuple_target = 128)""",
+        f"""CREATE TABLE {stored} (
+            id text NOT NULL, title text NOT NULL, description text NOT NULL, plan_title text,
+            commitment_title text, excerpt text NOT NULL, words text[] NOT NULL,
+            CONSTRAINT "{p}stored{suffix}_pkey" PRIMARY KEY (id)
+        )""",
+        f"""CREATE TABLE {vocab} (
+            audience text NOT NULL, word text COLLATE "C" NOT NULL, ndocs integer NOT NULL,
+            CONSTRAINT "{p}vocab{suffix}_pkey" PRIMARY KEY (audience, word)
+        )""",
+    ]
+
+
+def create_indexes(n: Names, suffix: str = "") -> list[str]:
+    """GIN for the lexemes and the trigrams of the vocabulary; date order for listings."""
+    docs, vocab = n.table("docs" + suffix), n.table("vocab" + suffix)
+    p = n.prefix
+    return [
+        f'CREATE INDEX "{p}docs{suffix}_tsv" ON {docs} USING gin (tsv)',
+        f'CREATE INDEX "{p}docs{suffix}_date" ON {docs} (date DESC NULLS LAST, seq)',
+        f'CREATE INDEX "{p}vocab{suffix}_trgm" ON {vocab} USING gin (word gin_trgm_ops)',
+    ]
+
+
+INDEX_NAMES = ("docs_pkey", "stored_pkey", "vocab_pkey", "docs_tsv", "docs_date", "vocab_trgm")
+TABLES = ("docs", "stored", "vocab")

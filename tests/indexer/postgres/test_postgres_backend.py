@@ -1,0 +1,68 @@
+"""What only the PostgreSQL backend has: its tables in a schema of a shared
+database, their versions, and several backends (processes) on one index.
+The behaviour every backend shares is the contract suite's."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from indexer import IndexCorrupt
+from indexer.postgres import PostgresBackend
+from tests.indexer.corpus import CORPUS, PUBLIC, STAFF, all_ids
+
+
+@pytest.fixture
+def engine(postgres_url):
+    engine = create_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def _meta(engine, schema, key, value):
+    with engine.begin() as conn:
+        conn.execute(text(f'UPDATE "{schema}".meta SET value = :v WHERE key = :k'), {"k": key, "v": value})
+
+
+def test_an_older_schema_version_is_reset_whatever_reset_if_corrupt_says(engine):
+    PostgresBackend(engine, schema="search").add(CORPUS)
+    _meta(engine, "search", "schema_version", "0")
+    index = PostgresBackend(engine, schema="search")
+    assert index.created and index.count() == 0
+    assert not PostgresBackend(engine, schema="search").created
+
+
+def test_another_analyzer_is_corrupt_unless_reset(engine):
+    PostgresBackend(engine, schema="search").add(CORPUS)
+    _meta(engine, "search", "analyzer", "0000000000000000")
+    with pytest.raises(IndexCorrupt):
+        PostgresBackend(engine, schema="search")
+    index = PostgresBackend(engine, schema="search", reset_if_corrupt=True)
+    assert index.created and index.count() == 0
+
+
+def test_indexes_in_other_schemas_and_prefixes_are_apart(engine):
+    a = PostgresBackend(engine, schema="search")
+    b = PostgresBackend(engine, schema="search", prefix="other_")
+    c = PostgresBackend(engine, schema="elsewhere")
+    a.add(CORPUS)
+    b.add([{"id": "x", "title": "ornitorrinco público", "visibility": "public"}])
+    assert c.count() == 0 and b.count() == 1 and a.count() == len(CORPUS)
+    assert all_ids(b, "ornitorrinco") == {"x"} and all_ids(a, "ornitorrinco") == set()
+    assert all_ids(a, "ornitorrinco", visibility=STAFF) == {"d22"}
+    a.rebuild(CORPUS[:3])
+    assert b.count() == 1 and a.count() == 3
+
+
+@pytest.mark.parametrize("name", ["Search", "a-b", "x; DROP TABLE y", "", "1abc"])
+def test_schema_and_prefix_must_be_plain_identifiers(engine, name):
+    with pytest.raises(ValueError):
+        PostgresBackend(engine, schema=name or "search", prefix=name if name else "-")
+
+
+def test_a_url_opens_and_close_releases_its_connections(postgres_url):
+    index = PostgresBackend(postgres_url)
+    index.add(CORPUS)
+    assert {"d05", "d09", "d18"} <= all_ids(index, "participacion")
+    assert index.search("transparensia", visibility=PUBLIC).suggestion == "transparencia"
+    index.close()
