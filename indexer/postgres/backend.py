@@ -165,6 +165,12 @@ class PostgresBackend:
         with self._reading("doc_ids", None) as cur:
             return {r[0] for r in _read(cur, f"SELECT id FROM {self._t('docs')}")}
 
+    def doc_states(self) -> dict[str, dict[str, str]]:
+        with self._reading("doc_states", None) as cur:
+            rows = _read(cur, f"SELECT d.id, d.visibility, s.title, d.commitment FROM {self._t('docs')} d "
+                              f"JOIN {self._t('stored')} s ON s.id = d.id")
+        return {i: {"visibility": v or "", "title": t or "", "commitment": c or ""} for i, v, t, c in rows}
+
     def _where(self, levels: frozenset[str], wanted: Filters, tsquery: str | None) -> tuple[str, list]:
         """The WHERE clause every read shares: visibility first, always."""
         parts = ["d.visibility = ANY(%s)"]
