@@ -8,8 +8,9 @@ the audience in their own key, see `Compliance.rendered`).
 **The data generation** is read from the audit trail, which every change that can move compliance already writes
 in the same transaction as the change: uploads (web, API, bulk ingest: `evidence.create`), replaced files
 (`evidence.replace_file`), metadata edits that change something (`evidence.update`), committee reviews
-(`evidence.review`), admin plan edits (`plan.activity.*`, `plan.requirement.*`) and plan imports, the seed
-included (`plan.import`). Changes that cannot move compliance (text extraction, the search index) write none.
+(`evidence.review`), withdrawals, purges, admin plan edits (`plan.activity.*`, `plan.requirement.*`) and plan
+imports, the seed included (`plan.import`). Records about accounts, sign-ins, tokens and the search index
+(`NOT_DATA`) cannot move compliance and are left out of the generation; text extraction writes none.
 Audit records are never deleted, so one indexed query, made once per request, tells every process whether anything
 changed, whichever process changed it:
 
@@ -54,10 +55,19 @@ class State(NamedTuple):
     commitments: int  # how many there are (with one, the loader reads evidence without filtering it)
 
 
+# Audit records about things no compliance figure depends on: accounts, sign-ins (a failed sign-in is audited
+# too, so anyone could otherwise empty every process's cache at will), API tokens and the search index.
+NOT_DATA = ("user", "api_token", "index")
+
+
 def read_state(session: Session) -> State:
     """The data generation and two facts about the commitments, in one query."""
-    latest = select(func.coalesce(func.max(AuditRecord.id), 0)).scalar_subquery()
-    window = (select(func.count()).select_from(AuditRecord).where(AuditRecord.id > latest - WINDOW)
+    data = AuditRecord.entity.not_in(NOT_DATA)
+    # The newest record about data: walking the primary key backwards stops at the first one (max() with a WHERE
+    # would read them all).
+    newest = select(AuditRecord.id).where(data).order_by(AuditRecord.id.desc()).limit(1).scalar_subquery()
+    latest = func.coalesce(newest, 0)
+    window = (select(func.count()).select_from(AuditRecord).where(AuditRecord.id > latest - WINDOW, data)
               .scalar_subquery())
     first = select(Commitment.id).order_by(Commitment.id).limit(1).scalar_subquery()
     commitments = select(func.count()).select_from(Commitment).scalar_subquery()

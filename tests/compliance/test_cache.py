@@ -213,6 +213,28 @@ def test_generation_moves_with_every_commit_even_out_of_id_order(session):
     assert start < first < second
 
 
+def test_sign_ins_and_failed_sign_ins_keep_the_cache(app, client, make_user, staff_token):
+    """Sign-ins are audited but move no figure: a stream of failed sign-ins must not make every page recompute."""
+    make_user("comite@jalisco.gob.mx", "committee")
+    warm(app, client)
+    cache = services(app).compliance
+    with services(app).sessions() as s:
+        before = read_state(s).generation
+    login(client, "comite@jalisco.gob.mx", "contraseña equivocada")
+    login(client, "comite@jalisco.gob.mx")
+    client.post("/salir", data={"csrf_token": csrf_token(client, "/")})
+    with services(app).sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AuditRecord)
+                        .where(AuditRecord.action.like("auth.%"))) >= 2
+        assert read_state(s).generation == before
+    hits = cache.hits
+    milestone(client, 11)
+    assert cache.hits > hits
+    upload(client, staff_token, 3, "Minuta", "Minuta de la sesión")
+    with services(app).sessions() as s:
+        assert read_state(s).generation > before
+
+
 def key(n, generation=(1, 1)):
     return (1, dt.date(2020, 1, n), 15, generation)
 
