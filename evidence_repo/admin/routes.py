@@ -20,8 +20,8 @@ from evidence_repo.plan import editing
 from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_milestone, means_catalogue
 from evidence_repo.plan.scope import SCOPES
-from evidence_repo.urls import bounded_int
 from evidence_repo.services import services
+from evidence_repo.urls import bounded_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
