@@ -6,6 +6,7 @@ IndexTask rows are the queue between the web (which writes the database) and the
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -28,6 +29,10 @@ class TextStatus(str, enum.Enum):
     ocr = "ocr"
     empty = "empty"
     failed = "failed"
+
+
+LOW_QUALITY_CONFIDENCE = 70.0
+"""Below this mean OCR word confidence (0-100) a file's text is "de baja calidad": staff should rescan it."""
 
 
 class Evidence(Base):
@@ -105,9 +110,25 @@ class EvidenceFile(Base):
     captured_on: Mapped[date | None]
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ocr_confidence: Mapped[float | None]  # mean OCR word confidence 0-100; None when not OCRed
+    ocr_pages: Mapped[str | None] = mapped_column(Text)  # JSON list, one dict per OCRed page
+    searchable_sha256: Mapped[str | None] = mapped_column(String(64))  # searchable PDF copy of a scan
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def low_quality_text(self) -> bool:
+        """OCR read this scan badly (or not at all): its text cannot be trusted for search or privacy checks."""
+        return self.ocr_confidence is not None and self.ocr_confidence < LOW_QUALITY_CONFIDENCE
+
+    @property
+    def ocr_page_reports(self) -> list[dict]:
+        try:
+            pages = json.loads(self.ocr_pages or "[]")
+        except ValueError:
+            return []
+        return pages if isinstance(pages, list) else []
 
 
 class IndexTask(Base):

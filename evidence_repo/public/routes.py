@@ -204,6 +204,32 @@ def download(evidence_id: int):
     return response
 
 
+@bp.get("/evidencias/<int:evidence_id>/pdf-con-texto")
+def searchable_copy(evidence_id: int):
+    """The searchable PDF made from a scan: visible exactly when the original is (the same lookup)."""
+    e = _visible_evidence(evidence_id)
+    version = request.args.get("version", type=int)
+    f = next((f for f in e.files if f.version == version), None) if version else e.current
+    if f is None or not f.searchable_sha256:
+        abort(404, description=_("Esta evidencia no tiene una copia en PDF con texto."))
+    try:
+        handle = services().blobs.open(f.searchable_sha256)
+    except BlobMissing:
+        current_app.logger.error("searchable copy missing for evidence %s version %s", e.id, f.version)
+        abort(404, description=_("El archivo no está disponible en este momento."))
+    response = send_file(handle, mimetype="application/pdf", as_attachment=True,
+                         download_name=searchable_name(f.original_name), etag=f.searchable_sha256, max_age=3600,
+                         conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def searchable_name(original_name: str) -> str:
+    """``lista.jpg`` -> ``lista (con texto).pdf``."""
+    stem = original_name.rsplit(".", 1)[0] if "." in original_name else original_name
+    return f"{stem or 'evidencia'} (con texto).pdf"
+
+
 @bp.get("/evidencias/<int:evidence_id>/miniatura")
 def thumbnail(evidence_id: int):
     e = _visible_evidence(evidence_id)

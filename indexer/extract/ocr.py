@@ -1,0 +1,310 @@
+"""Reading a scanned page: upright it, straighten it, pick the page segmentation that reads it best.
+
+One path for photos, scans and PDF pages without a text layer. Tesseract's automatic segmentation (psm 3)
+reads prose well but gives up on ruled tables (attendance lists), and nothing reads a page fed sideways. So a
+page is deskewed (a projection profile, cheap), read with psm 3, and only when that reading is weak (few
+words or low confidence for the ink on the page) its orientation is detected (Tesseract OSD) and the sparse
+and single-column modes are tried; the reading with the most confident words wins. Every Tesseract run is
+bounded by the page's time budget and the file's deadline. The winning run can also render the page as a
+searchable PDF (the page image with an invisible text layer).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageOps
+
+from .result import ExtractionError, Messages
+from .safety import Deadline
+
+OCR_LANG = "spa"
+OCR_MAX_PIXELS = 25_000_000
+PAGE_SECONDS = 90.0  # budget of one page; a file's deadline may cut it shorter
+GOOD_CONFIDENCE = 80.0  # mean word confidence above which the first reading is kept as it is
+FALLBACK_MODES = (11, 4)  # sparse text (tables, forms), then a single column of variable-size text
+MIN_ROTATION_CONFIDENCE = 2.0
+WORDS_PER_INK = 1000  # fewer words than this times the page's ink share is "little text for the ink"
+_DESKEW_WIDTH = 700
+_DESKEW_RANGE = 5.0
+_DESKEW_STEP = 0.25
+
+
+@dataclass
+class Word:
+    text: str
+    confidence: float
+    line: tuple[int, int, int, int]  # block, paragraph, line, page-order key
+
+
+@dataclass
+class PageReading:
+    """What OCR made of one page: text, mean word confidence (0-100), how and how long it took."""
+
+    text: str = ""
+    confidence: float | None = None
+    words: int = 0
+    psm: int = 3
+    rotation: int = 0
+    skew: float = 0.0
+    seconds: float = 0.0
+    pdf: bytes | None = field(default=None, repr=False)
+
+    @property
+    def score(self) -> float:
+        """Sum of word confidences: more words read, and read surely, is better."""
+        return (self.confidence or 0.0) * self.words
+
+
+def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi: int | None = None) -> PageReading:
+    """OCR one page image; ``pdf`` also renders the winning reading as a one-page searchable PDF."""
+    started = time.monotonic()
+    page_deadline = _PageDeadline(deadline, PAGE_SECONDS)
+    image = _prepare(image)
+    ink = ink_ratio(image)
+    with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
+        rotation = 0
+        if looks_sideways(image):  # lines run up the page: ask OSD which way before reading anything
+            rotation = detect_rotation(image, page_deadline, tmp, dpi)
+            image = _turn(image, rotation)
+        angle = estimate_skew(image)
+        straight = _rotate(image, angle)
+        best = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
+        best.rotation, best.skew = rotation, angle
+        if _weak(best, ink) and not rotation:
+            rotation = detect_rotation(straight, page_deadline, tmp, dpi)
+            if rotation:
+                image = _turn(image, rotation)
+                angle = estimate_skew(image)
+                straight = _rotate(image, angle)
+                upright = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
+                upright.rotation, upright.skew = rotation, angle
+                if upright.score >= best.score:
+                    best = upright
+                else:  # OSD was wrong: go on with the page as it came
+                    rotation, angle, straight = 0, best.skew, _rotate(_turn(image, -rotation), best.skew)
+        for psm in FALLBACK_MODES:
+            if not _weak(best, ink) or page_deadline.spent():
+                break
+            other = _recognize(straight, psm, page_deadline, tmp, pdf, dpi)
+            other.rotation, other.skew = best.rotation, best.skew
+            if other.score > best.score:
+                best = other
+    best.seconds = time.monotonic() - started
+    return best
+
+
+def _weak(reading: PageReading, ink: float) -> bool:
+    """Few confident words for the ink on the page: psm 3 skipped a table, or the page is sideways."""
+    if reading.confidence is None or reading.words == 0:
+        return ink > 0.002
+    if reading.confidence < GOOD_CONFIDENCE:
+        return True
+    # A page of text has at 1% ink some hundreds of words, a ruled list (rules are ink too) at 6% over a
+    # hundred; when psm 3 gives up on a table it returns a few dozen.
+    return reading.words < ink * WORDS_PER_INK
+
+
+class _PageDeadline:
+    """The sooner of the file's deadline and the page's own budget."""
+
+    def __init__(self, deadline: Deadline, seconds: float):
+        self.deadline = deadline
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        file_left = self.deadline.remaining()  # raises the timeout failure when the file's budget is gone
+        left = self.end - time.monotonic()
+        return max(0.5, left if file_left is None else min(left, file_left))
+
+    def spent(self) -> bool:
+        return time.monotonic() >= self.end
+
+
+def _prepare(image: Image.Image) -> Image.Image:
+    if image.width * image.height > OCR_MAX_PIXELS:
+        factor = math.sqrt(OCR_MAX_PIXELS / (image.width * image.height))
+        image = image.resize((max(1, int(image.width * factor)), max(1, int(image.height * factor))))
+    if image.mode != "L":
+        image = image.convert("L")  # Tesseract's own binarization misses text on some colour photos
+    return image
+
+
+def _small_binary(image: Image.Image) -> Image.Image:
+    """A small black-text-is-white mask of the page, for measuring ink and skew cheaply."""
+    scale = min(1.0, _DESKEW_WIDTH / max(image.width, 1))
+    small = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))),
+                         Image.Resampling.BOX)
+    small = ImageOps.autocontrast(small, cutoff=1)
+    histogram = small.histogram()
+    threshold = _otsu(histogram)
+    return small.point(lambda p: 255 if p < threshold else 0)
+
+
+def ink_ratio(image: Image.Image) -> float:
+    """Share of the page's pixels that are dark (text, rules, signatures)."""
+    mask = _small_binary(image)
+    histogram = mask.histogram()
+    return histogram[255] / max(1, mask.width * mask.height)
+
+
+def estimate_skew(image: Image.Image) -> float:
+    """Skew in degrees (counter-clockwise positive) from the sharpest horizontal projection profile."""
+    mask = _small_binary(image)
+    best_angle, best_value = 0.0, -1.0
+    steps = int(_DESKEW_RANGE / _DESKEW_STEP)
+    for i in range(-steps, steps + 1):
+        angle = i * _DESKEW_STEP
+        rows = mask.rotate(angle, resample=Image.Resampling.NEAREST, expand=False).resize(
+            (1, mask.height), Image.Resampling.BOX)
+        value = _sharpness(rows)
+        if value > best_value:
+            best_angle, best_value = angle, value
+    return -best_angle if abs(best_angle) >= 0.3 else 0.0
+
+
+def _turn(image: Image.Image, clockwise: int) -> Image.Image:
+    turns = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+    return image.transpose(turns[clockwise % 360]) if clockwise % 360 in turns else image
+
+
+def looks_sideways(image: Image.Image) -> bool:
+    """Text lines run vertically: the column profile is much sharper than the row profile."""
+    mask = _small_binary(image)
+    rows = _sharpness(mask.resize((1, mask.height), Image.Resampling.BOX))
+    columns = _sharpness(mask.resize((mask.width, 1), Image.Resampling.BOX))
+    return columns > 2.0 * rows
+
+
+def _sharpness(profile: Image.Image) -> float:
+    values = list(profile.getdata())
+    return sum((a - b) ** 2 for a, b in zip(values, values[1:])) / max(1, len(values))
+
+
+def _rotate(image: Image.Image, angle: float) -> Image.Image:
+    if not angle:
+        return image
+    return image.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+
+
+def _otsu(histogram: list[int]) -> int:
+    total = sum(histogram)
+    sum_all = sum(i * h for i, h in enumerate(histogram))
+    weight_b = sum_b = 0.0
+    best, threshold = -1.0, 128
+    for i, h in enumerate(histogram):
+        weight_b += h
+        if not weight_b:
+            continue
+        weight_f = total - weight_b
+        if not weight_f:
+            break
+        sum_b += i * h
+        mean_b, mean_f = sum_b / weight_b, (sum_all - sum_b) / weight_f
+        between = weight_b * weight_f * (mean_b - mean_f) ** 2
+        if between > best:
+            best, threshold = between, i
+    return threshold
+
+
+def _tesseract(args: list[str], deadline: _PageDeadline) -> str:
+    try:
+        done = subprocess.run(["tesseract", *args], capture_output=True, timeout=deadline.remaining(),
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    except FileNotFoundError as exc:
+        raise ExtractionError(Messages.OCR_UNAVAILABLE) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ExtractionError(Messages.TIMEOUT) from exc
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors="replace")
+        if "Too few characters" in stderr:  # OSD on a page with little text
+            return ""
+        raise ExtractionError(Messages.OCR_FAILED)
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def _save(image: Image.Image, tmp: str, dpi: int | None) -> str:
+    path = os.path.join(tmp, "page.png")
+    image.save(path, "PNG", compress_level=1, **({"dpi": (dpi, dpi)} if dpi else {}))
+    return path
+
+
+def detect_rotation(image: Image.Image, deadline: _PageDeadline, tmp: str, dpi: int | None) -> int:
+    """Degrees (0, 90, 180, 270) the page must turn clockwise to be upright; 0 when OSD is unsure."""
+    path = _save(image, tmp, dpi)
+    try:
+        out = _tesseract([path, "stdout", "--psm", "0", "-l", "osd"], deadline)
+    except ExtractionError as exc:
+        if exc.message == Messages.TIMEOUT:
+            raise
+        return 0
+    rotate = re.search(r"Rotate:\s*(\d+)", out)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    if not rotate or not confidence or float(confidence.group(1)) < MIN_ROTATION_CONFIDENCE:
+        return 0
+    return int(rotate.group(1)) % 360
+
+
+def _recognize(image: Image.Image, psm: int, deadline: _PageDeadline, tmp: str, pdf: bool,
+               dpi: int | None) -> PageReading:
+    path = _save(image, tmp, dpi)
+    base = os.path.join(tmp, f"out-{psm}")
+    _tesseract([path, base, "-l", OCR_LANG, "--psm", str(psm), "tsv", *(["pdf"] if pdf else [])], deadline)
+    with open(base + ".tsv", encoding="utf-8", errors="replace") as handle:
+        words = _words(handle.read())
+    reading = _reading(words, psm)
+    if pdf and os.path.exists(base + ".pdf"):
+        with open(base + ".pdf", "rb") as handle:
+            reading.pdf = handle.read()
+    return reading
+
+
+def _words(tsv: str) -> list[Word]:
+    words = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        text = (row.get("text") or "").strip()
+        if row.get("level") != "5" or not text:
+            continue
+        try:
+            confidence = float(row.get("conf") or -1)
+            key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]), 0)
+        except (KeyError, ValueError):
+            continue
+        words.append(Word(text, confidence, key))
+    return words
+
+
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _reading(words: list[Word], psm: int) -> PageReading:
+    """Join words into lines; the confidence counts only words with two letters or more (not rules, specks)."""
+    lines: list[str] = []
+    current: tuple[int, int, int, int] | None = None
+    paragraph: tuple[int, int] | None = None
+    for word in words:
+        if word.line != current:
+            if paragraph is not None and word.line[:2] != paragraph:
+                lines.append("")
+            lines.append(word.text)
+            current, paragraph = word.line, word.line[:2]
+        else:
+            lines[-1] += " " + word.text
+    real = [w.confidence for w in words if w.confidence >= 0 and _LETTERS.search(w.text)]
+    return PageReading(text="\n".join(lines), confidence=sum(real) / len(real) if real else None,
+                       words=len(real), psm=psm)
+
+
+def tesseract_available() -> bool:
+    try:
+        return subprocess.run(["tesseract", "--version"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
