@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 
 from .result import ExtractionError, Messages
 from .safety import Deadline
@@ -30,7 +30,7 @@ OCR_LANG = "spa"
 OCR_MAX_PIXELS = 25_000_000
 PAGE_SECONDS = 90.0  # budget of one page; a file's deadline may cut it shorter
 GOOD_CONFIDENCE = 80.0  # mean word confidence above which the first reading is kept as it is
-FALLBACK_MODES = (11, 4)  # sparse text (tables, forms), then a single column of variable-size text
+FALLBACK_MODES = (4, 6, 11)  # one column of text lines, one uniform block, sparse text (on a page without rules)
 MIN_ROTATION_CONFIDENCE = 2.0
 WORDS_PER_INK = 1000  # fewer words than this times the page's ink share is "little text for the ink"
 _DESKEW_WIDTH = 700
@@ -91,10 +91,12 @@ def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi:
                     best = upright
                 else:  # OSD was wrong: go on with the page as it came
                     rotation, angle, straight = 0, best.skew, _rotate(_turn(image, -rotation), best.skew)
+        cleaned = None
         for psm in FALLBACK_MODES:
             if not _weak(best, ink) or page_deadline.spent():
                 break
-            other = _recognize(straight, psm, page_deadline, tmp, pdf, dpi)
+            cleaned = cleaned or remove_rules(straight)
+            other = _recognize(cleaned, psm, page_deadline, tmp, pdf, dpi)
             other.rotation, other.skew = best.rotation, best.skew
             if other.score > best.score:
                 best = other
@@ -187,6 +189,27 @@ def looks_sideways(image: Image.Image) -> bool:
 def _sharpness(profile: Image.Image) -> float:
     values = list(profile.getdata())
     return sum((a - b) ** 2 for a, b in zip(values, values[1:])) / max(1, len(values))
+
+
+def remove_rules(image: Image.Image) -> Image.Image:
+    """The page without the long horizontal and vertical lines of a ruled table (Tesseract takes a row whose
+    text touches its rules for a picture): every fully dark window of ~1/40 of the page is painted white."""
+    width, height = image.size
+    threshold = _otsu(image.histogram())
+    dark = image.point(lambda p: 255 if p < threshold else 0)
+    lines = Image.new("L", image.size, 0)
+    across, down = max(24, width // 40), max(24, height // 40)
+    passes = [((max(1, width // across), height), (int(across * shift), 0)) for shift in (0, 0.5)]
+    passes += [((width, max(1, height // down)), (0, int(down * shift))) for shift in (0, 0.5)]
+    for size, (dx, dy) in passes:  # two grids half a window apart, so the ends of each line go too
+        windows = ImageChops.offset(dark, -dx, -dy).resize(size, Image.Resampling.BOX)
+        windows = windows.point(lambda p: 255 if p >= 250 else 0).resize(image.size, Image.Resampling.NEAREST)
+        lines = ImageChops.lighter(lines, ImageChops.offset(windows, dx, dy))
+    if not lines.getbbox():
+        return image
+    cleaned = image.copy()
+    cleaned.paste(255, mask=lines)
+    return cleaned
 
 
 def _rotate(image: Image.Image, angle: float) -> Image.Image:
