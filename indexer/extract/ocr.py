@@ -79,6 +79,7 @@ def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi:
         straight = _rotate(image, angle)
         best = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
         best.rotation, best.skew = rotation, angle
+        shown = straight  # the page image of the best reading, as the searchable copy shows it
         if _weak(best, ink) and not rotation:
             rotation = detect_rotation(straight, page_deadline, tmp, dpi)
             if rotation:
@@ -88,7 +89,7 @@ def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi:
                 upright = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
                 upright.rotation, upright.skew = rotation, angle
                 if upright.score >= best.score:
-                    best = upright
+                    best, shown = upright, straight
                 else:  # OSD was wrong: go on with the page as it came
                     rotation, angle, straight = 0, best.skew, _rotate(_turn(image, -rotation), best.skew)
         cleaned = None
@@ -99,9 +100,32 @@ def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi:
             other = _recognize(cleaned, psm, page_deadline, tmp, pdf, dpi)
             other.rotation, other.skew = best.rotation, best.skew
             if other.score > best.score:
-                best = other
+                best, shown = other, straight
+    if best.pdf:
+        best.pdf = _overlay(shown, best.pdf, dpi)
     best.seconds = time.monotonic() - started
     return best
+
+
+def _overlay(image: Image.Image, text_pdf: bytes, dpi: int | None) -> bytes | None:
+    """One PDF page: the page image (as read, without the erased rules) under Tesseract's invisible text."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    resolution = dpi or min(600, max(72, round(image.width / 8.5)))  # unknown: assume a letter-wide page
+    picture = io.BytesIO()
+    image.save(picture, "PDF", resolution=resolution, quality=75)
+    try:
+        writer = PdfWriter(clone_from=PdfReader(picture))
+        page = writer.pages[0]
+        text = PdfReader(io.BytesIO(text_pdf)).pages[0]
+        sx = float(page.mediabox.width) / float(text.mediabox.width)
+        sy = float(page.mediabox.height) / float(text.mediabox.height)
+        page.merge_transformed_page(text, Transformation().scale(sx, sy))
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+    except Exception:  # noqa: BLE001  (no copy rather than no text)
+        return None
 
 
 def _weak(reading: PageReading, ink: float) -> bool:
@@ -280,7 +304,8 @@ def _recognize(image: Image.Image, psm: int, deadline: _PageDeadline, tmp: str, 
                dpi: int | None) -> PageReading:
     path = _save(image, tmp, dpi)
     base = os.path.join(tmp, f"out-{psm}")
-    _tesseract([path, base, "-l", OCR_LANG, "--psm", str(psm), "tsv", *(["pdf"] if pdf else [])], deadline)
+    text_only = ["-c", "textonly_pdf=1", "tsv", "pdf"] if pdf else ["tsv"]
+    _tesseract([path, base, "-l", OCR_LANG, "--psm", str(psm), *text_only], deadline)
     with open(base + ".tsv", encoding="utf-8", errors="replace") as handle:
         words = _words(handle.read())
     reading = _reading(words, psm)
