@@ -9,7 +9,7 @@ import enum
 import json
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence_repo.accounts.models import User
@@ -110,7 +110,7 @@ class EvidenceFile(Base):
     captured_on: Mapped[date | None]
     thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ocr_confidence: Mapped[float | None]  # mean OCR word confidence 0-100; None when not OCRed
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)  # mean OCR word confidence 0-100; None when not OCRed
     ocr_pages: Mapped[str | None] = mapped_column(Text)  # JSON list, one dict per OCRed page
     searchable_sha256: Mapped[str | None] = mapped_column(String(64))  # searchable PDF copy of a scan
 
