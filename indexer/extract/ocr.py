@@ -73,34 +73,43 @@ def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi:
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
         rotation = 0
         if looks_sideways(image):  # lines run up the page: ask OSD which way before reading anything
-            rotation = detect_rotation(image, page_deadline, tmp, dpi)
+            page_deadline.extra = True
+            try:
+                rotation = detect_rotation(image, page_deadline, tmp, dpi)
+            except _PageBudgetSpent:
+                rotation = 0
+            page_deadline.extra = False
             image = _turn(image, rotation)
         angle = estimate_skew(image)
         straight = _rotate(image, angle)
         best = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
         best.rotation, best.skew = rotation, angle
         shown = straight  # the page image of the best reading, as the searchable copy shows it
-        if _weak(best, ink) and not rotation:
-            rotation = detect_rotation(straight, page_deadline, tmp, dpi)
-            if rotation:
-                image = _turn(image, rotation)
-                angle = estimate_skew(image)
-                straight = _rotate(image, angle)
-                upright = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
-                upright.rotation, upright.skew = rotation, angle
-                if upright.score >= best.score:
-                    best, shown = upright, straight
-                else:  # OSD was wrong: go on with the page as it came
-                    rotation, angle, straight = 0, best.skew, _rotate(_turn(image, -rotation), best.skew)
-        cleaned = None
-        for psm in FALLBACK_MODES:
-            if not _weak(best, ink) or page_deadline.spent():
-                break
-            cleaned = cleaned or remove_rules(straight)
-            other = _recognize(cleaned, psm, page_deadline, tmp, pdf, dpi)
-            other.rotation, other.skew = best.rotation, best.skew
-            if other.score > best.score:
-                best, shown = other, straight
+        page_deadline.extra = True
+        try:
+            if _weak(best, ink) and not rotation:
+                rotation = detect_rotation(straight, page_deadline, tmp, dpi)
+                if rotation:
+                    image = _turn(image, rotation)
+                    angle = estimate_skew(image)
+                    straight = _rotate(image, angle)
+                    upright = _recognize(straight, 3, page_deadline, tmp, pdf, dpi)
+                    upright.rotation, upright.skew = rotation, angle
+                    if upright.score >= best.score:
+                        best, shown = upright, straight
+                    else:  # OSD was wrong: go on with the page as it came
+                        rotation, angle, straight = 0, best.skew, _rotate(_turn(image, -rotation), best.skew)
+            cleaned = None
+            for psm in FALLBACK_MODES:
+                if not _weak(best, ink) or page_deadline.spent():
+                    break
+                cleaned = cleaned or remove_rules(straight)
+                other = _recognize(cleaned, psm, page_deadline, tmp, pdf, dpi)
+                other.rotation, other.skew = best.rotation, best.skew
+                if other.score > best.score:
+                    best, shown = other, straight
+        except _PageBudgetSpent:
+            pass  # the page's budget is spent: the best reading so far stands
     if best.pdf:
         best.pdf = _overlay(shown, best.pdf, dpi)
     best.seconds = time.monotonic() - started
@@ -140,19 +149,28 @@ def _weak(reading: PageReading, ink: float) -> bool:
 
 
 class _PageDeadline:
-    """The sooner of the file's deadline and the page's own budget."""
+    """The file's deadline, and the page's own budget for the second opinions (OSD, other modes)."""
 
     def __init__(self, deadline: Deadline, seconds: float):
         self.deadline = deadline
         self.end = time.monotonic() + seconds
+        self.extra = False  # set while a second opinion runs: it may only use the page's budget
 
-    def remaining(self) -> float:
+    def remaining(self) -> float | None:
         file_left = self.deadline.remaining()  # raises the timeout failure when the file's budget is gone
+        if not self.extra:
+            return file_left
         left = self.end - time.monotonic()
-        return max(0.5, left if file_left is None else min(left, file_left))
+        if left <= 0:
+            raise _PageBudgetSpent
+        return left if file_left is None else min(left, file_left)
 
     def spent(self) -> bool:
         return time.monotonic() >= self.end
+
+
+class _PageBudgetSpent(Exception):
+    """A second opinion ran out of the page's budget: keep the best reading so far."""
 
 
 def _prepare(image: Image.Image) -> Image.Image:
@@ -269,6 +287,10 @@ def _tesseract(args: list[str], deadline: _PageDeadline) -> str:
     except FileNotFoundError as exc:
         raise ExtractionError(Messages.OCR_UNAVAILABLE) from exc
     except subprocess.TimeoutExpired as exc:
+        if deadline.extra and deadline.deadline.end is not None and time.monotonic() < deadline.deadline.end:
+            raise _PageBudgetSpent from exc
+        if deadline.extra and deadline.deadline.end is None:
+            raise _PageBudgetSpent from exc
         raise ExtractionError(Messages.TIMEOUT) from exc
     if done.returncode != 0:
         stderr = done.stderr.decode(errors="replace")
