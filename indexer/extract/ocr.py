@@ -21,7 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageChops, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageOps
 
 from .result import ExtractionError, Messages
 from .safety import Deadline
@@ -30,7 +30,7 @@ OCR_LANG = "spa"
 OCR_MAX_PIXELS = 25_000_000
 PAGE_SECONDS = 90.0  # budget of one page; a file's deadline may cut it shorter
 GOOD_CONFIDENCE = 80.0  # mean word confidence above which the first reading is kept as it is
-FALLBACK_MODES = (4, 6, 11)  # one column of text lines, one uniform block, sparse text (on a page without rules)
+FALLBACK_MODES = (11, 4, 6)  # sparse text, one column of lines, one uniform block (on the page without its rules)
 MIN_ROTATION_CONFIDENCE = 2.0
 WORDS_PER_INK = 1000  # fewer words than this times the page's ink share is "little text for the ink"
 _DESKEW_WIDTH = 700
@@ -68,7 +68,7 @@ def read_page(image: Image.Image, deadline: Deadline, *, pdf: bool = False, dpi:
     """OCR one page image; ``pdf`` also renders the winning reading as a one-page searchable PDF."""
     started = time.monotonic()
     page_deadline = _PageDeadline(deadline, PAGE_SECONDS)
-    image = _prepare(image)
+    image = flatten_photo(_prepare(image))
     ink = ink_ratio(image)
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
         rotation = 0
@@ -180,6 +180,65 @@ def _prepare(image: Image.Image) -> Image.Image:
     if image.mode != "L":
         image = image.convert("L")  # Tesseract's own binarization misses text on some colour photos
     return image
+
+
+def flatten_photo(image: Image.Image) -> Image.Image:
+    """A sheet photographed on a darker desk, cut out and warped back into a rectangle (a scanner app's trick);
+    any other image comes back as it is. The sheet is the bright region; its corners are its extreme points."""
+    scale = min(1.0, 320 / max(image.width, image.height))
+    small = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))),
+                         Image.Resampling.BOX)
+    threshold = _otsu(small.histogram())
+    w, h = small.size
+    data: list[int] = list(small.tobytes())  # mode L: one byte per pixel
+    frame = [data[y * w + x] for x in range(w) for y in (0, 1, h - 2, h - 1)]
+    frame += [data[y * w + x] for y in range(h) for x in (0, 1, w - 2, w - 1)]
+    if sum(p < threshold for p in frame) < 0.6 * len(frame):
+        return image  # no dark surround: a scan, or a photo filled by the page
+    paper = [(i % w, i // w) for i, p in enumerate(data) if p >= threshold]
+    if len(paper) < 0.25 * w * h:
+        return image
+    extremes = [min(paper, key=lambda p: p[0] + p[1]), max(paper, key=lambda p: p[0] - p[1]),
+                max(paper, key=lambda p: p[0] + p[1]), min(paper, key=lambda p: p[0] - p[1])]
+    corners = [(x / scale, y / scale) for x, y in extremes]
+    top, bottom = math.dist(corners[0], corners[1]), math.dist(corners[3], corners[2])
+    left, right = math.dist(corners[0], corners[3]), math.dist(corners[1], corners[2])
+    size = (int(max(top, bottom)), int(max(left, right)))
+    if size[0] < image.width * 0.4 or size[1] < image.height * 0.4:
+        return image
+    target = [(0, 0), (size[0], 0), size, (0, size[1])]
+    sheet = image.transform(size, Image.Transform.PERSPECTIVE, _perspective(target, corners),
+                            Image.Resampling.BICUBIC, fillcolor=255)
+    return even_light(sheet)
+
+
+def even_light(image: Image.Image) -> Image.Image:
+    """Divide out the shade across a photographed sheet: each pixel over the local paper brightness."""
+    small = image.resize((max(1, image.width // 8), max(1, image.height // 8)), Image.Resampling.BOX)
+    paper = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(4))
+    paper = paper.resize(image.size, Image.Resampling.BILINEAR)
+    return ImageMath.lambda_eval(
+        lambda m: m["convert"](m["min"](m["page"] * 255 / (m["paper"] + 1), 255), "L"), page=image, paper=paper)
+
+
+def _perspective(target, source) -> list[float]:
+    """Coefficients for Image.transform: where each output point (target) comes from (source)."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(target, source):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    n = len(rhs)
+    m = [[float(a) for a in row] + [float(b)] for row, b in zip(rows, rhs)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        m[col], m[pivot] = m[pivot], m[col]
+        if not m[col][col]:
+            raise ValueError("degenerate quadrilateral")
+        for r in range(n):
+            if r != col:
+                factor = m[r][col] / m[col][col]
+                m[r] = [a - factor * b for a, b in zip(m[r], m[col])]
+    return [m[i][n] / m[i][i] for i in range(n)]
 
 
 def _small_binary(image: Image.Image) -> Image.Image:
