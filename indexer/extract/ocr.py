@@ -288,7 +288,7 @@ def looks_sideways(image: Image.Image) -> bool:
 
 
 def _sharpness(profile: Image.Image) -> float:
-    values = list(profile.getdata())
+    values = list(profile.tobytes())  # mode L: one byte per pixel
     return sum((a - b) ** 2 for a, b in zip(values, values[1:])) / max(1, len(values))
 
 

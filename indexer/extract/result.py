@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -73,7 +73,7 @@ class Extraction:
     thumbnail: bytes | None = None
     truncated: bool = False
     ocr_confidence: float | None = None
-    ocr_pages: list[dict] | None = None
+    ocr_pages: list[dict] | None = field(default=None, compare=False)  # timings differ run to run
     searchable_pdf: str | None = None
 
     @property
