@@ -5,6 +5,8 @@ process (``extract_in_process``: the same parsers and Tesseract as the pool, wit
 prints, per kind, the share of the known words found and the extraction seconds per page.
 
     .venv/bin/python bench/ocr.py [--samples 3] [--kinds table,sideways] [--out bench/out/ocr.json]
+        [--before DIR]   # also run DIR's indexer/ (e.g. `git archive <commit> indexer | tar -x -C DIR`) on each
+                         # sample, right before this one, so both figures share the machine's load
 
 Target (issue 10): recall >= 0.95 on every kind; seconds per page no worse than 1.5x the figures measured
 before orientation detection, deskew and page-segmentation choice were added.
@@ -13,8 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -103,26 +108,43 @@ def write(sample: Sample, folder: Path, name: str) -> Path:
     return path
 
 
+def extract_with(source: str, path: Path) -> tuple[str, float]:
+    """Extract ``path`` with the indexer/ found in ``source`` (another interpreter): (text, seconds)."""
+    code = ("import json, sys, time; from indexer.extract import extract_in_process; t = time.perf_counter(); "
+            "r = extract_in_process(sys.argv[1]); print(json.dumps([r.text, time.perf_counter() - t]))")
+    out = subprocess.run([sys.executable, "-P", "-c", code, str(path)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": source})
+    text, seconds = json.loads(out.stdout)
+    return text, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3)
     parser.add_argument("--kinds", default="", help="comma-separated kind names (first word), default all")
+    parser.add_argument("--before", help="a folder holding an older indexer/ to compare with, sample by sample")
     parser.add_argument("-v", "--verbose", action="store_true", help="print how each page was read")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "ocr.json"))
     args = parser.parse_args()
     wanted = {k for k in args.kinds.split(",") if k}
     results = {}
-    print(f"{'kind':52} {'recall':>7} {'min':>6} {'s/page':>7} {'pages':>5}")
+    before_columns = f" {'before':>7} {'s/page':>7}" if args.before else ""
+    print(f"{'kind':52} {'recall':>7} {'min':>6} {'s/page':>7} {'pages':>5}{before_columns}")
     with tempfile.TemporaryDirectory() as tmp:
         for label, make in KINDS.items():
             key = label.split()[0]
             if wanted and key not in wanted:
                 continue
             recalls, seconds, pages = [], 0.0, 0
+            old_recalls, old_seconds = [], 0.0
             for i in range(args.samples):
                 rng = random.Random(f"{key}-{i}")
                 sample = make(rng)
                 path = write(sample, Path(tmp), f"{key}-{i}")
+                if args.before:
+                    text, spent = extract_with(args.before, path)
+                    old_recalls.append(scans.recall(scans.words_of(sample[1]), text))
+                    old_seconds += spent
                 start = time.perf_counter()
                 result = extract_in_process(path)
                 seconds += time.perf_counter() - start
@@ -133,7 +155,12 @@ def main() -> None:
             mean = statistics.fmean(recalls)
             results[key] = {"recall": round(mean, 3), "min_recall": round(min(recalls), 3),
                             "seconds_per_page": round(seconds / pages, 2), "pages": pages, "samples": args.samples}
-            print(f"{label:52} {mean:7.2f} {min(recalls):6.2f} {seconds / pages:7.2f} {pages:5}", flush=True)
+            line = f"{label:52} {mean:7.2f} {min(recalls):6.2f} {seconds / pages:7.2f} {pages:5}"
+            if args.before:
+                results[key]["before"] = {"recall": round(statistics.fmean(old_recalls), 3),
+                                          "seconds_per_page": round(old_seconds / pages, 2)}
+                line += f" {statistics.fmean(old_recalls):7.2f} {old_seconds / pages:7.2f}"
+            print(line, flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     Path(args.out).write_text(json.dumps({**previous, **results}, indent=2, ensure_ascii=False) + "\n")
