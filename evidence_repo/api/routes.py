@@ -191,6 +191,9 @@ def evidence_dict(e, *, full: bool) -> dict:
         "created_at": e.created_at.isoformat(),
         "url": url_for("public.evidence", evidence_id=e.id, _external=True),
         "download_url": url_for("public.download", evidence_id=e.id, _external=True),
+        "ocr_confidence": f.ocr_confidence,
+        "searchable_pdf_url": url_for("public.searchable_copy", evidence_id=e.id, _external=True)
+        if f.searchable_sha256 else None,
     }
     if full:
         data["versions"] = [

@@ -54,6 +54,9 @@ def test_a_public_scan_offers_its_searchable_copy_and_keeps_the_original(app, cl
     assert "lista (con texto).pdf" in copy.headers["Content-Disposition"]
     assert "sesión" in PdfReader(io.BytesIO(copy.data)).pages[0].extract_text()
     assert public.get(f"/evidencias/{evidence_id}/descargar").data == original  # byte-exact
+    described = public.get(f"/api/v1/evidence/{evidence_id}").get_json()
+    assert described["searchable_pdf_url"].endswith(f"/evidencias/{evidence_id}/pdf-con-texto")
+    assert described["ocr_confidence"] > 70
 
 
 def test_a_restricted_scans_copy_is_hidden_from_the_public_like_the_original(app, client, staff_token, worker,
