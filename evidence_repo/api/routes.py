@@ -198,6 +198,8 @@ def evidence_dict(e, *, full: bool, user=None) -> dict:
         "created_at": e.created_at.isoformat(),
         "url": external_url("public.evidence", evidence_id=e.id),
         "download_url": external_url("public.download", evidence_id=e.id),
+        "ocr_confidence": f.ocr_confidence,
+        "searchable_pdf_url": external_url("public.searchable_copy", evidence_id=e.id) if f.searchable_sha256 else None,
     }
     if full:
         data["versions"] = [

@@ -55,9 +55,13 @@ def worker_command(once: bool, poll: float) -> None:
 
 @click.command("reindex")
 @click.option("--re-extract", is_flag=True, help="Volver a extraer el texto de todos los archivos guardados.")
+@click.option("--only-low-quality", is_flag=True,
+              help="Con --re-extract: solo los escaneos con texto de baja calidad (confianza OCR baja).")
 @with_appcontext
-def reindex_command(re_extract: bool) -> None:
+def reindex_command(re_extract: bool, only_low_quality: bool) -> None:
     """Rebuild the search index from the database and the stored files."""
+    if only_low_quality and not re_extract:
+        raise click.UsageError("--only-low-quality solo tiene sentido con --re-extract.")
     from tqdm import tqdm
 
     svc = services(_app())
@@ -66,7 +70,7 @@ def reindex_command(re_extract: bool) -> None:
         total = session.scalar(select(func.count()).select_from(Evidence))
     with tqdm(total=total, unit="doc", desc="Reindexando", disable=None, file=sys.stderr) as bar:
         count = reindex(svc.sessions, svc.blobs, svc.index(), svc.limits, re_extract=re_extract,
-                        progress=lambda done: bar.update(done - bar.n))
+                        only_low_quality=only_low_quality, progress=lambda done: bar.update(done - bar.n))
     svc.mark_index_fresh()
     _audit_index(svc, "index.rebuild", count, re_extract=re_extract)
     click.echo(f"Índice reconstruido: {count} evidencias.")

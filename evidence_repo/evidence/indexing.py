@@ -7,21 +7,24 @@ A crash at any point leaves the task pending, and it is replayed at the next sta
 from __future__ import annotations
 
 import io
+import json
 import logging
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from evidence_repo.db import utcnow
-from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus
+from evidence_repo.evidence.models import LOW_QUALITY_CONFIDENCE, Evidence, EvidenceFile, IndexTask, TextStatus
 from evidence_repo.plan.models import Commitment, Milestone
 from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
 from storage import BlobStore
@@ -93,6 +96,7 @@ class ExtractionLimits:
 
 
 def apply_extraction(store: BlobStore, f: EvidenceFile, result: Extraction) -> None:
+    """Record what extraction made of a stored file; the searchable copy (a temp file) moves into the store."""
     f.text_status = str(result.status)
     f.text_error = result.error
     f.text = result.text or None
@@ -100,7 +104,23 @@ def apply_extraction(store: BlobStore, f: EvidenceFile, result: Extraction) -> N
     f.captured_on = date.fromisoformat(result.captured_on) if result.captured_on else None
     if result.thumbnail:
         f.thumbnail_sha256 = store.put(io.BytesIO(result.thumbnail)).sha256
+    f.ocr_confidence = result.ocr_confidence
+    f.ocr_pages = json.dumps(result.ocr_pages) if result.ocr_pages else None
+    f.searchable_sha256 = _store_searchable(store, result.searchable_pdf)
     f.processed_at = utcnow()
+
+
+def _store_searchable(store: BlobStore, path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return store.put(handle).sha256
+    except OSError:
+        log.warning("searchable copy %s could not be stored", path, exc_info=True)
+        return None
+    finally:
+        Path(path).unlink(missing_ok=True)
 
 
 class Extractor:
@@ -115,12 +135,23 @@ class Extractor:
     def extract_many(self, sha256s: list[str], while_waiting: Callable[[], object] | None = None,
                      every: float = ACCESS_POLL_SECONDS) -> list[Extraction]:
         """Extract stored files, results in order; never raises for a bad file (it is a failed Extraction).
-        ``while_waiting`` is called every ``every`` seconds until they are all done."""
-        futures = [self._threads.submit(self._pool.extract, self.store.path_for(sha)) for sha in sha256s]
+        ``while_waiting`` is called every ``every`` seconds until they are all done.
+
+        A scan's searchable copy is written to a temp file in the store's temp folder (apply_extraction stores
+        it; one left behind by a crash is cleaned like any stray upload)."""
+        futures = [self._threads.submit(self._extract_one, sha) for sha in sha256s]
         if while_waiting is not None:
             while wait(futures, timeout=every).not_done:
                 while_waiting()
         return [f.result() for f in futures]
+
+    def _extract_one(self, sha256: str) -> Extraction:
+        self.store.temp_dir.mkdir(parents=True, exist_ok=True)
+        copy = self.store.temp_dir / f"searchable-{uuid.uuid4().hex}.pdf"
+        result = self._pool.extract(self.store.path_for(sha256), searchable_pdf=str(copy))
+        if not result.searchable_pdf:
+            copy.unlink(missing_ok=True)
+        return result
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
@@ -313,8 +344,12 @@ def rewrite_documents(sessions: sessionmaker[Session], index, evidence_ids: Iter
 
 
 def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits, *,
-            re_extract: bool = False, progress: Callable[[int], None] | None = None) -> int:
+            re_extract: bool = False, only_low_quality: bool = False,
+            progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the index from the database (and the stored files for text not yet extracted).
+
+    ``re_extract`` extracts every current file again; with ``only_low_quality`` only the scans whose text is
+    "de baja calidad" (after an OCR improvement, or to try a rescan's luck).
 
     Files are extracted in batches with no transaction open during extraction, like the worker does.
     """
@@ -325,6 +360,8 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
         ))
         if not re_extract:
             query = query.where(EvidenceFile.text_status == TextStatus.pending.value)
+        elif only_low_quality:
+            query = query.where(EvidenceFile.ocr_confidence < LOW_QUALITY_CONFIDENCE)
         files = session.execute(query.order_by(EvidenceFile.id)).all()
     if files:
         extractor = Extractor(store, limits)

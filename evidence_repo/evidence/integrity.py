@@ -61,13 +61,16 @@ class CheckReport:
 def check(session: Session, store: BlobStore, index, *, progress: Callable[[int], None] | None = None) -> CheckReport:
     report = CheckReport()
     referenced: dict[str, str] = {}
-    for ev_id, version, sha, thumb in session.execute(
-        select(EvidenceFile.evidence_id, EvidenceFile.version, EvidenceFile.sha256, EvidenceFile.thumbnail_sha256)
+    for ev_id, version, sha, thumb, searchable in session.execute(
+        select(EvidenceFile.evidence_id, EvidenceFile.version, EvidenceFile.sha256, EvidenceFile.thumbnail_sha256,
+               EvidenceFile.searchable_sha256)
         .where(EvidenceFile.purged_at.is_(None))  # purged bytes are gone on purpose
     ):
         referenced.setdefault(sha, f"evidencia #{ev_id} v{version} ({sha})")
         if thumb:
             referenced.setdefault(thumb, f"miniatura de evidencia #{ev_id} v{version} ({thumb})")
+        if searchable:
+            referenced.setdefault(searchable, f"PDF con texto de evidencia #{ev_id} v{version} ({searchable})")
     for sha, label in referenced.items():
         if not store.exists(sha):
             report.missing_files.append(label)

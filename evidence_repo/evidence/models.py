@@ -6,9 +6,10 @@ IndexTask rows are the queue between the web (which writes the database) and the
 from __future__ import annotations
 
 import enum
+import json
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, false
+from sqlalchemy import Float, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence_repo.accounts.models import User
@@ -29,6 +30,10 @@ class TextStatus(str, enum.Enum):
     ocr = "ocr"
     empty = "empty"
     failed = "failed"
+
+
+LOW_QUALITY_CONFIDENCE = 70.0
+"""Below this mean OCR word confidence (0-100) a file's text is "de baja calidad": staff should rescan it."""
 
 
 class Evidence(Base):
@@ -123,6 +128,9 @@ class EvidenceFile(Base):
     published: Mapped[bool] = mapped_column(default=False, server_default=false())
     # An admin purged the bytes (removed from the store); the row and its SHA-256 stay, as does the audit record.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)  # mean OCR word confidence 0-100; None when not OCRed
+    ocr_pages: Mapped[str | None] = mapped_column(Text)  # JSON list, one dict per OCRed page
+    searchable_sha256: Mapped[str | None] = mapped_column(String(64))  # searchable PDF copy of a scan
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
@@ -131,6 +139,19 @@ class EvidenceFile(Base):
     def personal_data(self) -> list[str]:
         """Kinds of personal data its extracted text seems to hold (a warning for staff, never shown to others)."""
         return scan(self.text)
+
+    @property
+    def low_quality_text(self) -> bool:
+        """OCR read this scan badly (or not at all): its text cannot be trusted for search or privacy checks."""
+        return self.ocr_confidence is not None and self.ocr_confidence < LOW_QUALITY_CONFIDENCE
+
+    @property
+    def ocr_page_reports(self) -> list[dict]:
+        try:
+            pages = json.loads(self.ocr_pages or "[]")
+        except ValueError:
+            return []
+        return pages if isinstance(pages, list) else []
 
 
 class IndexTask(Base):

@@ -49,17 +49,20 @@ def purge(session: Session, evidence: Evidence, user: User | None, reason: str |
     if not files:
         raise EvidenceError(_l("Esta evidencia ya fue purgada."), None, 409)
     now = dt.datetime.now(dt.UTC)
-    candidates = {f.sha256 for f in files} | {f.thumbnail_sha256 for f in files if f.thumbnail_sha256}
+    # the file, its thumbnail and its searchable copy (a scan's text over its image): all hold the same content
+    derived = {sha for f in files for sha in (f.thumbnail_sha256, f.searchable_sha256) if sha}
+    candidates = {f.sha256 for f in files} | derived
     gone = [{"version": f.version, "sha256": f.sha256, "size": f.size, "file_name": f.original_name}
             for f in files]
     for f in files:
-        f.purged_at, f.text, f.thumbnail_sha256 = now, None, None
+        f.purged_at, f.text, f.thumbnail_sha256, f.searchable_sha256 = now, None, None, None
     session.flush()
-    still_used = set(session.scalars(
-        select(EvidenceFile.sha256).where(EvidenceFile.purged_at.is_(None), EvidenceFile.sha256.in_(candidates))))
+    live = EvidenceFile.purged_at.is_(None)
+    still_used = set(session.scalars(select(EvidenceFile.sha256).where(live, EvidenceFile.sha256.in_(candidates))))
     still_used |= set(session.scalars(
-        select(EvidenceFile.thumbnail_sha256).where(EvidenceFile.purged_at.is_(None),
-                                                    or_(EvidenceFile.thumbnail_sha256.in_(candidates)))))
+        select(EvidenceFile.thumbnail_sha256).where(live, or_(EvidenceFile.thumbnail_sha256.in_(candidates)))))
+    still_used |= set(session.scalars(
+        select(EvidenceFile.searchable_sha256).where(live, EvidenceFile.searchable_sha256.in_(candidates))))
     record(session, user.id if user else None, "evidence.purge", "evidence", evidence.id,
            before={"files": gone}, after={"purged": True, "reason": reason})
     return sorted(candidates - still_used)

@@ -190,14 +190,7 @@ def evidence(evidence_id: int):
 
 @bp.get("/evidencias/<int:evidence_id>/descargar")
 def download(evidence_id: int):
-    e = _visible_evidence(evidence_id)
-    version = request.args.get("version", type=bounded_int)
-    f = next((f for f in e.files if f.version == version), None) if version else e.current
-    if f is not None and f.purged_at is not None:
-        abort(410, description=_("El archivo se eliminó definitivamente (purgado) el %(day)s.",
-                                 day=f.purged_at.date().isoformat()))
-    if f is None or not can_download_version(current_user, e, f):
-        abort(404, description=_("Esa versión no existe."))
+    e, f = _downloadable_file(evidence_id)
     try:
         handle = services().blobs.open(f.sha256)
     except BlobMissing:
@@ -211,6 +204,45 @@ def download(evidence_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(f.sha256)).decode()
     return _cached_only_if_public(response, e, f)
+
+
+@bp.get("/evidencias/<int:evidence_id>/pdf-con-texto")
+def searchable_copy(evidence_id: int):
+    """The searchable PDF made from a scan: visible exactly when the original is (the same lookup)."""
+    e, f = _downloadable_file(evidence_id)
+    if not f.searchable_sha256:
+        abort(404, description=_("Esta evidencia no tiene una copia en PDF con texto."))
+    try:
+        handle = services().blobs.open(f.searchable_sha256)
+    except BlobMissing:
+        current_app.logger.error("searchable copy missing for evidence %s version %s", e.id, f.version)
+        abort(404, description=_("El archivo no está disponible en este momento."))
+    response = send_file(handle, mimetype="application/pdf", as_attachment=True,
+                         download_name=searchable_name(f.original_name), etag=f.searchable_sha256, max_age=3600,
+                         conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _cached_only_if_public(response, e, f)
+
+
+def _downloadable_file(evidence_id: int):
+    """The evidence and the file version (``?version=``, default the current one) this reader may download; the
+    one rule for the original and for its searchable copy: 404 for what the reader may not see (restricted
+    evidence, an older version not published), 410 for withdrawn evidence and purged bytes."""
+    e = _visible_evidence(evidence_id)
+    version = request.args.get("version", type=bounded_int)
+    f = next((f for f in e.files if f.version == version), None) if version else e.current
+    if f is not None and f.purged_at is not None:
+        abort(410, description=_("El archivo se eliminó definitivamente (purgado) el %(day)s.",
+                                 day=f.purged_at.date().isoformat()))
+    if f is None or not can_download_version(current_user, e, f):
+        abort(404, description=_("Esa versión no existe."))
+    return e, f
+
+
+def searchable_name(original_name: str) -> str:
+    """``lista.jpg`` -> ``lista (con texto).pdf``."""
+    stem = original_name.rsplit(".", 1)[0] if "." in original_name else original_name
+    return f"{stem or 'evidencia'} (con texto).pdf"
 
 
 @bp.get("/evidencias/<int:evidence_id>/miniatura")

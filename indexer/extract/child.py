@@ -91,7 +91,7 @@ def serve(memory_mb: int | None) -> None:
         handler.written = 0
         result = extract_in_process(
             request["path"], ocr=request.get("ocr", True), timeout=request.get("timeout"),
-            parser=request.get("parser"),
+            parser=request.get("parser"), searchable_pdf=request.get("searchable_pdf"),
         )
         send(result.to_json())
 

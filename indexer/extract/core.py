@@ -14,13 +14,15 @@ log = logging.getLogger(__name__)
 
 
 def extract_in_process(
-    path, *, ocr: bool = True, timeout: float | None = None, parser: str | None = None
+    path, *, ocr: bool = True, timeout: float | None = None, parser: str | None = None,
+    searchable_pdf: str | None = None,
 ) -> Extraction:
     """Extract ``path`` in this process, without memory limits or a hard kill.
 
     Meant for benchmarks of the bare extraction cost and for the child process;
     untrusted uploads go through ``ExtractorPool.extract()``. ``timeout`` only bounds OCR and the
-    checks between pages. ``parser`` ('module:Class') overrides the registry.
+    checks between pages. ``parser`` ('module:Class') overrides the registry. ``searchable_pdf`` is where
+    to write the searchable copy of a scan (image or PDF that needed OCR), if there is one.
     """
     path = os.fspath(path)
     mime = None
@@ -31,9 +33,10 @@ def extract_in_process(
         parser_class = load_parser(parser) if parser else parser_for(mime)
         if parser_class is None or (not parser and mime not in ALLOWED_MIME_TYPES):
             raise UnsupportedType(mime)
-        instance = parser_class(ocr=ocr, deadline=Deadline(timeout))
+        instance = parser_class(ocr=ocr, deadline=Deadline(timeout), searchable=bool(searchable_pdf))
         instance.parse(path, mime)
         text = instance.text.text()
+        written = bool(searchable_pdf and text and instance.write_searchable(searchable_pdf))
     except ExtractionError as exc:
         return Extraction.failed(exc.message, mime)
     except FileNotFoundError:
@@ -55,4 +58,24 @@ def extract_in_process(
         captured_on=instance.captured_on,
         thumbnail=instance.thumbnail,
         truncated=instance.text.truncated,
+        ocr_confidence=mean_confidence(instance.readings),
+        ocr_pages=[page_report(number, reading) for number, reading in instance.readings] or None,
+        searchable_pdf=searchable_pdf if written else None,
     )
+
+
+def mean_confidence(readings) -> float | None:
+    """Mean word confidence over every OCRed page (a page counts by its words); None without OCR."""
+    words = sum(reading.words for _, reading in readings)
+    if not readings:
+        return None
+    if not words:
+        return 0.0
+    return round(sum((reading.confidence or 0.0) * reading.words for _, reading in readings) / words, 1)
+
+
+def page_report(number: int, reading) -> dict:
+    """What the UI and benchmarks show about one OCRed page."""
+    return {"page": number + 1, "confidence": None if reading.confidence is None else round(reading.confidence, 1),
+            "words": reading.words, "seconds": round(reading.seconds, 2), "rotation": reading.rotation,
+            "skew": reading.skew, "psm": reading.psm}

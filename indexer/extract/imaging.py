@@ -1,19 +1,15 @@
-"""Pillow helpers: safe opening, OCR with a bounded Tesseract run, thumbnails."""
+"""Pillow helpers: safe opening, thumbnails, EXIF orientation (OCR itself is in ocr.py)."""
 
 from __future__ import annotations
 
 import io
-import math
 import warnings
 from contextlib import contextmanager
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .result import ExtractionError, Messages
-from .safety import Deadline
 
-OCR_LANG = "spa"
-OCR_MAX_PIXELS = 25_000_000
 THUMBNAIL_SIZE = (320, 320)
 _ORIENTATION = 0x0112
 
@@ -29,28 +25,6 @@ def pillow_guard():
             raise ExtractionError(Messages.IMAGE_TOO_LARGE) from exc
         except (UnidentifiedImageError, SyntaxError, EOFError, ValueError, OSError) as exc:
             raise ExtractionError(Messages.DAMAGED) from exc
-
-
-def ocr_image(image: Image.Image, deadline: Deadline) -> str:
-    """OCR ``image`` with Tesseract (Spanish); pytesseract kills it when the budget runs out."""
-    import pytesseract
-
-    if image.width * image.height > OCR_MAX_PIXELS:
-        factor = math.sqrt(OCR_MAX_PIXELS / (image.width * image.height))
-        image = image.resize((max(1, int(image.width * factor)), max(1, int(image.height * factor))))
-    if image.mode != "L":
-        image = image.convert("L")  # Tesseract's own binarization misses text on some colour photos
-    timeout = deadline.remaining() or 0
-    try:
-        return pytesseract.image_to_string(image, lang=OCR_LANG, timeout=timeout)
-    except pytesseract.TesseractNotFoundError as exc:
-        raise ExtractionError(Messages.OCR_UNAVAILABLE) from exc
-    except pytesseract.TesseractError as exc:
-        raise ExtractionError(Messages.OCR_FAILED) from exc
-    except RuntimeError as exc:
-        if "timeout" in str(exc).lower():
-            raise ExtractionError(Messages.TIMEOUT) from exc
-        raise
 
 
 def thumbnail_jpeg(image: Image.Image) -> bytes | None:

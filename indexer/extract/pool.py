@@ -68,15 +68,18 @@ class ExtractorPool:
         self._idle = [_Child(memory_mb, max_tasks_per_child) for _ in range(workers)]
         self._closed = False
 
-    def extract(self, path, *, ocr: bool = True, parser: str | None = None) -> Extraction:
+    def extract(self, path, *, ocr: bool = True, parser: str | None = None,
+                searchable_pdf: str | None = None) -> Extraction:
         """Extract ``path`` in an idle child; never raises for bad files.
+
+        ``searchable_pdf``: where the child may write the searchable copy of a scan (see extract_in_process).
 
         ``parser`` ('module:Class') replaces the registry's choice, for tests and
         benchmarks. Raises RuntimeError once the pool is closed.
         """
         child = self._acquire()
         try:
-            return child.run(path, ocr=ocr, parser=parser, timeout=self.timeout)
+            return child.run(path, ocr=ocr, parser=parser, timeout=self.timeout, searchable_pdf=searchable_pdf)
         finally:
             self._release(child)
 
@@ -129,10 +132,12 @@ class _Child:
         self._poller: select.poll | None = None
         self._stderr_reader: threading.Thread | None = None
 
-    def run(self, path, *, ocr: bool, parser: str | None, timeout: float) -> Extraction:
+    def run(self, path, *, ocr: bool, parser: str | None, timeout: float,
+            searchable_pdf: str | None = None) -> Extraction:
         deadline = time.monotonic() + timeout
         try:
-            result = self._round_trip(path, ocr=ocr, parser=parser, deadline=deadline)
+            result = self._round_trip(path, ocr=ocr, parser=parser, deadline=deadline,
+                                      searchable_pdf=searchable_pdf)
         except _Timeout:
             log.warning("Extraction child %s ran out of time; killing its process group", self._pid())
             self.stop()
@@ -179,7 +184,8 @@ class _Child:
             raise _ChildLost
         return self.process
 
-    def _round_trip(self, path, *, ocr: bool, parser: str | None, deadline: float) -> Extraction:
+    def _round_trip(self, path, *, ocr: bool, parser: str | None, deadline: float,
+                    searchable_pdf: str | None = None) -> Extraction:
         if self.process is not None and self.process.poll() is not None:
             log.warning("Idle extraction child %s exited with %s", self.process.pid, self.process.returncode)
             self.stop()  # nothing was sent to it yet, so this request can go to a fresh child
@@ -188,6 +194,7 @@ class _Child:
             if self._read_line(deadline) != _READY:
                 raise _ChildLost
         request = _request(path, ocr=ocr, timeout=deadline - time.monotonic(), parser=parser)
+        request["searchable_pdf"] = os.path.abspath(searchable_pdf) if searchable_pdf else None
         stdin = self._running().stdin
         assert stdin is not None  # started with stdin=PIPE
         try:

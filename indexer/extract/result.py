@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -59,7 +59,9 @@ class Extraction:
     ``pages`` counts PDF pages, slides, sheets or image frames (None when the format
     has no fixed pages); ``captured_on`` is the EXIF capture date as ``YYYY-MM-DD``;
     ``thumbnail`` is JPEG bytes for images and PDFs; ``truncated`` tells that the
-    text was cut at MAX_TEXT_CHARS.
+    text was cut at MAX_TEXT_CHARS. ``ocr_confidence`` is the mean word confidence (0-100) over the
+    OCRed pages, ``ocr_pages`` one dict per OCRed page (page, confidence, words, seconds, rotation, skew,
+    psm), and ``searchable_pdf`` the path the searchable copy was written to (None when there is none).
     """
 
     status: Status
@@ -70,6 +72,9 @@ class Extraction:
     captured_on: str | None = None
     thumbnail: bytes | None = None
     truncated: bool = False
+    ocr_confidence: float | None = None
+    ocr_pages: list[dict] | None = field(default=None, compare=False)  # timings differ run to run
+    searchable_pdf: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -93,6 +98,7 @@ class Extraction:
         fields["status"] = Status(fields["status"])
         fields["text"] = fields["text"] or ""
         fields["truncated"] = bool(fields["truncated"])
+        fields["ocr_pages"] = fields["ocr_pages"] or None
         if fields["thumbnail"] is not None:
             fields["thumbnail"] = base64.b64decode(fields["thumbnail"])
         return cls(**fields)

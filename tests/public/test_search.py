@@ -182,6 +182,7 @@ def test_restricted_evidence_never_leaks_to_the_public(app, client, corpus, beca
         public.get(f"/evidencias/{restricted_id}"),
         public.get(f"/evidencias/{restricted_id}/descargar"),
         public.get(f"/evidencias/{restricted_id}/miniatura"),
+        public.get(f"/evidencias/{restricted_id}/pdf-con-texto"),
         public.get("/feed.atom"),
         public.get(C + "/cumplimiento"),
         public.get("/cumplimiento.csv"),

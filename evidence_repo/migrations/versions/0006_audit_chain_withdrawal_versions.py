@@ -1,7 +1,7 @@
 """hash-chained audit log, withdrawn evidence, purged and published file versions
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 14:00:00.000000
 
 Existing data is kept and given the new values:
@@ -18,7 +18,7 @@ import evidence_repo.db
 from evidence_repo.audit.chain import GENESIS, canonical_at, record_hash
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..ocr import PageReading, read_page
 from ..result import TextBuffer
 from ..safety import Deadline
 
@@ -20,8 +21,10 @@ class DocumentParser:
 
     mime_types: tuple[str, ...] = ()
 
-    def __init__(self, *, ocr: bool = True, deadline: Deadline | None = None):
+    def __init__(self, *, ocr: bool = True, deadline: Deadline | None = None, searchable: bool = False):
         self.ocr = ocr
+        self.searchable = searchable
+        self.readings: list[tuple[int, PageReading]] = []
         self.deadline = deadline or Deadline(None)
         self.text = TextBuffer()
         self.used_ocr = False
@@ -31,6 +34,21 @@ class DocumentParser:
 
     def parse(self, path: str, mime_type: str) -> None:
         raise NotImplementedError
+
+    def ocr_page(self, image, number: int, dpi: int | None = None) -> None:
+        """OCR page ``number`` (0-based) and keep its text, confidence, time and searchable rendering."""
+        reading = read_page(image, self.deadline, pdf=self.searchable, dpi=dpi)
+        self.used_ocr |= bool(reading.text.strip())
+        self.readings.append((number, reading))
+        self.text.add(reading.text)
+
+    def write_searchable(self, out_path: str, source_pdf: tuple[str, str | None] | None = None) -> bool:
+        """Write the searchable copy; False when there is none. Subclasses with a PDF source add its pages."""
+        from ..searchable import write_searchable_pdf
+
+        if not self.used_ocr:
+            return False
+        return write_searchable_pdf(out_path, self.readings, source_pdf)
 
 
 def register(cls: type[DocumentParser]) -> type[DocumentParser]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from PIL import Image, ImageSequence
 
-from ..imaging import ocr_image, pillow_guard, thumbnail_jpeg, upright
+from ..imaging import pillow_guard, thumbnail_jpeg, upright
 from ..result import ExtractionError, Messages
 from . import DocumentParser, register
 
@@ -42,9 +42,16 @@ class ImageParser(DocumentParser):
                 if number == 0:
                     self.thumbnail = thumbnail_jpeg(frame)
                 if self.ocr:
-                    text = ocr_image(frame, self.deadline)
-                    self.used_ocr |= bool(text.strip())
-                    self.text.add(text)
+                    self.ocr_page(frame, number, _dpi(frame))
+
+
+def _dpi(image: Image.Image) -> int | None:
+    """The scanner's resolution when the file says it (sensible values only), so pages keep their size."""
+    try:
+        dpi = round(float(image.info.get("dpi", (0, 0))[0]))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dpi if 70 <= dpi <= 1200 else None
 
 
 def exif_date(image: Image.Image) -> str | None:

@@ -6,7 +6,7 @@ import logging
 import math
 
 from ..detect import PDF
-from ..imaging import THUMBNAIL_SIZE, ocr_image, thumbnail_jpeg
+from ..imaging import THUMBNAIL_SIZE, thumbnail_jpeg
 from ..result import ExtractionError, Messages
 from . import DocumentParser, register
 
@@ -18,6 +18,7 @@ MIN_TEXT_LAYER_CHARS = 10
 @register
 class PdfParser(DocumentParser):
     mime_types = (PDF,)
+    _source: tuple[str, str | None] | None = None
 
     def parse(self, path: str, mime_type: str) -> None:
         from pypdf import PdfReader
@@ -35,7 +36,11 @@ class PdfParser(DocumentParser):
             raise ExtractionError(Messages.LIMITS) from exc
         except (PdfReadError, RecursionError) as exc:
             raise ExtractionError(Messages.DAMAGED) from exc
+        self._source = (path, password)
         self._render(path, password, needs_ocr if self.ocr else [])
+
+    def write_searchable(self, out_path: str, source_pdf: tuple[str, str | None] | None = None) -> bool:
+        return super().write_searchable(out_path, source_pdf or self._source)
 
     @staticmethod
     def _unlock(reader) -> str | None:
@@ -91,9 +96,7 @@ class PdfParser(DocumentParser):
                 if self.text.full or number >= len(document):
                     break
                 self.deadline.check()
-                text = ocr_image(_render_page(document[number], OCR_DPI / 72), self.deadline)
-                self.used_ocr |= bool(text.strip())
-                self.text.add(text)
+                self.ocr_page(_render_page(document[number], OCR_DPI / 72), number, OCR_DPI)
         finally:
             document.close()
 
