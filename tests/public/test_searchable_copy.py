@@ -102,3 +102,28 @@ def test_staff_see_low_quality_text_flagged_and_reindex_redoes_only_those(app, c
     assert after[blurry] != before[blurry] and after[sharp] == before[sharp]
     refused = app.test_cli_runner().invoke(args=["reindex", "--only-low-quality"])
     assert refused.exit_code != 0 and "--re-extract" in refused.output
+
+
+def test_the_copy_of_a_replaced_or_withdrawn_scan_follows_its_original(app, client, staff_token, staff, worker):
+    """An older version's copy is staff-only like the older version itself; withdrawal answers 410 for both."""
+    from tests.helpers import csrf_token
+
+    evidence_id = upload_scan(client, staff_token, scan_png(4))
+    worker.drain()
+    edit = f"/personal/evidencias/{evidence_id}/editar"
+    r = staff.post(f"/personal/evidencias/{evidence_id}/reemplazar", content_type="multipart/form-data",
+                   data={"csrf_token": csrf_token(staff, edit),
+                         "replace-file": (io.BytesIO(scan_png(5)), "lista-corregida.png")})
+    assert r.status_code in (200, 302), r.status_code
+    worker.drain()
+    public = app.test_client()
+    assert public.get(f"/evidencias/{evidence_id}/pdf-con-texto?version=1").status_code == 404
+    assert staff.get(f"/evidencias/{evidence_id}/pdf-con-texto?version=1").status_code == 200
+    current = public.get(f"/evidencias/{evidence_id}/pdf-con-texto")
+    assert current.status_code == 200 and current.headers["Cache-Control"].startswith("public")
+
+    r = staff.post(f"/personal/evidencias/{evidence_id}/retirar",
+                   data={"csrf_token": csrf_token(staff, edit), "reason": "Contiene firmas"})
+    assert r.status_code in (200, 302)
+    assert public.get(f"/evidencias/{evidence_id}/pdf-con-texto").status_code == 410
+    assert public.get(f"/evidencias/{evidence_id}/descargar").status_code == 410
