@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from evidence_repo.db import utcnow
+from evidence_repo.evidence import queue
 from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, TextStatus
 from evidence_repo.plan.models import Commitment, Milestone
 from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
@@ -117,9 +118,11 @@ class IndexWorker:
     """
 
     def __init__(self, sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits,
-                 batch_size: int = 50):
+                 batch_size: int = 50, lease_seconds: float = queue.LEASE_SECONDS):
         self.sessions, self.store, self.index, self.limits = sessions, store, index, limits
         self.batch_size = batch_size
+        self.name = queue.worker_name()  # written on the tasks it claims (evidence_repo.evidence.queue)
+        self.lease_seconds = lease_seconds
         self.timings: Counter[str] = Counter()
         self.wake = threading.Event()
         self.stop = threading.Event()
@@ -131,10 +134,7 @@ class IndexWorker:
         clock = time.perf_counter
         t0 = clock()
         with self.sessions() as session:
-            tasks = session.execute(
-                select(IndexTask.id, IndexTask.evidence_id).where(IndexTask.done_at.is_(None))
-                .order_by(IndexTask.id).limit(self.batch_size)
-            ).all()
+            tasks = queue.claim(session, self.name, self.batch_size, self.lease_seconds)
             if not tasks:
                 return 0
             ids = list(dict.fromkeys(t.evidence_id for t in tasks))
@@ -142,9 +142,10 @@ class IndexWorker:
                 _evidence_query().where(Evidence.id.in_(ids)))
                 if e.current.text_status == TextStatus.pending.value]
         t1 = clock()
-        results = self._extractor.extract_many([sha for _, sha in pending])
-        t2 = clock()
         task_ids = [t.id for t in tasks]
+        with queue.LeaseKeeper(self.sessions, self.name, task_ids, self.lease_seconds):
+            results = self._extractor.extract_many([sha for _, sha in pending])
+        t2 = clock()
         with self.sessions() as session:
             extracted = dict(zip((file_id for file_id, _ in pending), results))
             for f in session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(list(extracted)))):
@@ -168,10 +169,11 @@ class IndexWorker:
                     t.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                     if t.attempts >= MAX_ATTEMPTS:
                         t.done_at = utcnow()
+                queue.release(session, self.name, task_ids)
                 session.commit()
                 return 0
             t3 = clock()
-            session.execute(update(IndexTask).where(IndexTask.id.in_(task_ids)).values(done_at=utcnow()))
+            queue.finish(session, self.name, task_ids)
             session.commit()
         t4 = clock()
         self.timings.update({"extract": t2 - t1, "index": t3 - t_db, "database": (t1 - t0) + (t_db - t2) + (t4 - t3)})
