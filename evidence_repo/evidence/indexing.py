@@ -1,8 +1,10 @@
-"""From database rows to search documents, and the worker that is the index's only writer.
+"""From database rows to search documents, and the worker that writes them to the index.
 
-The database is the source of truth: every change records an IndexTask in its own transaction; the worker
-extracts text (in a limited child process), saves it on the row, updates the index, then marks the task done.
-A crash at any point leaves the task pending, and it is replayed at the next start.
+The database is the source of truth: every change records an IndexTask in its own transaction; a worker claims
+a batch (evidence_repo.evidence.queue: one worker on SQLite, any number on PostgreSQL), extracts text (in a
+limited child process), saves it on the row, updates the index, then marks the tasks done. A crash at any point
+leaves the tasks pending, and they are replayed at the next start or, on PostgreSQL, by another worker once the
+crashed one's lease has expired.
 """
 from __future__ import annotations
 
@@ -110,7 +112,7 @@ class Extractor:
 
 
 class IndexWorker:
-    """Drains IndexTask rows in order, in batches, with one index writer.
+    """Drains IndexTask rows in order, in batches it claims under a lease (evidence_repo.evidence.queue).
 
     No transaction stays open while files are extracted (up to ``limits.timeout`` each): a batch is read in one
     short session, extracted with no session at all, and written back in another short one. A long read
