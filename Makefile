@@ -17,8 +17,12 @@ run: system-deps-run install
 	$(BIN)/evidence-repo init
 	$(BIN)/evidence-repo serve --host $(HOST) --port $(PORT)
 
+# Every test that uses the app runs on SQLite and on PostgreSQL (a throwaway server started by the tests as the
+# postgres user, stopped at the end); `make test TEST_DATABASES=sqlite` runs the SQLite half only.
+TEST_DATABASES ?= sqlite,postgres
+
 test: system-deps-test install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	EVIDENCE_REPO_TEST_DATABASES=$(TEST_DATABASES) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
 

@@ -8,7 +8,10 @@
 4. with 4 concurrent uploaders × 250 files: errors (target 0), files missing from the index afterwards
    (target 0) and the p95 time from upload start until the file is searchable (target ≤ 5 s).
 
-Usage: .venv/bin/python bench/ingest.py [--docs 1000] [--skip-big]
+5. with ``--database postgres``: throughput with 1, 2 and 4 ``evidence-repo worker`` processes draining one
+   queue (target: near-linear until the cores run out).
+
+Usage: .venv/bin/python bench/ingest.py [--docs 1000] [--skip-big] [--database postgres [--workers 1,2,4]]
 """
 from __future__ import annotations
 
@@ -189,17 +192,87 @@ def poll(index: WhooshBackend, ids: set[str], seen: dict[str, float], stop: thre
         time.sleep(0.05)
 
 
+def bench_workers(work: Path, n: int, database: str, counts: list[int]) -> dict:
+    """Ingest throughput with 1, 2, 4… `evidence-repo worker` processes draining one queue (one extraction child
+    each, so the processes are the only parallelism). SQLite runs a single worker; PostgreSQL any number."""
+    import os
+    import subprocess
+
+    from _common import BIN
+    from sqlalchemy import func, select
+
+    from evidence_repo.evidence.models import IndexTask
+
+    files = make_corpus(work / "corpus-workers", n, kinds=["pdf", "docx", "xlsx", "pptx"])
+    cluster = None
+    if database == "postgres":
+        from tests.postgres import Cluster
+
+        cluster = Cluster().start()
+    out: dict = {"docs": n, "database": database, "runs": {}}
+    try:
+        for count in counts if database == "postgres" else [1]:
+            data = work / f"data-workers-{count}"
+            url = cluster.create_database(f"bench{count}") if cluster else f"sqlite:///{data / 'evidence.db'}"
+            app = create_app({"DATA_DIR": data, "DATABASE_URL": url})
+            prepare(app)
+            svc = services(app)
+            rng = random.Random(5)
+            with svc.sessions() as session:
+                for path in files:
+                    with open(path, "rb") as fh:
+                        add_evidence(session, svc.blobs, fh, path.name,
+                                     EvidenceInput(milestone=rng.randint(1, 11), means=rng.choice(MEANS)), None)
+                session.commit()
+            env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_REPO_DATA": str(data),
+                   "EVIDENCE_REPO_EXTRACT_WORKERS": "1"}
+            t = time.perf_counter()
+            procs = [subprocess.Popen([str(BIN / "evidence-repo"), "worker", "--poll", "0.1"], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+            while True:
+                with svc.sessions() as session:
+                    pending = session.scalar(select(func.count()).select_from(IndexTask)
+                                             .where(IndexTask.done_at.is_(None)))
+                if not pending:
+                    break
+                time.sleep(0.1)
+            wall = time.perf_counter() - t
+            with svc.sessions() as session:  # from the first claim to the last task done: start-up not counted
+                first, last = session.execute(select(func.min(IndexTask.claimed_at), func.max(IndexTask.done_at))).one()
+            elapsed = (last - first).total_seconds()
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(30)
+            svc.close()
+            out["runs"][count] = {"seconds": round(elapsed, 2), "docs_per_s": round(n / elapsed, 2),
+                                  "wall_with_start_up_s": round(wall, 2)}
+            print(f"  {count} worker(s): {n} docs in {elapsed:.1f} s ({n / elapsed:.2f} docs/s)", flush=True)
+    finally:
+        if cluster:
+            cluster.stop()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--skip-big", action="store_true", help="skip the 500 MB upload")
-    parser.add_argument("--only", choices=["throughput", "latency", "big", "concurrent"])
+    parser.add_argument("--only", choices=["throughput", "latency", "big", "concurrent", "workers"])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default=None,
+                        help="also measure throughput with several worker processes on this database "
+                             "(postgres: a throwaway server started here)")
+    parser.add_argument("--workers", default="1,2,4", help="worker process counts for --database")
+    parser.add_argument("--worker-docs", type=int, default=120, help="documents for the worker runs")
     args = parser.parse_args()
     out: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         work = Path(tmp)
         steps = [("throughput", lambda: bench_throughput(work, args.docs)), ("latency", lambda: bench_latency(work)),
                  ("big", lambda: bench_big_upload(work)), ("concurrent", lambda: bench_concurrent(work))]
+        if args.database:
+            counts = [int(c) for c in args.workers.split(",")]
+            steps.append(("workers", lambda: bench_workers(work, args.worker_docs, args.database, counts)))
         for name, step in steps:
             if (args.only and name != args.only) or (name == "big" and args.skip_big):
                 continue
@@ -218,6 +291,10 @@ def main() -> None:
         c = out["concurrent"]
         print(f"4 uploaders × 250: errors {c['errors']} (target 0), missing from index {c['missing_from_index']} "
               f"(target 0), p95 upload-to-searchable {c['p95_searchable_s']} s (target ≤ 5 s)")
+    if "workers" in out:
+        w = out["workers"]
+        print(f"{w['database']}, {w['docs']} documents: " + ", ".join(
+            f"{k} worker(s) {r['docs_per_s']} docs/s" for k, r in w["runs"].items()))
     results = ROOT / "bench" / "out"
     results.mkdir(exist_ok=True)
     (results / "ingest.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))

@@ -80,14 +80,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_commands(app: Flask) -> None:
     """Each area brings its own commands."""
-    from evidence_repo import bootstrap
+    from evidence_repo import bootstrap, transfer
     from evidence_repo.accounts import cli as accounts_cli
     from evidence_repo.audit import cli as audit_cli
     from evidence_repo.compliance import cli as compliance_cli
     from evidence_repo.evidence import cli as evidence_cli
     from evidence_repo.plan import cli as plan_cli
 
-    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli):
+    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli, transfer):
         for command in area.COMMANDS:
             app.cli.add_command(command)
 

@@ -14,15 +14,27 @@ def data_dir(overrides: dict[str, Any] | None = None) -> Path:
 
 
 def _secret_key(folder: Path) -> str:
-    """Generated once and kept in the data folder, so sessions survive restarts without any set-up."""
+    """Generated once and kept in the data folder, so sessions survive restarts without any set-up.
+
+    Web processes that share the data folder share the key (a session cookie or CSRF token made by one is valid
+    in all): it is written to a temporary file and linked into place, so processes starting together all end up
+    with the first one's key. Processes on different machines without a shared folder need ``SECRET_KEY``.
+    """
     path = folder / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    if not path.exists():
+        tmp = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)  # atomic and never replaces a key another process already wrote
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
 
 
 def _hosts(raw: str | None) -> list[str] | None:
@@ -62,9 +74,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "EXTRACT_TIMEOUT": float(os.environ.get("EVIDENCE_REPO_EXTRACT_TIMEOUT", "180")),
         "EXTRACT_MEMORY_MB": int(os.environ.get("EVIDENCE_REPO_EXTRACT_MEMORY_MB", "1024")),
         "EXTRACT_WORKERS": int(os.environ.get("EVIDENCE_REPO_EXTRACT_WORKERS", "2")),
+        # How long a worker's claim on index tasks lasts without renewal (a killed worker's tasks wait this long).
+        "INDEX_LEASE_SECONDS": float(os.environ.get("EVIDENCE_REPO_INDEX_LEASE_SECONDS", "300")),
         "DATA_DIR": folder,
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'evidence.db'}",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SEARCH_BACKEND": os.environ.get("EVIDENCE_REPO_SEARCH") or None,  # whoosh | postgres (services.py)
         "BABEL_DEFAULT_LOCALE": "es_MX",
         "LANGUAGES": {"es_MX": "Español", "en": "English"},
         "WTF_CSRF_TIME_LIMIT": None,

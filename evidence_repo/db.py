@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -83,19 +83,29 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
+WRITE_LOCK = 0x65767772  # pg_advisory_xact_lock key of begin_write ("evwr")
+
+
 def begin_write(session: Session) -> None:
     """Take the database's write lock now, before the first change of a unit of work that uses savepoints.
 
     pysqlite starts a transaction only at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued before it
     would itself open (and its RELEASE commit) the real transaction, and reads inside it would hold a WAL
     snapshot that a concurrent writer can invalidate (SQLITE_BUSY_SNAPSHOT, no retry). BEGIN IMMEDIATE waits
-    for the lock with the busy timeout instead. Other databases need nothing.
+    for the lock with the busy timeout instead.
+
+    PostgreSQL lets writers run side by side, so two processes could both read "the current version is 1" and
+    both add version 2. Its counterpart is a transaction-scoped advisory lock: units of work that write through
+    savepoints (uploads, replacements, reviews, admin edits) take turns across every process, as on SQLite,
+    and what they read after it is what the previous one committed. It is released at commit or rollback.
     """
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
         if raw is not None and not raw.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
 @contextmanager

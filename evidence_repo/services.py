@@ -24,6 +24,7 @@ from evidence_repo.compliance.cache import DEFAULT_ROWS, ComplianceCache
 from evidence_repo.db import make_engine, make_session_factory
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
+from evidence_repo.evidence.queue import LEASE_SECONDS
 from indexer import SearchBackend
 from indexer.whoosh import WhooshBackend
 from storage import BlobStore
@@ -33,6 +34,38 @@ EXTENSION_KEY = "evidence_repo"
 RECHECK_SECONDS = 2.0
 
 
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def search_backend_name(config: dict[str, Any]) -> str:
+    """``EVIDENCE_REPO_SEARCH`` (config ``SEARCH_BACKEND``): ``postgres`` by default when the database is
+    PostgreSQL, ``whoosh`` otherwise. A bad value stops the start with a clear message."""
+    database = str(config["DATABASE_URL"])
+    name = (config.get("SEARCH_BACKEND") or ("postgres" if database.startswith("postgresql") else "whoosh")).lower()
+    if name not in SEARCH_BACKENDS:
+        raise ValueError(f"EVIDENCE_REPO_SEARCH={name!r}: use one of {', '.join(SEARCH_BACKENDS)}")
+    if name == "postgres" and not database.startswith("postgresql"):
+        raise ValueError("EVIDENCE_REPO_SEARCH=postgres needs a PostgreSQL DATABASE_URL")
+    return name
+
+
+def open_search_backend(name: str, index_path: Path, engine: Engine) -> SearchBackend:
+    """The one place that opens the search engine chosen by :func:`search_backend_name`.
+
+    ``postgres`` keeps its index in the database (``engine``); until indexer.postgres exists it falls back to
+    Whoosh in ``index_path``, which then must not be shared by workers on different machines.
+    """
+    if name == "postgres":
+        try:
+            from indexer.postgres import PostgresBackend  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            log.warning("the PostgreSQL search backend is not available; using Whoosh at %s", index_path)
+        else:
+            backend: SearchBackend = PostgresBackend(engine)
+            return backend
+    return WhooshBackend(index_path, reset_if_corrupt=True)
+
+
 @dataclass
 class Services:
     engine: Engine
@@ -40,6 +73,8 @@ class Services:
     blobs: BlobStore
     index_path: Path
     limits: ExtractionLimits
+    lease_seconds: float = LEASE_SECONDS
+    search: str = "whoosh"
     worker: IndexWorker | None = None
     compliance: ComplianceCache = field(default_factory=ComplianceCache)  # results shared by this process's requests
     _index: SearchBackend | None = field(default=None, repr=False)
@@ -59,6 +94,8 @@ class Services:
             limits=ExtractionLimits(timeout=config["EXTRACT_TIMEOUT"], memory_mb=config["EXTRACT_MEMORY_MB"],
                                     workers=config["EXTRACT_WORKERS"]),
             compliance=ComplianceCache(config.get("COMPLIANCE_CACHE_ROWS", DEFAULT_ROWS)),
+            lease_seconds=config.get("INDEX_LEASE_SECONDS", LEASE_SECONDS),
+            search=search_backend_name(config),
         )
 
     # --- the search index ----------------------------------------------------------------------------------
@@ -67,7 +104,7 @@ class Services:
         """The index, opened once per process; a corrupt one is reset to empty (and so marked stale)."""
         with self._lock:
             if self._index is None:
-                self._index = WhooshBackend(self.index_path, reset_if_corrupt=True)
+                self._index = open_search_backend(self.search, self.index_path, self.engine)
                 self._stale = self._out_of_step(self._index)
                 self._checked_at = time.monotonic()
                 if self._stale:
@@ -110,7 +147,7 @@ class Services:
 
     def new_worker(self) -> IndexWorker:
         """A worker over this process's index (the index's single writer in this process)."""
-        return IndexWorker(self.sessions, self.blobs, self.index(), self.limits)
+        return IndexWorker(self.sessions, self.blobs, self.index(), self.limits, lease_seconds=self.lease_seconds)
 
     def start_worker(self) -> IndexWorker:
         """Run the worker as a thread of this process; it rebuilds a stale index before anything else."""

@@ -31,6 +31,12 @@ def _bin(name: str) -> str:
     return found
 
 
+def database_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(url).database)
+
+
 class Cluster:
     """One server in a temporary folder; ``url(dbname)`` is a SQLAlchemy URL (psycopg 3)."""
 
@@ -65,16 +71,24 @@ class Cluster:
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://{self.user}@/{dbname}?host={self.socket_dir}"
 
-    def create_database(self, prefix: str = "t") -> str:
-        """A new empty database; returns its SQLAlchemy URL."""
+    def _admin(self, sql: str) -> None:
         import psycopg
 
-        self._counter += 1
-        name = f"{prefix}_{os.getpid()}_{self._counter}"
         with psycopg.connect(host=str(self.socket_dir), user=self.user, dbname="postgres",
                              autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(sql)
+
+    def create_database(self, prefix: str = "t", template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template`` (a database name); returns its SQLAlchemy URL."""
+        self._counter += 1
+        name = f"{prefix}_{os.getpid()}_{self._counter}"
+        self._admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        """Drop a database made by :meth:`create_database` (connections still open are ended)."""
+        name = database_name(url)
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
         try:

@@ -91,3 +91,35 @@ def test_no_import_cycle_between_the_app_and_the_cli():
     code = ("import sys, evidence_repo.app; "
             "assert 'evidence_repo.cli' not in sys.modules, 'the app imports the CLI'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_writers_take_turns_and_the_second_reads_what_the_first_committed(app):
+    """begin_write is a lock across processes on both databases (BEGIN IMMEDIATE; an advisory lock on
+    PostgreSQL), so a writer that reads "the current version" after taking it cannot read a stale one."""
+    import threading
+    import time
+
+    from evidence_repo.db import begin_write
+    from evidence_repo.services import services
+
+    sessions = services(app).sessions
+    first = sessions()
+    begin_write(first)
+    record(first, None, "probe.first", "probe", 1)
+    first.flush()
+    seen = []
+
+    def second_writer():
+        with sessions() as second:
+            begin_write(second)  # waits for the first writer to finish
+            seen.append(len(actions(second)))
+            second.rollback()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive() and seen == []  # still waiting
+    first.commit()
+    first.close()
+    thread.join(10)
+    assert seen == [1]

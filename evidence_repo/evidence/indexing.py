@@ -1,8 +1,10 @@
-"""From database rows to search documents, and the worker that is the index's only writer.
+"""From database rows to search documents, and the worker that writes them to the index.
 
-The database is the source of truth: every change records an IndexTask in its own transaction; the worker
-extracts text (in a limited child process), saves it on the row, updates the index, then marks the task done.
-A crash at any point leaves the task pending, and it is replayed at the next start.
+The database is the source of truth: every change records an IndexTask in its own transaction; a worker claims
+a batch (evidence_repo.evidence.queue: one worker on SQLite, any number on PostgreSQL), extracts text (in a
+limited child process), saves it on the row, updates the index, then marks the tasks done. A crash at any point
+leaves the tasks pending, and they are replayed at the next start or, on PostgreSQL, by another worker once the
+crashed one's lease has expired.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from evidence_repo.db import utcnow
+from evidence_repo.evidence import queue
 from evidence_repo.evidence.models import LOW_QUALITY_CONFIDENCE, Evidence, EvidenceFile, IndexTask, TextStatus
 from evidence_repo.plan.models import Commitment, Milestone
 from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
@@ -159,7 +162,7 @@ class Extractor:
 
 
 class IndexWorker:
-    """Drains IndexTask rows in order, in batches, with one index writer.
+    """Drains IndexTask rows in order, in batches it claims under a lease (evidence_repo.evidence.queue).
 
     No transaction stays open while files are extracted (up to ``limits.timeout`` each): a batch is read in one
     short session, extracted with no session at all, and written back in another short one. A long read
@@ -167,9 +170,11 @@ class IndexWorker:
     """
 
     def __init__(self, sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits,
-                 batch_size: int = 50):
+                 batch_size: int = 50, lease_seconds: float = queue.LEASE_SECONDS):
         self.sessions, self.store, self.index, self.limits = sessions, store, index, limits
         self.batch_size = batch_size
+        self.name = queue.worker_name()  # written on the tasks it claims (evidence_repo.evidence.queue)
+        self.lease_seconds = lease_seconds
         self.timings: Counter[str] = Counter()
         self.wake = threading.Event()
         self.stop = threading.Event()
@@ -204,11 +209,15 @@ class IndexWorker:
         except Exception:  # noqa: BLE001  (the extraction batch goes on; the task stays pending)
             log.exception("applying access changes during extraction failed")
 
+    def _waiting(self) -> list[int]:
+        """Tasks whose index update failed and wait for their retry time."""
+        return [task_id for task_id, at in self._retry_at.items() if at > time.monotonic()]
+
     def _pending(self, session: Session, action: str, limit: int | None = None) -> list:
         """The oldest pending tasks of one kind (ACCESS, or everything else), skipping those waiting to retry."""
         query = select(IndexTask.id, IndexTask.evidence_id).where(IndexTask.done_at.is_(None))
         query = query.where(IndexTask.action == ACCESS) if action == ACCESS else query.where(IndexTask.action != ACCESS)
-        waiting = [task_id for task_id, at in self._retry_at.items() if at > time.monotonic()]
+        waiting = self._waiting()
         if waiting:
             query = query.where(IndexTask.id.not_in(waiting))
         return list(session.execute(query.order_by(IndexTask.id).limit(limit or self.batch_size)).all())
@@ -230,6 +239,7 @@ class IndexWorker:
                 t.attempts += 1
                 t.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 self._retry_at[t.id] = time.monotonic() + min(2.0 ** t.attempts, 300.0)
+            queue.release(session, self.name, task_ids)  # claimable again (by another worker, after the wait here)
             session.commit()
             if any(t.attempts >= fail_closed_at for t in failed):
                 self._take_out([str(d["id"]) for d in docs])
@@ -253,7 +263,8 @@ class IndexWorker:
         clock = time.perf_counter
         t0 = clock()
         with self.sessions() as session:
-            tasks = self._pending(session, INDEX)
+            tasks = queue.claim(session, self.name, self.batch_size, self.lease_seconds, exclude_action=ACCESS,
+                                skip=self._waiting())
             if not tasks:
                 return 0
             ids = list(dict.fromkeys(t.evidence_id for t in tasks))
@@ -261,9 +272,10 @@ class IndexWorker:
                 _evidence_query().where(Evidence.id.in_(ids)))
                 if e.current.text_status == TextStatus.pending.value]
         t1 = clock()
-        results = self._extractor.extract_many([sha for _, sha in pending], self._access_while_extracting)
-        t2 = clock()
         task_ids = [t.id for t in tasks]
+        with queue.LeaseKeeper(self.sessions, self.name, task_ids, self.lease_seconds):
+            results = self._extractor.extract_many([sha for _, sha in pending], self._access_while_extracting)
+        t2 = clock()
         with self.sessions() as session:
             extracted = dict(zip((file_id for file_id, _ in pending), results))
             for f in session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(list(extracted)))):

@@ -166,6 +166,9 @@ class IndexTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The lease of the worker processing it (evidence_repo.evidence.queue): expired leases are claimed again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class ApiToken(Base):

@@ -12,6 +12,12 @@ with engine.connect() as connection:
         # once the migrations ran, and switched back on for whoever uses this pooled connection next.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        # Several processes may start at once (web and workers on different machines): one migrates, the others
+        # wait here and then find the schema up to date.
+        connection.exec_driver_sql("SELECT pg_advisory_lock(1702260589)")
+        connection.commit()
     try:
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
                           compare_type=True)
@@ -23,6 +29,10 @@ with engine.connect() as connection:
                     raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:10]}")
         connection.commit()
     finally:
+        if postgres:
+            connection.rollback()
+            connection.exec_driver_sql("SELECT pg_advisory_unlock(1702260589)")
+            connection.commit()
         if sqlite:
             connection.rollback()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -148,7 +148,8 @@ def test_plan_import_shows_at_once(app, client, tmp_path):
 
 def test_another_process_sees_a_write_at_once(app, client, staff_token):
     """Two web processes on one database: each has its own cache, and the audit trail tells both."""
-    other = create_app({"DATA_DIR": app.config["DATA_DIR"], "TESTING": True})
+    other = create_app({"DATA_DIR": app.config["DATA_DIR"], "DATABASE_URL": app.config["DATABASE_URL"],
+                        "TESTING": True})
     try:
         reader = other.test_client()
         assert warm(other, reader)["status"] == "sin_fecha"

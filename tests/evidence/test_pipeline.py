@@ -105,7 +105,7 @@ def test_corrupt_index_is_rebuilt_at_start_and_searches_meanwhile_say_so(app, ru
 
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
     _corrupt_index(app)
-    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"], "DATABASE_URL": app.config["DATABASE_URL"]})
     page = restarted.test_client().get("/buscar?q=padron").get_data(as_text=True)
     assert "se está reconstruyendo" in page
     assert search_ids(restarted, "padron") == set()
@@ -125,7 +125,7 @@ def test_the_serving_worker_rebuilds_a_stale_index_in_the_background(app, runner
 
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
     _corrupt_index(app)
-    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"], "DATABASE_URL": app.config["DATABASE_URL"]})
     svc = services(restarted)
     assert svc.index_stale
     svc.start_worker()  # as `serve` does
@@ -195,6 +195,6 @@ def test_index_left_short_by_a_crashed_rebuild_is_refilled_at_start(app, runner,
     runner.invoke(args=["ingest", str(folder), "--milestone", "3", "--means", "Minuta"])
     index = services(app).index()
     index.delete(index.doc_ids())  # valid but empty, as after a rebuild that died half-way
-    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"]})
+    restarted = create_app({"DATA_DIR": app.config["DATA_DIR"], "DATABASE_URL": app.config["DATABASE_URL"]})
     prepare(restarted)
     assert services(restarted).index().count() == 3
