@@ -52,17 +52,13 @@ def search_backend_name(config: dict[str, Any]) -> str:
 def open_search_backend(name: str, index_path: Path, engine: Engine) -> SearchBackend:
     """The one place that opens the search engine chosen by :func:`search_backend_name`.
 
-    ``postgres`` keeps its index in the database (``engine``); until indexer.postgres exists it falls back to
-    Whoosh in ``index_path``, which then must not be shared by workers on different machines.
+    ``postgres`` keeps its index in the database (``engine``), in its own schema ``search``, so every web and worker
+    process on every machine shares it; ``whoosh`` keeps it in ``index_path`` (one machine).
     """
     if name == "postgres":
-        try:
-            from indexer.postgres import PostgresBackend  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            log.warning("the PostgreSQL search backend is not available; using Whoosh at %s", index_path)
-        else:
-            backend: SearchBackend = PostgresBackend(engine)
-            return backend
+        from indexer.postgres import PostgresBackend
+
+        return PostgresBackend(engine, schema="search", reset_if_corrupt=True)
     return WhooshBackend(index_path, reset_if_corrupt=True)
 
 
