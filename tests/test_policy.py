@@ -39,8 +39,8 @@ def test_the_policy_itself():
     class U:
         is_authenticated = True
 
-        def __init__(self, role):
-            self.role = role
+        def __init__(self, *roles):
+            self.roles = frozenset(roles)
 
     assert not policy.can_see_restricted(None)
     assert policy.audience(None) == policy.PUBLIC_ONLY
@@ -50,6 +50,9 @@ def test_the_policy_itself():
     assert policy.can_upload(U("staff")) and not policy.can_upload(U("committee"))
     assert policy.can_review(U("committee")) and not policy.can_review(U("staff"))
     assert policy.can_administer(U("admin")) and not policy.can_administer(U("staff"))
+    both = U("committee", "staff")  # the committee member who also files the committee's minutas
+    assert policy.can_upload(both) and policy.can_review(both) and not policy.can_administer(both)
+    assert not policy.can_upload(U()) and not policy.can_see_restricted(U())
 
 
 @pytest.fixture
