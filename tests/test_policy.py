@@ -26,6 +26,8 @@ SHOWS_NO_EVIDENCE = {
     "public.feed": "public by construction: feeds are fetched without a session and cached by aggregators",
     "staff.upload": "the upload form",
     "admin.milestone": "the plan editor and its audit history (no evidence)",
+    "admin.users": "accounts, roles and API tokens (no evidence)",
+    "auth.account": "one's own password form and API tokens (no evidence)",
     "changes.commitment_changes": "plan changes only, no evidence and no staff identity",
     "api.plans": "plans, commitments and statuses only; restricted evidence counts without being named",
     "api.commitment": "one commitment as written (no evidence)",
