@@ -91,6 +91,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("api.list_evidence_api", "GET"): everyone(),
     ("api.get_evidence", "GET"): READERS,
     ("api.create_evidence", "POST"): UPLOAD | {"anonymous": "401"},
+    ("api.update_evidence", "PATCH"): UPLOAD | {"anonymous": "401"},
 }
 
 SLUG = "jalisco-apoyo-organizaciones-sociedad-civil"

@@ -22,6 +22,7 @@ from evidence_repo.evidence.operations import (
     add_evidence,
     list_evidence,
     load_visible_evidence,
+    update_metadata,
 )
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
@@ -250,6 +251,61 @@ def get_evidence(evidence_id: int):
     if evidence is None:
         raise ApiError(404, f"No existe la evidencia {evidence_id}")
     return jsonify(evidence_dict(evidence, full=True))
+
+
+EDITABLE = {"title": (str,), "description": (str, type(None)), "date": (str, type(None)), "means": (str,),
+            "activity": (int, type(None)), "visibility": (str,)}
+
+
+@bp.patch("/evidence/<int:evidence_id>")
+def update_evidence(evidence_id: int):
+    """Fix metadata or restrict a file from a script: only the fields sent change; validated like an upload,
+    audited, and a visibility change reaches the index through the same queue as the web form's."""
+    user = _bearer_user()
+    if user is None:
+        raise ApiError(401, "Se requiere un token: «Authorization: Bearer TOKEN».")
+    if not policy.can_upload(user):
+        raise ApiError(403, "Su cuenta no puede editar evidencias.")
+    evidence = load_visible_evidence(db(), evidence_id, user)
+    if evidence is None:
+        raise ApiError(404, f"No existe la evidencia {evidence_id}")
+    changes = _patch_body()
+    current = {"activity": evidence.activity_id, "means": evidence.means.name, "title": evidence.title,
+               "date": evidence.session_date, "description": evidence.description,
+               "visibility": evidence.visibility}
+    merged = {**current, **changes}
+    data = EvidenceInput(milestone=evidence.milestone.number, commitment=evidence.milestone.commitment.slug,
+                         **merged)
+    try:
+        with savepoint():
+            update_metadata(db(), evidence, data, user)
+    except EvidenceError as exc:
+        raise ApiError(exc.status, exc.message, exc.problems or ({exc.field: exc.message} if exc.field else None)) \
+            from None
+    on_commit(services().notify_worker)
+    return jsonify(evidence_dict(evidence, full=True))
+
+
+def _patch_body() -> dict:
+    """A JSON object of editable fields with the right types; anything else is a 400 naming the field."""
+    if not request.is_json:
+        raise ApiError(415, "Envíe un objeto JSON («Content-Type: application/json»).")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        raise ApiError(400, "Envíe un objeto JSON con al menos un campo: " + ", ".join(EDITABLE) + ".")
+    problems = {}
+    for name, value in body.items():
+        if name not in EDITABLE:
+            problems[str(name)[:80]] = "campo desconocido o no editable"
+        elif not isinstance(value, EDITABLE[name]) or isinstance(value, bool):
+            problems[name] = "tipo inválido"
+        elif isinstance(value, int) and not 0 < value < 2**63:
+            problems[name] = "no existe"
+        elif isinstance(value, str) and len(value) > 20_000:
+            problems[name] = "demasiado largo"
+    if problems:
+        raise ApiError(400, "Revise los campos: " + ", ".join(sorted(problems)) + ".", problems)
+    return body
 
 
 @bp.get("/search")
