@@ -82,8 +82,11 @@ def _commitment(slug: str):
 
 
 def _as_of() -> dt.date:
+    raw = request.args.get("as_of")
+    if raw is not None and not raw.strip():
+        raise ApiError(400, "«as_of» está vacío: omítalo para usar hoy.", {"as_of": "vacío"})
     try:
-        return parse_as_of(request.args.get("as_of"), dt.date.today())
+        return parse_as_of(raw, dt.date.today())
     except ValueError as exc:
         raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
 
@@ -142,6 +145,20 @@ def commitment_changes_api(slug: str):
     """'Cambios al plan': the commitment's changes and its plan's plan-wide ones, newest first; never who."""
     c = _commitment(slug)
     return jsonify([change_dict(change) for change in commitment_changes(db(), c)])
+
+
+MAX_PAGE = 10_000
+
+
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to ``maximum`` (as the document says); anything else is a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        message = f"«{name}» debe ser un número entero entre 1 y {maximum}."
+        raise ApiError(400, message, {name: message})
+    return int(raw)
 
 
 def _bearer_user():
@@ -236,10 +253,7 @@ def create_evidence():
 @bp.get("/evidence")
 def list_evidence_api():
     user = _bearer_user()
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = request.args.get("per_page", 20, type=int) or 20
-    if page < 1 or not 1 <= per_page <= 100:
-        raise ApiError(400, "page debe ser ≥ 1 y per_page entre 1 y 100.")
+    page, per_page = _int_arg("page", 1, MAX_PAGE), _int_arg("per_page", 20, 100)
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(user), page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
 
