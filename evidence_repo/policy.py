@@ -82,6 +82,4 @@ def can_list_evidence(user: Person | None) -> bool:
 
 def can_manage_token(user: Person | None, owner_id: int) -> bool:
     """A token is listed and revoked by its owner and by admins."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return getattr(user, "id", None) == owner_id or can_administer(user)
+    return bool(roles_of(user)) and (getattr(user, "id", None) == owner_id or can_administer(user))

@@ -157,5 +157,9 @@ def test_public_suggestions_come_from_public_words_only(client, world):
     assert PUBLIC_WORD in (control["suggestion"] or "")  # suggestions work for the public...
     hidden = client.get(f"/api/v1/search?q={TEXT_WORD[:-1]}").get_json()
     assert TEXT_WORD not in (hidden["suggestion"] or "")  # ...but never offer a restricted word
+    # beside a public word the corrected query would find something public, so only the vocabulary decides
+    for q in (f"{PUBLIC_WORD} OR {TEXT_WORD[:-1]}", f"{TEXT_WORD[:-1]} OR {PUBLIC_WORD[:-1]}"):
+        mixed = client.get("/api/v1/search", query_string={"q": q}).get_json()
+        assert TEXT_WORD not in (mixed["suggestion"] or ""), q
     page = client.get(f"/buscar?q={TEXT_WORD[:-1]}").get_data(as_text=True)
     assert TEXT_WORD not in page

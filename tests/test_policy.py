@@ -52,6 +52,12 @@ def test_the_policy_itself():
     assert policy.can_upload(U("staff")) and not policy.can_upload(U("committee"))
     assert policy.can_review(U("committee")) and not policy.can_review(U("staff"))
     assert policy.can_administer(U("admin")) and not policy.can_administer(U("staff"))
+    owner, admin, anonymous = U("staff"), U("admin"), U("staff")
+    owner.id, admin.id, anonymous.id, anonymous.is_authenticated = 7, 1, 7, False
+    assert policy.can_manage_token(owner, 7) and policy.can_manage_token(admin, 7)
+    assert not policy.can_manage_token(U("committee"), 7)  # no id at all: not the owner, and no error
+    assert not policy.can_manage_token(owner, 8) and not policy.can_manage_token(None, 7)
+    assert not policy.can_manage_token(anonymous, 7)
     both = U("committee", "staff")  # the committee member who also files the committee's minutas
     assert policy.can_upload(both) and policy.can_review(both) and not policy.can_administer(both)
     assert not policy.can_upload(U()) and not policy.can_see_restricted(U())
