@@ -40,9 +40,9 @@ class Person(Protocol):
 
 def roles_of(user: Person | None) -> frozenset[str]:
     """The roles ``user`` holds; none for anonymous readers and inactive accounts."""
-    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", True):
         return frozenset()
-    return frozenset(getattr(r, "value", r) for r in (getattr(user, "roles", None) or ()))
+    return frozenset(user.roles or ())  # Role members are str: they compare and hash as their names
 
 
 def _holds_any(user: Person | None, allowed: frozenset[str]) -> bool:

@@ -58,6 +58,10 @@ def test_the_policy_itself():
     assert not policy.can_manage_token(U("committee"), 7)  # no id at all: not the owner, and no error
     assert not policy.can_manage_token(owner, 8) and not policy.can_manage_token(None, 7)
     assert not policy.can_manage_token(anonymous, 7)
+    inactive = U("admin")
+    inactive.is_active = False  # a deactivated account holds no role, wherever it is met
+    assert policy.roles_of(inactive) == frozenset() and not policy.can_see_restricted(inactive)
+    assert policy.roles_of(U("committee", "staff")) == {"committee", "staff"}
     both = U("committee", "staff")  # the committee member who also files the committee's minutas
     assert policy.can_upload(both) and policy.can_review(both) and not policy.can_administer(both)
     assert not policy.can_upload(U()) and not policy.can_see_restricted(U())
