@@ -11,7 +11,7 @@ RUN_DEBS := tesseract-ocr tesseract-ocr-spa libmagic1
 TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib
 export EVIDENCE_REPO_DATA ?= $(CURDIR)/instance
 
-.PHONY: run test install translations messages lint system-deps-run system-deps-test clean
+.PHONY: run test install translations messages lint mutation system-deps-run system-deps-test clean
 
 run: system-deps-run install
 	$(BIN)/evidence-repo init
@@ -43,6 +43,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check evidence_repo indexer storage tests bench || status=1; \
 	$(BIN)/mypy evidence_repo indexer storage || status=1; \
 	exit $$status
+
+# Mutation testing of policy.py ([tool.mutmut] in pyproject.toml); slow, so not part of `make test`.
+# Prints killed/total; fails if any mutant survives.
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results --all true | tee mutation-report.txt
+	@total=$$(grep -c ': ' mutation-report.txt); killed=$$(grep -c ': killed' mutation-report.txt); \
+	echo "mutants killed: $$killed/$$total"; [ "$$killed" = "$$total" ]
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

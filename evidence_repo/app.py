@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -63,11 +63,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_error_handlers(app)
     _register_commands(app)
 
+    @app.url_value_preprocessor
+    def _ids_fit_the_database(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        """Numbers in a URL beyond a 64-bit database integer name nothing: 404, not a driver overflow (500)."""
+        if values and any(isinstance(v, int) and not 0 <= v < 2**63 for v in values.values()):
+            abort(404)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["SECURE_COOKIES"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
@@ -129,11 +137,13 @@ def _register_error_handlers(app: Flask) -> None:
         return render_error(400, _("Esta dirección no corresponde a este sitio."))
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[Any, int]:
+    def _http_error(exc: HTTPException) -> Any:
         code = exc.code or 500
         custom = exc.description != type(exc).description
         message = exc.description if custom else messages.get(code, lambda: exc.description)()
-        return render_error(code, str(message))
+        body, status = render_error(code, str(message))
+        allow = [(k, v) for k, v in exc.get_headers() if k.lower() == "allow"]  # 405 names the methods (RFC 9110)
+        return (body, status, allow) if allow else (body, status)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Any, int]:

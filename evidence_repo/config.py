@@ -59,6 +59,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     folder = data_dir(overrides)
     folder.mkdir(parents=True, exist_ok=True)
     max_upload_mb = int(os.environ.get("EVIDENCE_REPO_MAX_UPLOAD_MB", "100"))
+    # Behind HTTPS: cookies only over HTTPS, and HSTS (app.py) tells browsers to never use plain HTTP.
+    secure = os.environ.get("EVIDENCE_REPO_SECURE_COOKIES", "") == "1"
     config: dict[str, Any] = {
         "MAX_UPLOAD_MB": max_upload_mb,
         "MAX_FORM_KB": int(os.environ.get("EVIDENCE_REPO_MAX_FORM_KB", "1024")),
@@ -85,16 +87,24 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("EVIDENCE_REPO_SECURE_COOKIES", "") == "1",
+        "SECURE_COOKIES": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Absolute links (feed, API) start with BASE_URL when set; requests naming another host than
         # TRUSTED_HOSTS are refused (400) when that is set. See README, "Running it".
         "BASE_URL": os.environ.get("EVIDENCE_REPO_BASE_URL") or None,
         "TRUSTED_HOSTS": _hosts(os.environ.get("EVIDENCE_REPO_TRUSTED_HOSTS")),
+        # Login throttling (accounts/throttle.py): failures per account / per address within the window lock
+        # that account / address out for the lockout.
+        "LOGIN_MAX_FAILURES": int(os.environ.get("EVIDENCE_REPO_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("EVIDENCE_REPO_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        "LOGIN_WINDOW_SECONDS": float(os.environ.get("EVIDENCE_REPO_LOGIN_WINDOW_SECONDS", "900")),
+        "LOGIN_LOCKOUT_SECONDS": float(os.environ.get("EVIDENCE_REPO_LOGIN_LOCKOUT_SECONDS", "900")),
     }
     config.update(overrides)
     config["DATA_DIR"] = folder
     config["BASE_URL"] = _base_url(config["BASE_URL"])
+    config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
     # Evidence files go only to the upload views, from uploaders (evidence_repo/auth/body_limits.py); every
     # other request body (forms, JSON) is small.
     config["MAX_UPLOAD_BODY"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024

@@ -4,6 +4,15 @@ Restricted evidence (personal data) exists only for the people who work with it.
 evidence asks :func:`can_see_restricted` (or :func:`audience`, its search form) with the user at hand: the
 signed-in user on pages, the token's user in the API, nobody (``None``) for anonymous readers and public
 exports. Later rules (per programme) extend these functions, not their callers.
+
+The role matrix. A user holds a set of roles and may do what any of them allows:
+
+=================  ======================================================================
+anonymous          read public evidence, the plan and compliance
+staff              + see restricted evidence, upload, edit, replace, withdraw
+committee          + see restricted evidence, review
+admin              + manage users and the plan, purge (and everything staff and committee may)
+=================  ======================================================================
 """
 from __future__ import annotations
 
@@ -26,21 +35,25 @@ class Person(Protocol):
     @property
     def is_authenticated(self) -> bool: ...
 
-    role: Any
+    roles: Any
 
 
-def _role(user: Person | None) -> str | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    role = getattr(user, "role", None)
-    return getattr(role, "value", role)
+def roles_of(user: Person | None) -> frozenset[str]:
+    """The roles ``user`` holds; none for anonymous readers and inactive accounts."""
+    if user is None or not user.is_authenticated or not getattr(user, "is_active", True):
+        return frozenset()
+    return frozenset(user.roles or ())  # Role members are str: they compare and hash as their names
+
+
+def _holds_any(user: Person | None, allowed: frozenset[str]) -> bool:
+    return bool(roles_of(user) & allowed)
 
 
 def can_see_restricted(user: Person | None) -> bool:
     """May ``user`` see restricted evidence (in pages, search, counts, exports, the API)?"""
     if has_request_context():
         g.visibility_policy_consulted = True  # lets the route-walk test prove every page asks
-    return _role(user) in READERS_OF_RESTRICTED
+    return _holds_any(user, READERS_OF_RESTRICTED)
 
 
 def audience(user: Person | None) -> frozenset[str]:
@@ -58,20 +71,22 @@ def shared_caches_may_keep(evidence: Any, file: Any) -> bool:
 
 
 def can_upload(user: Person | None) -> bool:
-    return _role(user) in UPLOADERS
+    """Upload, edit metadata, replace files, withdraw."""
+    return _holds_any(user, UPLOADERS)
 
 
 def can_review(user: Person | None) -> bool:
-    return _role(user) in REVIEWERS
+    return _holds_any(user, REVIEWERS)
 
 
 def can_administer(user: Person | None) -> bool:
-    return _role(user) in ADMINISTRATORS
+    """Users, roles, the plan, purges."""
+    return _holds_any(user, ADMINISTRATORS)
 
 
 def can_list_evidence(user: Person | None) -> bool:
     """The staff list of all evidence (restricted included) is for those who may see restricted evidence."""
-    return _role(user) in READERS_OF_RESTRICTED
+    return _holds_any(user, READERS_OF_RESTRICTED)
 
 
 def can_see_evidence(user: Person | None, evidence: Any) -> bool:
@@ -83,11 +98,11 @@ def can_see_evidence(user: Person | None, evidence: Any) -> bool:
 
 def can_withdraw(user: Person | None) -> bool:
     """Staff withdraw (hide from the public, keep the file); nobody but an admin purges."""
-    return _role(user) in UPLOADERS
+    return _holds_any(user, UPLOADERS)
 
 
 def can_purge(user: Person | None) -> bool:
-    return _role(user) in ADMINISTRATORS
+    return _holds_any(user, ADMINISTRATORS)
 
 
 def can_download_version(user: Person | None, evidence: Any, file: Any) -> bool:
@@ -104,3 +119,8 @@ def can_download_version(user: Person | None, evidence: Any, file: Any) -> bool:
 def downloadable_versions(user: Person | None, evidence: Any) -> list:
     """The versions of ``evidence`` that ``user`` may download, oldest first."""
     return [f for f in evidence.files if can_download_version(user, evidence, f)]
+
+
+def can_manage_token(user: Person | None, owner_id: int) -> bool:
+    """A token is listed and revoked by its owner and by admins."""
+    return bool(roles_of(user)) and (getattr(user, "id", None) == owner_id or can_administer(user))

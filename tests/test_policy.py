@@ -26,6 +26,8 @@ SHOWS_NO_EVIDENCE = {
     "public.feed": "public by construction: feeds are fetched without a session and cached by aggregators",
     "staff.upload": "the upload form",
     "admin.milestone": "the plan editor and its audit history (no evidence)",
+    "admin.users": "accounts, roles and API tokens (no evidence)",
+    "auth.account": "one's own password form and API tokens (no evidence)",
     "changes.commitment_changes": "plan changes only, no evidence and no staff identity",
     "api.plans": "plans, commitments and statuses only; restricted evidence counts without being named",
     "api.commitment": "one commitment as written (no evidence)",
@@ -39,8 +41,8 @@ def test_the_policy_itself():
     class U:
         is_authenticated = True
 
-        def __init__(self, role):
-            self.role = role
+        def __init__(self, *roles):
+            self.roles = frozenset(roles)
 
     assert not policy.can_see_restricted(None)
     assert policy.audience(None) == policy.PUBLIC_ONLY
@@ -50,6 +52,19 @@ def test_the_policy_itself():
     assert policy.can_upload(U("staff")) and not policy.can_upload(U("committee"))
     assert policy.can_review(U("committee")) and not policy.can_review(U("staff"))
     assert policy.can_administer(U("admin")) and not policy.can_administer(U("staff"))
+    owner, admin, anonymous = U("staff"), U("admin"), U("staff")
+    owner.id, admin.id, anonymous.id, anonymous.is_authenticated = 7, 1, 7, False
+    assert policy.can_manage_token(owner, 7) and policy.can_manage_token(admin, 7)
+    assert not policy.can_manage_token(U("committee"), 7)  # no id at all: not the owner, and no error
+    assert not policy.can_manage_token(owner, 8) and not policy.can_manage_token(None, 7)
+    assert not policy.can_manage_token(anonymous, 7)
+    inactive = U("admin")
+    inactive.is_active = False  # a deactivated account holds no role, wherever it is met
+    assert policy.roles_of(inactive) == frozenset() and not policy.can_see_restricted(inactive)
+    assert policy.roles_of(U("committee", "staff")) == {"committee", "staff"}
+    both = U("committee", "staff")  # the committee member who also files the committee's minutas
+    assert policy.can_upload(both) and policy.can_review(both) and not policy.can_administer(both)
+    assert not policy.can_upload(U()) and not policy.can_see_restricted(U())
 
 
 @pytest.fixture

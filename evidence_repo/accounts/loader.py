@@ -5,6 +5,11 @@ from evidence_repo.extensions import login_manager
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """Session and remember-me cookies carry ``<id>.<session_version>``: an older version is signed out."""
+    ident, _, version = user_id.partition(".")
+    if not ident.isdigit() or not version.isdigit() or len(ident) > 18:
         return None
-    return db().get(User, int(user_id))
+    user = db().get(User, int(ident))
+    if user is None or user.session_version != int(version):
+        return None
+    return user

@@ -1,4 +1,4 @@
-"""Admins adjust the plan as it changes: dates, activities, required means and their scope.
+"""Admins adjust the plan as it changes (dates, activities, required means and their scope) and manage accounts.
 
 Every change needs a reason; it is audited and published as a plan change. ``?compromiso=<slug>`` picks the
 commitment (default: the first one loaded).
@@ -11,6 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from evidence_repo import policy
+from evidence_repo.accounts.models import ROLE_NAMES, User
+from evidence_repo.accounts.operations import AccountError, create_user, reset_password, set_active, set_roles
+from evidence_repo.accounts.tokens import tokens_of
 from evidence_repo.audit import AuditRecord
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, on_commit, savepoint
@@ -115,3 +118,54 @@ def purge(evidence_id: int):
     except operations.EvidenceError as exc:
         flash(exc.message, "error")
     return redirect(url_for("public.evidence", evidence_id=evidence_id))
+
+
+# ------------------------------------------------------------------------------------------- users
+
+@bp.get("/usuarios")
+@allowed_if(policy.can_administer)
+def users():
+    """Every account with its roles, state and API tokens; admins create accounts, set roles, reset passwords."""
+    people = db().scalars(select(User).order_by(User.email)).all()
+    tokens: dict[int, list] = {}
+    for t in tokens_of(db()):
+        tokens.setdefault(t.user_id, []).append(t)
+    return render_template("admin/users.html", users=people, tokens=tokens, role_names=ROLE_NAMES)
+
+
+@bp.post("/usuarios")
+@allowed_if(policy.can_administer)
+def create_account():
+    form = request.form
+    try:
+        with savepoint():
+            user = create_user(db(), form.get("email", ""), form.get("password", ""), form.getlist("roles"),
+                               name=(form.get("name") or "").strip()[:200] or None, actor_id=current_user.id)
+        flash(_("Cuenta creada: %(email)s (%(roles)s).", email=user.email, roles=user.roles_label), "success")
+    except AccountError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/usuarios/<int:user_id>/<any(roles, activar, desactivar, contrasena):action>")
+@allowed_if(policy.can_administer)
+def user_action(user_id: int, action: str):
+    user = db().get(User, user_id) or abort(404, description=_("No existe esa cuenta."))
+    form = request.form
+    try:
+        with savepoint():
+            if action == "roles":
+                set_roles(db(), user, form.getlist("roles"), actor_id=current_user.id)
+                message = _("Roles de %(email)s: %(roles)s.", email=user.email, roles=user.roles_label)
+            elif action == "contrasena":
+                reset_password(db(), user, form.get("password", ""), actor_id=current_user.id)
+                message = _("Contraseña de %(email)s cambiada; sus sesiones abiertas se cerraron.", email=user.email)
+            else:
+                set_active(db(), user, action == "activar", actor_id=current_user.id)
+                message = (_("Cuenta %(email)s activada.", email=user.email) if user.active else
+                           _("Cuenta %(email)s desactivada: ya no puede ingresar y sus tokens no abren la API.",
+                             email=user.email))
+        flash(message, "success")
+    except AccountError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.users"))

@@ -24,6 +24,7 @@ from evidence_repo.evidence.operations import (
     list_evidence,
     load_evidence,
     load_visible_evidence,
+    update_metadata,
 )
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
@@ -43,7 +44,7 @@ from evidence_repo.plan.serialize import (
 )
 from evidence_repo.public import limits
 from evidence_repo.services import services
-from evidence_repo.urls import MAX_ID, bounded_int, external_url
+from evidence_repo.urls import external_url
 from indexer import SearchFailed
 
 bp = Blueprint("api", __name__)
@@ -85,8 +86,11 @@ def _commitment(slug: str):
 
 
 def _as_of() -> dt.date:
+    raw = request.args.get("as_of")
+    if raw is not None and not raw.strip():
+        raise ApiError(400, "«as_of» está vacío: omítalo para usar hoy.", {"as_of": "vacío"})
     try:
-        return parse_as_of(request.args.get("as_of"), dt.date.today())
+        return parse_as_of(raw, dt.date.today())
     except ValueError as exc:
         raise ApiError(400, str(exc), {"as_of": str(exc)}) from None
 
@@ -148,6 +152,20 @@ def commitment_changes_api(slug: str):
     """'Cambios al plan': the commitment's changes and its plan's plan-wide ones, newest first; never who."""
     c = _commitment(slug)
     return jsonify([change_dict(change) for change in commitment_changes(db(), c)])
+
+
+MAX_PAGE = 10_000
+
+
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to ``maximum`` (as the document says); anything else is a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        message = f"«{name}» debe ser un número entero entre 1 y {maximum}."
+        raise ApiError(400, message, {name: message})
+    return int(raw)
 
 
 def _bearer_user():
@@ -245,13 +263,7 @@ def create_evidence():
 @bp.get("/evidence")
 def list_evidence_api():
     user = _bearer_user()
-    try:
-        page = bounded_int(request.args.get("page") or "1")
-        per_page = bounded_int(request.args.get("per_page") or "20")
-    except ValueError:
-        page = per_page = 0
-    if page < 1 or not 1 <= per_page <= 100:
-        raise ApiError(400, f"page debe ser un número entre 1 y {MAX_ID} y per_page entre 1 y 100.")
+    page, per_page = _int_arg("page", 1, MAX_PAGE), _int_arg("per_page", 20, 100)
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(user), page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
 
@@ -266,6 +278,61 @@ def get_evidence(evidence_id: int):
             raise ApiError(410, f"Evidencia {evidence_id} retirada: {gone.withdrawn_reason}")
         raise ApiError(404, f"No existe la evidencia {evidence_id}")
     return jsonify(evidence_dict(evidence, full=True, user=user))
+
+
+EDITABLE = {"title": (str,), "description": (str, type(None)), "date": (str, type(None)), "means": (str,),
+            "activity": (int, type(None)), "visibility": (str,)}
+
+
+@bp.patch("/evidence/<int:evidence_id>")
+def update_evidence(evidence_id: int):
+    """Fix metadata or restrict a file from a script: only the fields sent change; validated like an upload,
+    audited, and a visibility change reaches the index through the same queue as the web form's."""
+    user = _bearer_user()
+    if user is None:
+        raise ApiError(401, "Se requiere un token: «Authorization: Bearer TOKEN».")
+    if not policy.can_upload(user):
+        raise ApiError(403, "Su cuenta no puede editar evidencias.")
+    evidence = load_visible_evidence(db(), evidence_id, user)
+    if evidence is None:
+        raise ApiError(404, f"No existe la evidencia {evidence_id}")
+    changes = _patch_body()
+    current = {"activity": evidence.activity_id, "means": evidence.means.name, "title": evidence.title,
+               "date": evidence.session_date, "description": evidence.description,
+               "visibility": evidence.visibility}
+    merged = {**current, **changes}
+    data = EvidenceInput(milestone=evidence.milestone.number, commitment=evidence.milestone.commitment.slug,
+                         **merged)
+    try:
+        with savepoint():
+            update_metadata(db(), evidence, data, user)
+    except EvidenceError as exc:
+        raise ApiError(exc.status, exc.message, exc.problems or ({exc.field: exc.message} if exc.field else None)) \
+            from None
+    on_commit(services().notify_worker)
+    return jsonify(evidence_dict(evidence, full=True))
+
+
+def _patch_body() -> dict:
+    """A JSON object of editable fields with the right types; anything else is a 400 naming the field."""
+    if not request.is_json:
+        raise ApiError(415, "Envíe un objeto JSON («Content-Type: application/json»).")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        raise ApiError(400, "Envíe un objeto JSON con al menos un campo: " + ", ".join(EDITABLE) + ".")
+    problems = {}
+    for name, value in body.items():
+        if name not in EDITABLE:
+            problems[str(name)[:80]] = "campo desconocido o no editable"
+        elif not isinstance(value, EDITABLE[name]) or isinstance(value, bool):
+            problems[name] = "tipo inválido"
+        elif isinstance(value, int) and not 0 < value < 2**63:
+            problems[name] = "no existe"
+        elif isinstance(value, str) and len(value) > 20_000:
+            problems[name] = "demasiado largo"
+    if problems:
+        raise ApiError(400, "Revise los campos: " + ", ".join(sorted(problems)) + ".", problems)
+    return body
 
 
 @bp.get("/search")

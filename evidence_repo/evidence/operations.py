@@ -149,6 +149,8 @@ def resolve(session: Session, data: EvidenceInput, *, default_commitment_id: int
         problems["milestone"] = _l("Elija la meta a la que corresponde la evidencia.")
     elif not number.isdigit():
         problems["milestone"] = _l("La meta «%(n)s» no es un número.", n=number[:20])
+    elif int(number) >= 2**63:  # beyond any database integer: no such milestone (not an overflow error)
+        problems["milestone"] = _l("No existe la meta %(n)s.", n=number[:20])
     elif commitment_id is not None:
         milestone = session.scalar(select(Milestone).where(Milestone.commitment_id == commitment_id,
                                                            Milestone.number == int(number)))
@@ -163,7 +165,7 @@ def resolve(session: Session, data: EvidenceInput, *, default_commitment_id: int
             problems["means"] = _l("Medio de verificación desconocido: «%(means)s».", means=means_name[:80])
     raw_activity = str(data.activity).strip() if data.activity not in (None, "") else ""
     if raw_activity:
-        if not raw_activity.isdigit():
+        if not raw_activity.isdigit() or int(raw_activity) >= 2**63:
             problems["activity"] = _l("La actividad no es válida.")
         else:
             activity = session.get(Activity, int(raw_activity))

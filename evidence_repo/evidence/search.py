@@ -85,7 +85,7 @@ def parse_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
         q=(args.get("q") or "").strip()[:500],
         plan=_slug(args, "plan", problems),
         commitment=_slug(args, "commitment", problems),
-        milestone=_int(args, "milestone", problems),
+        milestone=_int(args, "milestone", problems, 1, 2**63 - 1),
         means=(args.get("means") or "").strip()[:200] or None,
         year=_int(args, "year", problems, 1900, 2999),
         type=(args.get("type") or "").strip()[:80] or None,
@@ -99,6 +99,10 @@ def parse_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
     if params.page > 10_000:
         problems["page"] = "«page» es demasiado grande."
         params.page = 1
+    if strict:  # the API's numbers are numbers (pages send empty fields, which mean "any")
+        for name in ("milestone", "year", "page", "per_page"):
+            if name in args and not (args.get(name) or "").strip():
+                problems.setdefault(name, f"«{name}» está vacío: omítalo o dé un número.")
     if strict and problems:
         name, message = next(iter(problems.items()))
         raise SearchParamError(name, message)

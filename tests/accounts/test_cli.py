@@ -11,7 +11,7 @@ def test_user_add_from_stdin(app, session):
     assert result.exit_code == 0, result.output
     assert "Cuenta creada: comite@jalisco.gob.mx (committee)" in result.output
     user = session.scalar(select(User).where(User.email == "comite@jalisco.gob.mx"))
-    assert user.role == "committee"
+    assert user.roles == {"committee"}
 
 
 def test_user_add_prompts_for_password(app):

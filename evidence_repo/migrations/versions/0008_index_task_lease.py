@@ -1,7 +1,7 @@
 """index task lease: claimed_at / claimed_by, so several workers can share one queue
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007b
 Create Date: 2026-12-01 14:00:00.000000
 
 A worker claims a batch of pending tasks by writing its name and the time on them (on PostgreSQL with
@@ -14,7 +14,7 @@ from alembic import op
 import evidence_repo.db
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007b'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""Restricted evidence never reaches the public, on any surface or export format.
+
+A restricted list with unique words in its title and text, observed by the committee with a unique comment,
+sits beside public evidence. Every public surface (pages, search and its suggestions, the feed, CSV, JSON,
+PDF, DOCX, the API) is read anonymously and must not carry the words, the comment, the file's SHA-256 or the
+item's id among the listed or observed evidence; the same surfaces read by staff do carry them (so each
+check can fail: removing any visibility filter makes the public answer look like the staff one).
+`make mutation` keeps it so (README, "Mutation testing").
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from evidence_repo.accounts.tokens import create_token
+from tests.helpers import csrf_token, login
+
+TITLE_WORD = "Tepehuanxolotl"          # in the restricted item's title
+TEXT_WORD = "cuauhtzontecomatl"        # in its file
+COMMENT_WORD = "Ixtlilxochitzin"       # in the committee's observation
+PUBLIC_WORD = "tlacuilolli"            # in a public file: the control for suggestions
+C = "jalisco-apoyo-organizaciones-sociedad-civil"
+P = "plan-accion-local-jalisco-2019"
+
+
+@pytest.fixture
+def world(app, client, make_user, session, worker):
+    staff = make_user("carga@jalisco.gob.mx", "staff")
+    make_user("comite@jalisco.gob.mx", "committee")
+    _, token = create_token(session, staff)
+    session.commit()
+    session_of_6 = str(client.get("/api/v1/milestones/6").get_json()["activities"][0]["id"])
+    posted = []
+    for means, visibility, title, text in [
+            ("Minuta", "public", "Minuta de la sesión", f"Minuta de la sesión con {PUBLIC_WORD} y acuerdos"),
+            ("Lista de asistencia", "restricted", f"Lista {TITLE_WORD} con firmas",
+             f"Nombre y firma: {TEXT_WORD} Zumárraga, CURP")]:
+        data = {"milestone": "6", "means": means, "visibility": visibility, "title": title,
+                "activity": session_of_6, "file": (io.BytesIO(text.encode()), "documento.txt")}
+        r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
+                        content_type="multipart/form-data")
+        assert r.status_code == 201, r.get_data(as_text=True)
+        posted.append(r.get_json())
+    public_id, restricted = posted[0]["id"], posted[1]
+    worker.drain()
+    committee = app.test_client()
+    login(committee, "comite@jalisco.gob.mx")
+    for evidence_id in (restricted["id"], public_id):
+        r = committee.post(f"/comite/evidencias/{evidence_id}/revisar",
+                           data={"csrf_token": csrf_token(committee, "/"), "state": "observada",
+                                 "comment": f"Falta la firma de {COMMENT_WORD}" if evidence_id == restricted["id"]
+                                 else "Falta el sello"})
+        assert r.status_code == 302
+    staff_client = app.test_client()
+    login(staff_client, "carga@jalisco.gob.mx")
+    return {"id": restricted["id"], "sha256": restricted["sha256"], "public_id": public_id, "token": token,
+            "staff": staff_client}
+
+
+def _text(response) -> str:
+    """What a reader of this answer sees, whatever its format."""
+    body, kind = response.get_data(), response.mimetype
+    if kind == "application/pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    if kind.endswith("wordprocessingml.document"):
+        doc = Document(io.BytesIO(body))
+        cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+    return body.decode("utf-8")
+
+
+PAGES = ["/", "/plan", f"/planes/{P}", f"/compromisos/{C}", f"/compromisos/{C}/metas/6", "/metas/6",
+         "/cumplimiento", f"/compromisos/{C}/cumplimiento", f"/compromisos/{C}/cambios", "/feed.atom",
+         f"/buscar?q={TITLE_WORD}", f"/buscar?q={TEXT_WORD}", f"/buscar?q={TEXT_WORD[:-1]}",
+         "/cumplimiento.csv", f"/compromisos/{C}/cumplimiento.csv",
+         "/cumplimiento/informe.pdf", "/cumplimiento/informe.docx",
+         f"/compromisos/{C}/cumplimiento/informe.pdf", f"/compromisos/{C}/cumplimiento/informe.docx",
+         "/api/v1/compliance", f"/api/v1/commitments/{C}/compliance", "/api/v1/evidence", "/api/v1/plans",
+         f"/api/v1/search?q={TEXT_WORD}", f"/api/v1/search?q={TEXT_WORD[:-1]}", f"/api/v1/search?q={TITLE_WORD}"]
+SECRETS = (TITLE_WORD, TEXT_WORD, COMMENT_WORD)
+
+
+def test_no_public_surface_carries_the_restricted_item(client, world):
+    for url in PAGES:
+        r = client.get(url, follow_redirects=True)
+        assert r.status_code == 200, (url, r.status_code)
+        text = _text(r)
+        if "q=" in url:  # a search page repeats what was asked; only what it answers counts
+            query = url.split("q=", 1)[1]
+            text = re.sub(re.escape(query) + r"(?![a-záéíóúñ])", "", text, flags=re.IGNORECASE)
+        for secret in (*SECRETS, world["sha256"]):
+            assert secret.lower() not in text.lower(), f"{secret} leaked on {url}"
+    for url in (f"/evidencias/{world['id']}", f"/evidencias/{world['id']}/descargar",
+                f"/api/v1/evidence/{world['id']}"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_staff_read_the_same_surfaces_with_the_item(world):
+    """The control: what the public must not see is really there for staff (so the public checks can fail)."""
+    staff, api = world["staff"], {"Authorization": f"Bearer {world['token']}"}
+    seen = " ".join(_text(staff.get(url)) for url in (
+        f"/compromisos/{C}/cumplimiento", "/cumplimiento/informe.pdf", f"/compromisos/{C}/cumplimiento/informe.docx",
+        f"/evidencias/{world['id']}"))
+    for secret in (TITLE_WORD, COMMENT_WORD):
+        assert secret in seen, secret
+    hits = staff.get(f"/api/v1/search?q={TEXT_WORD}", headers=api).get_json()
+    assert [h["id"] for h in hits["results"]] == [world["id"]]
+    assert staff.get(f"/api/v1/search?q={TEXT_WORD[:-1]}", headers=api).get_json()["suggestion"]
+
+
+def _id_lists(data) -> list[list]:
+    """Every list of evidence ids in a compliance JSON (evidence, observed, unassigned by means)."""
+    found = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("evidence", "observed", "unassigned") and isinstance(value, dict):
+                found += [ids for ids in value.values() if isinstance(ids, list)]
+            else:
+                found += _id_lists(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += _id_lists(value)
+    return found
+
+
+@pytest.mark.parametrize("url", ["/api/v1/compliance", f"/api/v1/commitments/{C}/compliance"])
+def test_compliance_json_lists_restricted_evidence_only_for_staff(client, world, url):
+    public = _id_lists(json.loads(client.get(url).get_data()))
+    staff = _id_lists(json.loads(client.get(url, headers={"Authorization": f"Bearer {world['token']}"}).get_data()))
+    assert any(world["id"] in ids for ids in staff)
+    assert not any(world["id"] in ids for ids in public)
+    assert any(world["public_id"] in ids for ids in public)
+
+
+@pytest.mark.parametrize("url", ["/cumplimiento.csv", f"/compromisos/{C}/cumplimiento.csv"])
+def test_compliance_csv_names_restricted_evidence_only_for_staff(client, world, url):
+    def columns(response):
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        header = rows[0]
+        return {name: " ".join(row[header.index(name)] for row in rows[1:] if len(row) == len(header))
+                for name in ("evidencias", "observadas")}
+
+    public, staff = columns(client.get(url)), columns(world["staff"].get(url))
+    for name in ("evidencias", "observadas"):
+        assert str(world["id"]) not in public[name].split()
+    assert str(world["id"]) in staff["observadas"].split()
+
+
+def test_public_suggestions_come_from_public_words_only(client, world):
+    control = client.get(f"/api/v1/search?q={PUBLIC_WORD[:-1]}").get_json()
+    assert PUBLIC_WORD in (control["suggestion"] or "")  # suggestions work for the public...
+    hidden = client.get(f"/api/v1/search?q={TEXT_WORD[:-1]}").get_json()
+    assert TEXT_WORD not in (hidden["suggestion"] or "")  # ...but never offer a restricted word
+    # beside a public word the corrected query would find something public, so only the vocabulary decides
+    for q in (f"{PUBLIC_WORD} OR {TEXT_WORD[:-1]}", f"{TEXT_WORD[:-1]} OR {PUBLIC_WORD[:-1]}"):
+        mixed = client.get("/api/v1/search", query_string={"q": q}).get_json()
+        assert TEXT_WORD not in (mixed["suggestion"] or ""), q
+    page = client.get(f"/buscar?q={TEXT_WORD[:-1]}").get_data(as_text=True)
+    assert TEXT_WORD not in page
