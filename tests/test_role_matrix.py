@@ -58,6 +58,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("public.evidence", "GET"): READERS,
     ("public.download", "GET"): READERS,
     ("public.thumbnail", "GET"): READERS,
+    ("public.searchable_copy", "GET"): READERS,
+    ("public.manifest", "GET"): everyone(),
+    ("public.manifest_csv", "GET"): everyone(),
+    ("public.activity", "GET"): everyone(),
     ("auth.login", "GET"): everyone(),
     ("auth.login", "POST"): everyone(),
     ("auth.logout", "POST"): signed_in(),
@@ -72,12 +76,15 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff.edit", "GET"): UPLOAD,
     ("staff.edit", "POST"): UPLOAD,
     ("staff.replace", "POST"): UPLOAD,
+    ("staff.withdraw", "POST"): UPLOAD,
     ("committee.review", "POST"): REVIEW,
     ("admin.milestone", "GET"): ADMIN,
     ("admin.edit", "POST"): ADMIN,
     ("admin.users", "GET"): ADMIN,
     ("admin.create_account", "POST"): ADMIN,
     ("admin.user_action", "POST"): ADMIN,
+    ("admin.publish_version", "POST"): ADMIN,
+    ("admin.purge", "POST"): ADMIN,
     ("api.openapi", "GET"): everyone(),
     ("api.plan", "GET"): everyone(),
     ("api.plans", "GET"): everyone(),
@@ -136,7 +143,7 @@ def world(app, make_user, session, worker):
 def _values(endpoint: str, world) -> dict:
     return {"evidence_id": world["evidence_id"], "number": 6, "fmt": "pdf", "filename": "site.css",
             "slug": SLUG, "commitment_slug": SLUG, "plan_slug": "plan-accion-local-jalisco-2019",
-            "token_id": world["token_id"], "user_id": world["bystander"],
+            "token_id": world["token_id"], "user_id": world["bystander"], "version": 1,
             "action": "roles" if endpoint == "admin.user_action" else "actividad"}
 
 
