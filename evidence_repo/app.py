@@ -15,6 +15,7 @@ from evidence_repo.auth import body_limits
 from evidence_repo.config import load_config
 from evidence_repo.evidence.privacy import describe as describe_personal_data
 from evidence_repo.extensions import babel, csrf, limiter, login_manager, select_locale
+from evidence_repo.inputs import refuse_nul_characters
 from evidence_repo.urls import BoundedIntConverter, bind_links_without_host, refuse_reserved_arguments
 
 
@@ -29,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services.init_app(app)
     db.init_app(app)
     body_limits.init_app(app)  # before CSRF, which reads the body
+    app.before_request(refuse_nul_characters)  # after the body limits: it reads the form
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -65,8 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.url_value_preprocessor
     def _ids_fit_the_database(endpoint: str | None, values: dict[str, Any] | None) -> None:
-        """Numbers in a URL beyond a 64-bit database integer name nothing: 404, not a driver overflow (500)."""
-        if values and any(isinstance(v, int) and not 0 <= v < 2**63 for v in values.values()):
+        """Numbers in a URL beyond a database integer name nothing: 404, not a driver overflow (500)."""
+        if values and any(isinstance(v, int) and not 0 <= v <= db.MAX_INTEGER for v in values.values()):
             abort(404)
 
     @app.after_request

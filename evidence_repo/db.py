@@ -26,6 +26,11 @@ NAMING = {
 }
 
 
+# The largest value an INTEGER column holds on both databases (PostgreSQL's is 32-bit): a larger id or number
+# names nothing, and must be refused before it reaches the driver (which would fail with an overflow).
+MAX_INTEGER = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {list: JSON, dict: JSON}

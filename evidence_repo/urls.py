@@ -14,8 +14,10 @@ from flask.globals import request_ctx
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError, IntegerConverter, Map
 
+from evidence_repo.db import MAX_INTEGER
+
 # Ids and numbers are INTEGER columns: 32-bit on PostgreSQL; a larger one cannot name anything.
-MAX_ID = 2**31 - 1
+MAX_ID = MAX_INTEGER
 
 
 class BoundedIntConverter(IntegerConverter):

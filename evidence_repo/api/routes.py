@@ -15,7 +15,7 @@ from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
 from evidence_repo.compliance.status import STATUSES
 from evidence_repo.dates import parse_as_of
-from evidence_repo.db import db, on_commit, rollback_request, savepoint
+from evidence_repo.db import MAX_INTEGER, db, on_commit, rollback_request, savepoint
 from evidence_repo.evidence.operations import (
     DuplicateEvidence,
     EvidenceError,
@@ -326,7 +326,7 @@ def _patch_body() -> dict:
             problems[str(name)[:80]] = "campo desconocido o no editable"
         elif not isinstance(value, EDITABLE[name]) or isinstance(value, bool):
             problems[name] = "tipo inválido"
-        elif isinstance(value, int) and not 0 < value < 2**63:
+        elif isinstance(value, int) and not 0 < value <= MAX_INTEGER:
             problems[name] = "no existe"
         elif isinstance(value, str) and len(value) > 20_000:
             problems[name] = "demasiado largo"

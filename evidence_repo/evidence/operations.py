@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.dates import parse_typed_date
+from evidence_repo.db import MAX_INTEGER
 from evidence_repo.errors import DomainError
 from evidence_repo.evidence.indexing import queue_access_update
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
@@ -149,7 +150,7 @@ def resolve(session: Session, data: EvidenceInput, *, default_commitment_id: int
         problems["milestone"] = _l("Elija la meta a la que corresponde la evidencia.")
     elif not number.isdigit():
         problems["milestone"] = _l("La meta «%(n)s» no es un número.", n=number[:20])
-    elif int(number) >= 2**63:  # beyond any database integer: no such milestone (not an overflow error)
+    elif int(number) > MAX_INTEGER:  # beyond any database integer: no such milestone (not an overflow error)
         problems["milestone"] = _l("No existe la meta %(n)s.", n=number[:20])
     elif commitment_id is not None:
         milestone = session.scalar(select(Milestone).where(Milestone.commitment_id == commitment_id,
@@ -165,7 +166,7 @@ def resolve(session: Session, data: EvidenceInput, *, default_commitment_id: int
             problems["means"] = _l("Medio de verificación desconocido: «%(means)s».", means=means_name[:80])
     raw_activity = str(data.activity).strip() if data.activity not in (None, "") else ""
     if raw_activity:
-        if not raw_activity.isdigit() or int(raw_activity) >= 2**63:
+        if not raw_activity.isdigit() or int(raw_activity) > MAX_INTEGER:
             problems["activity"] = _l("La actividad no es válida.")
         else:
             activity = session.get(Activity, int(raw_activity))

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evidence_repo.db import MAX_INTEGER
 from evidence_repo.plan.models import Commitment, Plan
 from evidence_repo.plan.slugs import is_slug
 from indexer import SearchBackend, SearchResults
@@ -85,7 +86,7 @@ def parse_params(args: Mapping[str, str], *, strict: bool) -> SearchParams:
         q=(args.get("q") or "").strip()[:500],
         plan=_slug(args, "plan", problems),
         commitment=_slug(args, "commitment", problems),
-        milestone=_int(args, "milestone", problems, 1, 2**63 - 1),
+        milestone=_int(args, "milestone", problems, 1, MAX_INTEGER),
         means=(args.get("means") or "").strip()[:200] or None,
         year=_int(args, "year", problems, 1900, 2999),
         type=(args.get("type") or "").strip()[:80] or None,

@@ -103,6 +103,27 @@ def test_tokens_are_listed_and_revoked_by_their_owner_and_admins_only(app, make_
     assert api_status(second_plain) == 401
 
 
+def delete_behind_the_apps_back(app, user_id: int) -> None:
+    """Delete an account directly in the database with its foreign keys unchecked, its tokens left behind (as
+    sqlite3 opens the file; on PostgreSQL as a superuser replicating rows would)."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        db = sqlite3.connect(url.removeprefix("sqlite:///"))
+        with db:
+            db.execute("DELETE FROM user_role WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM user WHERE id = ?", (user_id,))
+        db.close()
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))  # no foreign-key triggers
+        conn.execute(text('DELETE FROM user_role WHERE user_id = :u'), {"u": user_id})
+        conn.execute(text('DELETE FROM "user" WHERE id = :u'), {"u": user_id})
+    engine.dispose()
+
+
 def test_token_of_a_deactivated_or_deleted_account_gets_401(app, make_user, session):
     ana, luis = make_user("ana@jalisco.gob.mx", "staff"), make_user("luis@jalisco.gob.mx", "staff")
     _, ana_plain = create_token(session, ana)
@@ -114,11 +135,7 @@ def test_token_of_a_deactivated_or_deleted_account_gets_401(app, make_user, sess
     r = client.get("/api/v1/evidence", headers={"Authorization": f"Bearer {ana_plain}"})
     assert r.status_code == 401 and r.get_json()["error"]["code"] == 401
     # an account deleted directly in the database (foreign keys off, as sqlite3 opens it), its token left behind
-    db = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"))
-    with db:
-        db.execute("DELETE FROM user_role WHERE user_id = ?", (luis.id,))
-        db.execute("DELETE FROM user WHERE id = ?", (luis.id,))
-    db.close()
+    delete_behind_the_apps_back(app, luis.id)
     for url in ("/api/v1/evidence", "/api/v1/compliance"):
         assert client.get(url, headers={"Authorization": f"Bearer {luis_plain}"}).status_code == 401
     assert "(cuenta #" in app.test_cli_runner().invoke(args=["token", "list"]).output
@@ -168,7 +185,8 @@ def test_secure_cookies_and_hsts_follow_the_setting(tmp_path, monkeypatch, make_
 
     assert "Strict-Transport-Security" not in app.test_client().get("/ingresar").headers
     monkeypatch.setenv("EVIDENCE_REPO_SECURE_COOKIES", "1")
-    secure = create_app({"DATA_DIR": app.config["DATA_DIR"], "TESTING": True})
+    secure = create_app({"DATA_DIR": app.config["DATA_DIR"], "DATABASE_URL": app.config["DATABASE_URL"],
+                         "TESTING": True})
     assert secure.config["SESSION_COOKIE_SECURE"] and secure.config["REMEMBER_COOKIE_SECURE"]
     client = secure.test_client()
     r = client.get("/ingresar", base_url="https://localhost")

@@ -4,7 +4,7 @@ import io
 import os
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from evidence_repo.evidence.models import EvidenceFile, IndexTask
 from evidence_repo.services import services
@@ -94,6 +94,12 @@ def test_reindex_rebuilds_from_the_database(app, runner, folder):
 
 
 def _corrupt_index(app) -> None:
+    """Damage the search index the way each backend can be damaged: Whoosh's files, PostgreSQL's tables."""
+    svc = services(app)
+    if svc.search == "postgres":
+        with svc.engine.begin() as conn:
+            conn.execute(text("DROP TABLE search.docs CASCADE"))
+        return
     for f in (app.config["DATA_DIR"] / "index").glob("*.toc"):
         f.write_bytes(b"garbage")
 

@@ -1,0 +1,34 @@
+"""What every request may carry in its text: no NUL characters.
+
+PostgreSQL's text columns and parameters cannot hold U+0000 (psycopg refuses them), and no person types one: a
+query string, form field, file name or JSON string that contains one is a 400 with the app's own message before
+any view runs, on both databases alike.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from flask_babel import gettext as _
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """``before_request``: 400 when the query string, the form, a file name or a JSON body holds U+0000."""
+    found = _has_nul(list(request.args.lists()))
+    if not found and request.method in ("POST", "PUT", "PATCH") and request.content_length:
+        if request.mimetype == "application/json":
+            found = _has_nul(request.get_json(silent=True))
+        elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            found = _has_nul(list(request.form.lists())) or _has_nul([f.filename for f in request.files.values()])
+    if found:
+        abort(400, description=_("Los datos enviados contienen un carácter nulo, que no se admite."))
