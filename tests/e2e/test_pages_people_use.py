@@ -114,6 +114,13 @@ def test_matrix_headers_stay_in_their_column(live_server, open_page):
         const cell = th.getBoundingClientRect(), text = th.querySelector('span').getBoundingClientRect();
         return text.right > cell.right + 0.5 || text.left < cell.left - 0.5; }).map(th => th.textContent.trim())""")
     assert overflowing == [], f"headers running into the next column: {overflowing}"
+    broken = page.evaluate("""() => [...document.querySelectorAll('table.matrix th.means-col span')].flatMap(span => {
+        const text = span.firstChild, words = [], range = document.createRange();
+        for (const m of text.data.matchAll(/\\S+/g)) {
+            range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+            if (range.getClientRects().length > 1) words.push(m[0]); }
+        return words; })""")
+    assert broken == [], f"words broken across lines in the matrix headers: {broken}"
     expect(page.locator("th.means-col", has_text="Informe de retroalimentación")).to_be_visible()
 
 
