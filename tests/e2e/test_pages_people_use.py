@@ -217,6 +217,8 @@ def test_search_on_a_phone_shows_results_first_and_filters_behind_a_button(live_
     phone.goto(live_server.url + "/buscar?q=minuta")
     results = phone.get_by_role("heading", name=re.compile("resultados? para «minuta»"))
     expect(results).to_be_in_viewport()
+    first = phone.locator("ol.results > li").first.get_by_role("link").first
+    expect(first).to_be_in_viewport()  # the first result, not only its count, is on the first screen
     filters = phone.get_by_role("button", name="Filtrar resultados")
     expect(filters).to_have_attribute("aria-expanded", "false")
     meta_6 = phone.locator("aside.facets").get_by_role("link", name="Meta 6")
