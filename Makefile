@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS := tesseract-ocr tesseract-ocr-spa libmagic1
-TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib
+TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib npm
 export EVIDENCE_REPO_DATA ?= $(CURDIR)/instance
 
 .PHONY: run test install translations messages lint mutation system-deps-run system-deps-test clean
@@ -21,7 +21,7 @@ run: system-deps-run install
 # postgres user, stopped at the end); `make test TEST_DATABASES=sqlite` runs the SQLite half only.
 TEST_DATABASES ?= sqlite,postgres
 
-test: system-deps-test install lint
+test: system-deps-test install node_modules/axe-core/axe.min.js lint
 	EVIDENCE_REPO_TEST_DATABASES=$(TEST_DATABASES) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -61,6 +61,11 @@ define apt_install
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 endef
+
+# axe-core for the browser tests' accessibility checks (tests/e2e/axe.py)
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
 
 system-deps-run:
 	$(call apt_install,$(RUN_DEBS))
