@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS := tesseract-ocr tesseract-ocr-spa libmagic1
-TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib npm
+TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib
 export EVIDENCE_REPO_DATA ?= $(CURDIR)/instance
 
 .PHONY: run test install translations messages lint mutation system-deps-run system-deps-test clean
@@ -63,7 +63,11 @@ define apt_install
 endef
 
 # axe-core for the browser tests' accessibility checks (tests/e2e/axe.py)
+# npm comes with Node.js; Debian's npm package is installed only where no npm is found (a machine with
+# NodeSource's nodejs has npm and refuses Debian's).
 node_modules/axe-core/axe.min.js: package.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; }
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
