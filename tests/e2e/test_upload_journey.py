@@ -53,7 +53,7 @@ def test_staff_uploads_two_files_and_sees_them(live_server, page, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_contain_text("foto sesion")
     expect(page.locator("figure.preview img")).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Descargar").click()
+        page.get_by_role("link", name="Descargar", exact=True).click()
     assert download.value.suggested_filename == "foto_sesion.jpg"
 
 
