@@ -24,6 +24,24 @@ DATABASES = [name.strip() for name in os.environ.get("EVIDENCE_REPO_TEST_DATABAS
              if name.strip()]
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test marked ``databases("postgres")`` is about a property only that database has (several writers, say):
+    its runs on the other databases are deselected, not skipped, so every reported test ran."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("databases")
+        callspec = getattr(item, "callspec", None)
+        param = callspec.params.get("database_url") if callspec else None
+        wanted = marker.args if marker else None
+        if wanted and (param not in wanted if param else not set(wanted) & set(DATABASES)):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path) -> Iterator[str]:
     """The database of this test's app: a SQLite file in its data folder, or a copy of the seeded template."""

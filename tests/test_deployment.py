@@ -27,10 +27,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import samples
-from tests.conftest import DATABASES
 from tests.helpers import PASSWORD
 
-pytestmark = pytest.mark.skipif("postgres" not in DATABASES, reason="PostgreSQL half of the suite only")
+pytestmark = pytest.mark.databases("postgres")  # the PostgreSQL half of the suite only
 BIN = Path(sys.executable).parent
 UPLOADERS, FILES_EACH, SEARCHERS = 4, 6, 2
 LEASE = 4

@@ -35,9 +35,8 @@ def tasks(session):
     return session.scalars(select(IndexTask).order_by(IndexTask.id)).all()
 
 
+@pytest.mark.databases("postgres")  # SQLite runs one worker (one writer)
 def test_two_workers_drain_one_queue_without_doing_a_task_twice(app, client, staff_token, session):
-    if app.config["DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("SQLite runs one worker (one writer)")
     ids = uploads(client, staff_token, 12)
     svc = services(app)
     sent: Counter = Counter()
