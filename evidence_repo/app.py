@@ -95,9 +95,10 @@ def _register_commands(app: Flask) -> None:
     from evidence_repo.audit import cli as audit_cli
     from evidence_repo.compliance import cli as compliance_cli
     from evidence_repo.evidence import cli as evidence_cli
+    from evidence_repo.mail import cli as mail_cli
     from evidence_repo.plan import cli as plan_cli
 
-    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli, transfer):
+    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli, mail_cli, transfer):
         for command in area.COMMANDS:
             app.cli.add_command(command)
 

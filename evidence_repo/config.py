@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from evidence_repo.mail import settings as mail_settings
+
 
 def data_dir(overrides: dict[str, Any] | None = None) -> Path:
     raw = (overrides or {}).get("DATA_DIR") or os.environ.get("EVIDENCE_REPO_DATA") or "instance"
@@ -101,6 +103,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_WINDOW_SECONDS": float(os.environ.get("EVIDENCE_REPO_LOGIN_WINDOW_SECONDS", "900")),
         "LOGIN_LOCKOUT_SECONDS": float(os.environ.get("EVIDENCE_REPO_LOGIN_LOCKOUT_SECONDS", "900")),
     }
+    # E-mail notifications (evidence_repo/mail): none unless EVIDENCE_REPO_SMTP_HOST is set.
+    config["MAIL"] = mail_settings.from_environment()
     config.update(overrides)
     config["DATA_DIR"] = folder
     config["BASE_URL"] = _base_url(config["BASE_URL"])

@@ -11,6 +11,7 @@ from evidence_repo.evidence.models import (
     TextStatus,
     Visibility,
 )
+from evidence_repo.mail.models import OutgoingMail
 from evidence_repo.plan.models import (
     Activity,
     Commitment,
@@ -23,6 +24,6 @@ from evidence_repo.plan.models import (
 
 __all__ = [
     "Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
-    "Milestone", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans",
-    "Visibility",
+    "Milestone", "OutgoingMail", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User",
+    "VerificationMeans", "Visibility",
 ]

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from evidence_repo.db import make_engine, make_session_factory
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
 from evidence_repo.evidence.queue import LEASE_SECONDS
+from evidence_repo.mail.sending import send_pending
+from evidence_repo.mail.settings import MailSettings
 from indexer import SearchBackend
 from indexer.whoosh import WhooshBackend
 from storage import BlobStore
@@ -71,6 +74,7 @@ class Services:
     limits: ExtractionLimits
     lease_seconds: float = LEASE_SECONDS
     search: str = "whoosh"
+    mail: MailSettings = field(default_factory=MailSettings)
     worker: IndexWorker | None = None
     compliance: ComplianceCache = field(default_factory=ComplianceCache)  # results shared by this process's requests
     _index: SearchBackend | None = field(default=None, repr=False)
@@ -92,6 +96,7 @@ class Services:
             compliance=ComplianceCache(config.get("COMPLIANCE_CACHE_ROWS", DEFAULT_ROWS)),
             lease_seconds=config.get("INDEX_LEASE_SECONDS", LEASE_SECONDS),
             search=search_backend_name(config),
+            mail=MailSettings.from_config(config),
         )
 
     # --- the search index ----------------------------------------------------------------------------------
@@ -142,8 +147,11 @@ class Services:
     # --- the index worker ----------------------------------------------------------------------------------
 
     def new_worker(self) -> IndexWorker:
-        """A worker over this process's index (the index's single writer in this process)."""
-        return IndexWorker(self.sessions, self.blobs, self.index(), self.limits, lease_seconds=self.lease_seconds)
+        """A worker over this process's index (the index's single writer in this process); it also sends mail."""
+        worker = IndexWorker(self.sessions, self.blobs, self.index(), self.limits, lease_seconds=self.lease_seconds)
+        if self.mail.enabled:
+            worker.side_jobs.append(partial(send_pending, self.sessions, self.mail))
+        return worker
 
     def start_worker(self) -> IndexWorker:
         """Run the worker as a thread of this process; it rebuilds a stale index before anything else."""

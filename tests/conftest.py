@@ -58,12 +58,26 @@ def database_url(request, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(tmp_path, database_url) -> Iterator[Flask]:
-    """Migrated, seeded; the search index is opened only by tests that search (it is empty until then)."""
-    app = create_app({"DATA_DIR": tmp_path / "data", "DATABASE_URL": database_url, "TESTING": True})
+def app(request, tmp_path, database_url) -> Iterator[Flask]:
+    """Migrated, seeded; the search index is opened only by tests that search (it is empty until then).
+    A test marked ``mail`` gets mail configured to go to its ``smtp_sink`` (sent by the worker)."""
+    config = {"DATA_DIR": tmp_path / "data", "DATABASE_URL": database_url, "TESTING": True}
+    if request.node.get_closest_marker("mail"):
+        config["MAIL"] = request.getfixturevalue("smtp_sink").settings
+    app = create_app(config)
     prepare(app, index=False)
     yield app
     services(app).close()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on localhost that keeps every message it receives (``smtp_sink.messages``)."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture

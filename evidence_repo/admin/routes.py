@@ -19,6 +19,7 @@ from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, on_commit, savepoint
 from evidence_repo.evidence import operations, withdrawal
 from evidence_repo.evidence.operations import load_visible_evidence
+from evidence_repo.mail.sending import outbox_counts
 from evidence_repo.plan import editing
 from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_milestone, means_catalogue
@@ -130,7 +131,9 @@ def users():
     tokens: dict[int, list] = {}
     for t in tokens_of(db()):
         tokens.setdefault(t.user_id, []).append(t)
-    return render_template("admin/users.html", users=people, tokens=tokens, role_names=ROLE_NAMES)
+    settings = services().mail
+    mail = {"settings": settings, **(outbox_counts(db()) if settings.enabled else {})}
+    return render_template("admin/users.html", users=people, tokens=tokens, role_names=ROLE_NAMES, mail=mail)
 
 
 @bp.post("/usuarios")

@@ -179,12 +179,25 @@ class IndexWorker:
         self.wake = threading.Event()
         self.stop = threading.Event()
         self.before_start: Callable[[], None] | None = None
+        # Other outboxes this worker drains after each batch (e-mail: evidence_repo.mail.sending); each returns
+        # how much it did. A failing one is logged and never stops the index work.
+        self.side_jobs: list[Callable[[], int]] = []
         self._extractor = Extractor(store, limits)
         self._retry_at: dict[int, float] = {}  # task id -> monotonic time of its next try, after a failure
 
     def run_once(self) -> int:
-        """Apply pending ACCESS tasks, then process one batch of INDEX tasks; returns how many were completed."""
-        return self.apply_access_updates() + self._index_batch()
+        """Apply pending ACCESS tasks, then process one batch of INDEX tasks, then the side jobs; returns how many
+        things were completed."""
+        return self.apply_access_updates() + self._index_batch() + self._side_jobs()
+
+    def _side_jobs(self) -> int:
+        done = 0
+        for job in self.side_jobs:
+            try:
+                done += job()
+            except Exception:  # noqa: BLE001
+                log.exception("worker side job %r failed", job)
+        return done
 
     # --- ACCESS tasks: from the database to the index, never waiting for an extraction ---------------------
 
