@@ -291,29 +291,28 @@ class PostgresBackend:
         bare, bare_params = self._where(levels, wanted, None)
         docs, order = self._t("docs"), "date DESC NULLS LAST, seq"
         weights = f"'{RANK_WEIGHTS}'"
-        # head @@ q implies tsv @@ q except under NOT: the ranking below checks tsv.
-        candidates = [r[0] for r in _read(
-            cur,
+        head = (
             f"SELECT d.id FROM {docs} d WHERE {bare} AND d.head @@ %s::tsquery "
-            f"ORDER BY ts_rank({weights}, d.head, %s::tsquery) DESC, {order} LIMIT %s",
-            [*bare_params, tsquery, tsquery, self.candidates],
-        )]
-        if len(candidates) < self.candidates:
+            f"ORDER BY ts_rank({weights}, d.head, %s::tsquery) DESC, {order} LIMIT %s"
+        )
+        head_params = [*bare_params, tsquery, tsquery, self.candidates]
+        # Candidates are matched by primary key only ("tsv @@" in the select list, not the WHERE
+        # clause, keeps the planner from reading every match's GIN entry to join them); head @@ q
+        # implies tsv @@ q except under NOT, hence the check.
+        rank = (
+            f"SELECT d.id, d.tsv @@ %s::tsquery FROM {docs} d WHERE d.id = ANY(CANDIDATES) "
+            f"ORDER BY ts_rank({weights}, d.tsv, %s::tsquery, 1) DESC, {order}"
+        )
+        rows = _read(cur, rank.replace("CANDIDATES", f"ARRAY({head})"), [tsquery, *head_params, tsquery])
+        if len(rows) < self.candidates:  # few title matches: add the last indexed matches
             # seq has no index: the GIN bitmap and a top-N sort, no tsvector read for plain terms
             # (ordering by date would walk the date index and read every tsvector it passes).
-            candidates += [r[0] for r in _read(
-                cur,
-                f"SELECT d.id FROM {docs} d WHERE {where} ORDER BY d.seq DESC LIMIT %s",
-                [*params, self.candidates],
-            )]
-        # Matched by primary key only: "tsv @@" in the select list keeps the planner from
-        # scanning every match's GIN entry to join the candidates.
-        ranked = list(dict.fromkeys(r[0] for r in _read(
-            cur,
-            f"SELECT d.id, d.tsv @@ %s::tsquery FROM {docs} d WHERE d.id = ANY(%s) "
-            f"ORDER BY ts_rank({weights}, d.tsv, %s::tsquery, 1) DESC, {order}",
-            [tsquery, candidates, tsquery],
-        ) if r[1]))
+            newest = f"SELECT d.id FROM {docs} d WHERE {where} ORDER BY d.seq DESC LIMIT %s"
+            rows = _read(
+                cur, rank.replace("CANDIDATES", f"ARRAY(({head}) UNION ({newest}))"),
+                [tsquery, *head_params, *params, self.candidates, tsquery],
+            )
+        ranked = [r[0] for r in rows if r[1]]
         ids = ranked[offset : offset + per_page]
         if len(ids) < per_page:
             ids += [r[0] for r in _read(
