@@ -534,13 +534,16 @@ def prepare_postgres_app(url: str, schema: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         rows = [tuple(r) for r in conn.execute(text(f'SELECT id::int, visibility FROM "{schema}".docs ORDER BY 1'))]
-    # init first, while "search" is empty or absent: init rebuilds an index out of step with the evidence.
+    with engine.begin() as conn:  # new app tables: an earlier run's rows would be out of step
+        conn.execute(text('DROP SCHEMA IF EXISTS "search" CASCADE'))
+        for (table,) in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all():
+            conn.execute(text(f'DROP TABLE IF EXISTS public."{table}" CASCADE'))  # not the schema: pg_trgm is there
+    # init first, while "search" is absent: init rebuilds an index out of step with the evidence.
     cli({**os.environ, "DATABASE_URL": url, "EVIDENCE_REPO_SEARCH": "postgres"}, "init")
     app = create_app({"DATABASE_URL": url, "SEARCH_BACKEND": "postgres"})
     from evidence_repo.services import services
 
     with services(app).sessions() as session:
-        session.execute(text("DELETE FROM evidence"))  # an earlier run's rows
         milestone = session.scalar(select(Milestone.id))
         means = session.scalar(select(VerificationMeans.id))
         for chunk in _chunks(rows, 5000):
@@ -549,7 +552,7 @@ def prepare_postgres_app(url: str, schema: str) -> None:
                  "visibility": v} for i, v in chunk])
         session.commit()
     with engine.begin() as conn:
-        conn.execute(text('DROP SCHEMA IF EXISTS "search" CASCADE'))
+        conn.execute(text('DROP SCHEMA "search" CASCADE'))  # the empty index init made
         conn.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "search"'))
     engine.dispose()
 
