@@ -209,7 +209,7 @@ def bench_workers(work: Path, n: int, database: str, counts: list[int]) -> dict:
         from tests.postgres import Cluster
 
         cluster = Cluster().start()
-    out: dict = {"docs": n, "database": database, "runs": {}}
+    out: dict = {"docs": n, "database": database, "cpus": os.cpu_count(), "runs": {}}
     try:
         for count in counts if database == "postgres" else [1]:
             data = work / f"data-workers-{count}"
@@ -245,9 +245,11 @@ def bench_workers(work: Path, n: int, database: str, counts: list[int]) -> dict:
             for proc in procs:
                 proc.wait(30)
             svc.close()
+            load = " ".join(f"{x:.1f}" for x in os.getloadavg())
             out["runs"][count] = {"seconds": round(elapsed, 2), "docs_per_s": round(n / elapsed, 2),
-                                  "wall_with_start_up_s": round(wall, 2)}
-            print(f"  {count} worker(s): {n} docs in {elapsed:.1f} s ({n / elapsed:.2f} docs/s)", flush=True)
+                                  "wall_with_start_up_s": round(wall, 2), "load_average": load}
+            print(f"  {count} worker(s): {n} docs in {elapsed:.1f} s ({n / elapsed:.2f} docs/s; "
+                  f"{os.cpu_count()} cores, load average {load})", flush=True)
     finally:
         if cluster:
             cluster.stop()
@@ -293,7 +295,7 @@ def main() -> None:
               f"(target 0), p95 upload-to-searchable {c['p95_searchable_s']} s (target ≤ 5 s)")
     if "workers" in out:
         w = out["workers"]
-        print(f"{w['database']}, {w['docs']} documents: " + ", ".join(
+        print(f"{w['database']}, {w['docs']} documents, {w['cpus']} cores: " + ", ".join(
             f"{k} worker(s) {r['docs_per_s']} docs/s" for k, r in w["runs"].items()))
     results = ROOT / "bench" / "out"
     results.mkdir(exist_ok=True)

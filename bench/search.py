@@ -22,7 +22,8 @@ For each size (default 10k and 100k documents of ~400 words, Zipf-distributed vo
 Results go to bench/out/search.json.
 
 Usage: .venv/bin/python bench/search.py [--sizes 10000,100000] [--reps 5] [--procs 2] [--skip-http]
-                                        [--work DIR [--reuse]] [--backend whoosh|postgres [--postgres-url URL]]
+                                        [--work DIR [--reuse]] [--backend whoosh|postgres [--postgres-url URL]
+                                        [--skip-whoosh]]
 """
 from __future__ import annotations
 
@@ -520,15 +521,61 @@ def prepare_data_dir(data_dir: Path, index_dir: Path) -> None:
     os.rename(index_dir, data_dir / "index")
 
 
+def prepare_postgres_app(url: str, schema: str) -> None:
+    """The app's tables in ``url``'s database with one evidence row per document of the index in ``schema``
+    (same id and visibility; no files), and that index renamed to the schema the app searches ("search"):
+    the app then finds it complete and does not rebuild it. :func:`release_postgres_app` undoes the rename."""
+    from sqlalchemy import create_engine, insert, select, text
+
+    from evidence_repo import create_app
+    from evidence_repo.evidence.models import Evidence
+    from evidence_repo.plan.models import Milestone, VerificationMeans
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(text(f'SELECT id::int, visibility FROM "{schema}".docs ORDER BY 1'))]
+    with engine.begin() as conn:  # new app tables: an earlier run's rows would be out of step
+        conn.execute(text('DROP SCHEMA IF EXISTS "search" CASCADE'))
+        for (table,) in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).all():
+            conn.execute(text(f'DROP TABLE IF EXISTS public."{table}" CASCADE'))  # not the schema: pg_trgm is there
+    # init first, while "search" is absent: init rebuilds an index out of step with the evidence.
+    cli({**os.environ, "DATABASE_URL": url, "EVIDENCE_REPO_SEARCH": "postgres"}, "init")
+    app = create_app({"DATABASE_URL": url, "SEARCH_BACKEND": "postgres"})
+    from evidence_repo.services import services
+
+    with services(app).sessions() as session:
+        milestone = session.scalar(select(Milestone.id))
+        means = session.scalar(select(VerificationMeans.id))
+        for chunk in _chunks(rows, 5000):
+            session.execute(insert(Evidence), [
+                {"id": i, "milestone_id": milestone, "means_id": means, "title": f"Evidencia {i}",
+                 "visibility": v} for i, v in chunk])
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(text('DROP SCHEMA "search" CASCADE'))  # the empty index init made
+        conn.execute(text(f'ALTER SCHEMA "{schema}" RENAME TO "search"'))
+    engine.dispose()
+
+
+def release_postgres_app(url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'ALTER SCHEMA "search" RENAME TO "{schema}"'))
+    engine.dispose()
+
+
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
-def bench_http(data_dir: Path, queries: list[dict], rounds: int = 3) -> dict:
+def bench_http(data_dir: Path, queries: list[dict], rounds: int = 3, **env) -> dict:
     """First request of each distinct query (nothing cached), then `rounds - 1` repeats of the whole list."""
     params = http_queries(queries)
-    with running_server(data_dir) as (server, _token):
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with running_server(data_dir, **env) as (server, _token):
         def get(p: dict) -> tuple[float, dict]:
             url = f"{server.url}/api/v1/search?{urllib.parse.urlencode(p)}"
             t = time.perf_counter()
@@ -575,13 +622,15 @@ def _reusable(index_dir: Path, fts_path: Path, n: int) -> bool:
 
 
 def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse: bool = False,
-             procs: int = 1, postgres_url: str | None = None) -> dict:
+             procs: int = 1, postgres_url: str | None = None, whoosh: bool = True) -> dict:
     print(f"\n== {n} documents ==  (load average {load()})")
     queries = query_set(vocab)
     out: dict = {"documents": n, "load_before": load()}
     data_dir = work / f"data-{n}"
     index_dir = work / f"index-{n}"
     fts_path = work / f"fts-{n}.sqlite"
+    if not whoosh:
+        return run_postgres_only(n, work, vocab, queries, reps, http, reuse, postgres_url or "", out)
 
     if reuse and _reusable(index_dir, fts_path, n):
         print("  reusing the indexes built by an earlier run")
@@ -660,6 +709,34 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
     return out
 
 
+def run_postgres_only(n: int, work: Path, vocab: Vocabulary, queries: list[dict], reps: int, http: bool,
+                      reuse: bool, url: str, out: dict) -> dict:
+    """``--skip-whoosh``: PostgresBackend alone (its figures beside the Whoosh ones of an earlier run)."""
+    engines: dict = {}
+    run_postgres(n, url, vocab, queries, reps, reuse, out, engines)
+    out["engines"] = engines
+    print(f"  {'engine':<20}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, e in engines.items():
+        print(f"  {name:<20}{e['p50_ms']:>9.1f}{e['p95_ms']:>9.1f}")
+    print("  per query p50 ms (total hits):")
+    for q in queries:
+        row = "  ".join(f"{k}={e['queries'][q['name']]['p50_ms']:.1f}" for k, e in engines.items())
+        print(f"    {q['name']:<20} {row}   ({engines['postgres_api']['queries'][q['name']]['total']})")
+    if http:
+        print(f"  HTTP /api/v1/search on PostgreSQL (load average {load()})")
+        prepare_postgres_app(url, f"bench_{n}")
+        try:
+            out["http"] = bench_http(work / f"data-pg-{n}", queries, DATABASE_URL=url, EVIDENCE_REPO_SEARCH="postgres")
+        finally:
+            release_postgres_app(url, f"bench_{n}")
+        h = out["http"]
+        print(f"  HTTP first requests p50 {h['distinct_first']['p50_ms']} ms, p95 {h['distinct_first']['p95_ms']} ms;"
+              f" repeats p50 {h['repeats']['p50_ms']} ms, p95 {h['repeats']['p95_ms']} ms;"
+              f" all p95 {h['all']['p95_ms']} ms (target <= 100 ms); server RSS {h['server_rss_mb']} MB")
+        print(f"  slowest first requests: {h['slowest_first']}")
+    return out
+
+
 def du(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
@@ -675,7 +752,11 @@ def main() -> None:
                         help="processes for the Whoosh rebuild (WhooshBackend.rebuild(procs=...))")
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh",
                         help="postgres: also measure PostgresBackend, side by side with Whoosh and FTS5")
-    parser.add_argument("--postgres-url", help="an existing server's empty database (default: a throwaway cluster)")
+    parser.add_argument("--postgres-url", help="an existing server's database (default: a throwaway cluster); "
+                        "with --work and --reuse, indexes an earlier run built there (schema bench_<size>) are reused")
+    parser.add_argument("--skip-whoosh", action="store_true",
+                        help="with --backend postgres: measure PostgreSQL only (HTTP included, against a server "
+                        "on that database)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
@@ -692,7 +773,8 @@ def main() -> None:
         for i, n in enumerate(sizes):
             http = not args.skip_http and i == len(sizes) - 1
             report["sizes"].append(run_size(n, work, vocab, args.reps, http, args.reuse and bool(args.work),
-                                            args.procs, postgres_url if args.backend == "postgres" else None))
+                                            args.procs, postgres_url if args.backend == "postgres" else None,
+                                            whoosh=not (args.skip_whoosh and args.backend == "postgres")))
             OUT.parent.mkdir(parents=True, exist_ok=True)
             OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     finally:

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 MAX_PREFIX_EXPANSIONS = 64  # as Whoosh
 SIMILAR_TERMS = 12
 TRIGRAM_THRESHOLD = 0.2  # low enough for one edit in a four-letter word
+RANK_ALL = 2_000  # exact ts_rank of every match up to here (~20 ms of detoasting)
+RANK_CANDIDATES = 200  # above it: exact rank of 200 by head + 200 newest (see _ranked)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HIT_COLUMNS = (
@@ -102,6 +104,9 @@ class PostgresBackend:
         self._own_engine = isinstance(database, str)
         self.engine: Engine = create_engine(database, pool_pre_ping=True) if isinstance(database, str) else database
         self.names = Names(schema, prefix)
+        # Result sets up to rank_all matches are ranked whole; larger ones by candidates (see _ranked).
+        self.rank_all = RANK_ALL
+        self.candidates = RANK_CANDIDATES
         self._store = Store(
             self.engine, self.names, reset_if_corrupt=reset_if_corrupt, lock_timeout=lock_timeout,
             batch_size=batch_size,
@@ -233,15 +238,20 @@ class PostgresBackend:
                 cur.execute("SET LOCAL enable_seqscan = on")
             where, params = self._where(levels, wanted, tsquery)
             total, facets = self._facets(cur, where, params)
-            rank = "0.0"
-            if tsquery is not None and sort == "relevance":
-                rank = f"ts_rank('{RANK_WEIGHTS}', d.tsv, %s::tsquery, 1)"
+            offset = (page - 1) * per_page
             rows = []
-            if total > (page - 1) * per_page:
+            if total <= offset:
+                pass
+            elif tsquery is not None and sort == "relevance" and total > self.rank_all:
+                rows = self._ranked(cur, levels, wanted, tsquery, offset, per_page)
+            else:
+                rank = "0.0"
+                if tsquery is not None and sort == "relevance":
+                    rank = f"ts_rank('{RANK_WEIGHTS}', d.tsv, %s::tsquery, 1)"
                 rows = _read(
                     cur,
                     self._page_sql(where, rank, "LIMIT %s OFFSET %s"),
-                    [*([tsquery] if rank != "0.0" else []), *params, per_page, (page - 1) * per_page],
+                    [*([tsquery] if rank != "0.0" else []), *params, per_page, offset],
                 )
             terms = pq.positive_terms(node)
             hits = [_hit(r, terms) for r in rows]
@@ -259,6 +269,66 @@ class PostgresBackend:
             f"d.plan, d.commitment, {rank} AS r FROM {self._t('docs')} d WHERE {where} "
             f"ORDER BY {order} {limit}) d JOIN {self._t('stored')} s USING (id) ORDER BY {order}"
         )
+
+    def _ranked(
+        self, cur: psycopg.Cursor, levels: frozenset[str], wanted: Filters, tsquery: str, offset: int,
+        per_page: int,
+    ) -> list[tuple]:
+        """One page of a large result set in relevance order, reading the whole
+        ``tsvector`` of at most ``2 * candidates`` matches.
+
+        ``ts_rank`` must read a match's whole (out-of-line, compressed)
+        ``tsvector``: for a word in most of 100,000 documents that is most of
+        a second. So the exact rank is computed only for candidates: the
+        ``candidates`` best matches by rank over ``head`` (title, description,
+        what the document proves: small, in line, with its own GIN index),
+        which outrank body-only matches by their weights; when fewer match
+        there, also the ``candidates`` last indexed matches. The other matches
+        follow the candidates, newest first. The order depends on the query
+        only, not on the page, so paging neither repeats nor skips a hit.
+        """
+        where, params = self._where(levels, wanted, tsquery)
+        bare, bare_params = self._where(levels, wanted, None)
+        docs, order = self._t("docs"), "date DESC NULLS LAST, seq"
+        weights = f"'{RANK_WEIGHTS}'"
+        head = (
+            f"SELECT d.id FROM {docs} d WHERE {bare} AND d.head @@ %s::tsquery "
+            f"ORDER BY ts_rank({weights}, d.head, %s::tsquery) DESC, {order} LIMIT %s"
+        )
+        head_params = [*bare_params, tsquery, tsquery, self.candidates]
+        # Candidates are matched by primary key only ("tsv @@" in the select list, not the WHERE
+        # clause, keeps the planner from reading every match's GIN entry to join them); head @@ q
+        # implies tsv @@ q except under NOT, hence the check.
+        rank = (
+            f"SELECT d.id, d.tsv @@ %s::tsquery FROM {docs} d WHERE d.id = ANY(CANDIDATES) "
+            f"ORDER BY ts_rank({weights}, d.tsv, %s::tsquery, 1) DESC, {order}"
+        )
+        rows = _read(cur, rank.replace("CANDIDATES", f"ARRAY({head})"), [tsquery, *head_params, tsquery])
+        if len(rows) < self.candidates:  # few title matches: add the last indexed matches
+            # seq has no index: the GIN bitmap and a top-N sort, no tsvector read for plain terms
+            # (ordering by date would walk the date index and read every tsvector it passes).
+            newest = f"SELECT d.id FROM {docs} d WHERE {where} ORDER BY d.seq DESC LIMIT %s"
+            rows = _read(
+                cur, rank.replace("CANDIDATES", f"ARRAY(({head}) UNION ({newest}))"),
+                [tsquery, *head_params, *params, self.candidates, tsquery],
+            )
+        ranked = [r[0] for r in rows if r[1]]
+        ids = ranked[offset : offset + per_page]
+        if len(ids) < per_page:
+            ids += [r[0] for r in _read(
+                cur,
+                f"SELECT d.id FROM {docs} d WHERE {where} AND NOT d.id = ANY(%s) ORDER BY {order} "
+                "LIMIT %s OFFSET %s",
+                [*params, ranked, per_page - len(ids), max(0, offset - len(ranked))],
+            )]
+        if not ids:
+            return []
+        found = {r[0]: r for r in _read(
+            cur,
+            f"SELECT {_HIT_COLUMNS} FROM {docs} d JOIN {self._t('stored')} s USING (id) WHERE d.id = ANY(%s)",
+            [ids],
+        )}
+        return [found[i] for i in ids if i in found]
 
     def _facets(self, cur: psycopg.Cursor, where: str, params: list) -> tuple[int, dict[str, dict[str, int]]]:
         """Total and facet counts of the whole filtered result set, in one pass."""

@@ -13,7 +13,10 @@ Tables, all in one schema (``prefix`` in front of each name):
 - ``docs``: one narrow row per document (id, visibility, date, keyword
   columns for filters and facets, the ``tsvector``); ``toast_tuple_target``
   keeps the ``tsvector`` out of line so scans for totals and facets stay
-  small;
+  small; ``head``, generated from it, holds only the lexemes of the title,
+  description and what the document proves (weights A, B, C), kept in line:
+  ranking large result sets picks its candidates there without reading
+  every match's whole ``tsvector`` (see ``PostgresBackend._ranked``);
 - ``stored``: what hits show (title, description, labels, the start of the
   body for snippets) and each document's vocabulary;
 - ``vocab``: words per audience ("public" or "restricted") with the number
@@ -30,7 +33,7 @@ from ..analysis import analyze, analyzer_fingerprint, vocabulary
 from ..contract import PUBLIC, PUBLIC_ONLY, Document
 from ..documents import KEYWORD_FIELDS, normalize_document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: docs.head and its GIN index
 EXCERPT_CHARS = 20_000  # as Whoosh: snippets come from the start of the body
 # Weight classes: A title, B description, C what the document proves (milestone,
 # commitment, means, activity), D body. ts_rank's weights, in {D, C, B, A} order,
@@ -46,7 +49,8 @@ MAX_POSITIONS = 256  # per lexeme, PostgreSQL's limit
 MAX_LEXEME = 1000
 AUDIENCES = (PUBLIC, "restricted")
 
-DOC_COLUMNS = ("id", "seq", "visibility", "date", *KEYWORD_FIELDS, "tsv")
+DOC_COLUMNS = ("id", "seq", "visibility", "date", *KEYWORD_FIELDS, "tsv")  # written by us
+GENERATED_COLUMNS = ("head",)  # computed by PostgreSQL from tsv
 STORED_COLUMNS = (
     "id", "title", "description", "plan_title", "commitment_title", "excerpt", "words",
 )
@@ -137,8 +141,10 @@ def create_tables(n: Names, suffix: str = "") -> list[str]:
         f"""CREATE TABLE {docs} (
             id text NOT NULL, seq bigint NOT NULL, visibility text NOT NULL, date timestamp,
             {keywords}, tsv tsvector NOT NULL,
+            head tsvector GENERATED ALWAYS AS (ts_filter(tsv, '{{a,b,c}}')) STORED,
             CONSTRAINT "{p}docs{suffix}_pkey" PRIMARY KEY (id)
         ) WITH (toast_tuple_target = 128)""",
+        f"ALTER TABLE {docs} ALTER COLUMN head SET STORAGE MAIN",  # compressed, but in line
         f"""CREATE TABLE {stored} (
             id text NOT NULL, title text NOT NULL, description text NOT NULL, plan_title text,
             commitment_title text, excerpt text NOT NULL, words text[] NOT NULL,
@@ -157,10 +163,11 @@ def create_indexes(n: Names, suffix: str = "") -> list[str]:
     p = n.prefix
     return [
         f'CREATE INDEX "{p}docs{suffix}_tsv" ON {docs} USING gin (tsv)',
+        f'CREATE INDEX "{p}docs{suffix}_head" ON {docs} USING gin (head)',
         f'CREATE INDEX "{p}docs{suffix}_date" ON {docs} (date DESC NULLS LAST, seq)',
         f'CREATE INDEX "{p}vocab{suffix}_trgm" ON {vocab} USING gin (word gin_trgm_ops)',
     ]
 
 
-INDEX_NAMES = ("docs_pkey", "stored_pkey", "vocab_pkey", "docs_tsv", "docs_date", "vocab_trgm")
+INDEX_NAMES = ("docs_pkey", "stored_pkey", "vocab_pkey", "docs_tsv", "docs_head", "docs_date", "vocab_trgm")
 TABLES = ("docs", "stored", "vocab")

@@ -20,6 +20,7 @@ from ..contract import Document, IndexCorrupt, IndexLocked
 from ..documents import batched
 from .schema import (
     DOC_COLUMNS,
+    GENERATED_COLUMNS,
     INDEX_NAMES,
     SCHEMA_VERSION,
     STORED_COLUMNS,
@@ -153,7 +154,10 @@ class Store:
             return "older"
         if found != meta():
             raise IndexCorrupt(f"index built by another schema/analyzer version: {found}")
-        expected = {"docs": set(DOC_COLUMNS), "stored": set(STORED_COLUMNS), "vocab": {"audience", "word", "ndocs"}}
+        expected = {
+            "docs": {*DOC_COLUMNS, *GENERATED_COLUMNS}, "stored": set(STORED_COLUMNS),
+            "vocab": {"audience", "word", "ndocs"},
+        }
         for table, columns in expected.items():
             if tables[table] != columns:
                 raise IndexCorrupt(f"index table {table} is missing or altered")

@@ -66,3 +66,40 @@ def test_a_url_opens_and_close_releases_its_connections(postgres_url):
     assert {"d05", "d09", "d18"} <= all_ids(index, "participacion")
     assert index.search("transparensia", visibility=PUBLIC).suggestion == "transparencia"
     index.close()
+
+
+def _bounded_corpus():
+    """Twelve public documents say "ornitorrinco": three in the title, nine only in the body;
+    two of the body ones also say "pato"; one restricted document says it in its title."""
+    docs = [{"id": f"t{i}", "title": f"Ornitorrinco {i}", "text": "Informe del comité.", "visibility": "public",
+             "date": f"2020-01-0{i + 1}"} for i in range(3)]
+    docs += [{"id": f"b{i}", "title": f"Minuta {i}", "text": "Se habló del ornitorrinco. " * (i + 1)
+              + ("El pato también." if i < 2 else ""), "visibility": "public", "date": f"2021-02-{i + 10}"}
+             for i in range(9)]
+    docs.append({"id": "r0", "title": "Ornitorrinco reservado", "text": "nada", "visibility": "restricted"})
+    return docs
+
+
+TITLES = {"t0", "t1", "t2"}
+BODIES = {f"b{i}" for i in range(9)}
+
+
+@pytest.mark.parametrize("query, expected, first", [
+    ("ornitorrinco", TITLES | BODIES, TITLES),
+    ("ornitorrinco -pato", TITLES | BODIES - {"b0", "b1"}, TITLES),
+    ("hablo", BODIES, BODIES),  # in no title: the newest matches are the candidates
+])
+def test_large_result_sets_rank_candidates_and_page_without_repeats(engine, query, expected, first):
+    """Above ``rank_all`` matches only candidates get an exact rank (title matches first);
+    every page still holds the right documents, each exactly once."""
+    index = PostgresBackend(engine, schema="search")
+    index.add(_bounded_corpus())
+    exact = index.search(query, visibility=PUBLIC, per_page=50)
+    index.rank_all, index.candidates = 4, 2  # 12 matches: the bounded path, 2 + 2 candidates
+    pages = [index.search(query, visibility=PUBLIC, page=p, per_page=5) for p in (1, 2, 3, 4)]
+    seen = [h.id for r in pages for h in r.hits]
+    assert all(r.total == len(expected) for r in pages) and exact.total == len(expected)
+    assert sorted(seen) == sorted(expected) == sorted(h.id for h in exact.hits)
+    assert pages[0].hits[0].id in first  # a title match ranks first
+    assert pages[0].facets == exact.facets
+    assert "<mark>" in pages[1].hits[0].snippet or pages[1].hits[0].id.startswith("t")
