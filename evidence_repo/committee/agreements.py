@@ -195,7 +195,9 @@ class AgreementRow:
 
 
 def rows(agreements: Iterable[Agreement], as_of: dt.date, reader: policy.Person | None) -> list[AgreementRow]:
-    """Each agreement as of ``as_of`` (an answer given later does not count yet), for ``reader``."""
+    """Each agreement as of ``as_of`` (an answer given later does not count yet), for ``reader``: linked evidence
+    is named only if the policy lets ``reader`` see it."""
+    everything = policy.can_see_restricted(reader)
     out = []
     for a in agreements:
         replied = utc_date(a.replied_at) if a.replied_at else None
@@ -205,7 +207,7 @@ def rows(agreements: Iterable[Agreement], as_of: dt.date, reader: policy.Person 
             due=a.due_date, status=agreement_status(replied, a.due_date, as_of), recorded=utc_date(a.created_at),
             reply=a.reply if shown else None, replied=replied if shown else None,
             evidence=tuple(LinkedEvidence(e.id, e.title) for e in a.evidence
-                           if shown and policy.can_see_evidence(reader, e)),
+                           if shown and (everything or policy.can_see_evidence(None, e))),
         ))
     return out
 

@@ -71,7 +71,8 @@ def overdue(session: Session, as_of: dt.date, soon_days: int = DEFAULT_SOON_DAYS
 
 
 def not_yet_reported(session: Session, items: list[OverdueItem]) -> list[OverdueItem]:
-    reported = set(session.execute(select(DigestEntry.subject, DigestEntry.subject_id, DigestEntry.due_date)).tuples())
+    reported = {tuple(row) for row in session.execute(
+        select(DigestEntry.subject, DigestEntry.subject_id, DigestEntry.due_date))}
     return [i for i in items if (i.subject, i.subject_id, i.due) not in reported]
 
 
