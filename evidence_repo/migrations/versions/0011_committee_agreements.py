@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column('due_date', sa.Date(), nullable=False),
         sa.Column('reported_at', evidence_repo.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_entry')),
-        sa.UniqueConstraint('subject', 'subject_id', 'due_date', name=op.f('uq_digest_entry_subjectsubject_iddue_date')),
+        sa.UniqueConstraint('subject', 'subject_id', 'due_date', name=op.f('uq_digest_entry_subject_subject_id_due_date')),
     )
 
 
