@@ -48,10 +48,11 @@ def _render(commitment: Commitment, *, errors: dict[str, str] | None = None, for
     choices = (domain.evidence_choices(db(), (a.milestone_id for a in listed))
                if policy.can_answer_agreement(current_user) else {})
     milestone_ids = {m.number: m.id for m in commitment.milestones}
+    objectives = {m.number: m.objective.splitlines()[0] for m in commitment.milestones}
     return render_template("public/agreements.html", commitment=commitment, agreements=found,
                            counts=domain.counts(found), labels=AGREEMENT_LABELS, symbols=AGREEMENT_SYMBOLS,
                            errors=errors or {}, form=form or {}, answering=answering, choices=choices,
-                           milestone_ids=milestone_ids), status
+                           milestone_ids=milestone_ids, objectives=objectives), status
 
 
 @bp.get("/compromisos/<commitment_slug>/acuerdos")
