@@ -182,3 +182,14 @@ def test_the_commitment_and_plan_pages_link_to_the_agreements(client):
 def test_an_unknown_commitment_has_no_agreements_page(client):
     r = client.get("/compromisos/no-existe/acuerdos")
     assert r.status_code == 404 and "No existe el compromiso" in r.get_data(as_text=True)
+
+
+def test_the_page_and_its_informe_read_in_english(app, people, today):
+    _record(_signed_in(app, "comite@jalisco.gob.mx"))
+    client = app.test_client()
+    page = client.get(PAGE + "?lang=en").get_data(as_text=True)
+    assert "<h1>Committee agreements</h1>" in page and "○</span> Pending" in page and "Due date" in page
+    assert "November 15, 2019" in page
+    data = json.loads(client.get(PAGE + ".json").get_data())
+    assert data["agreements"][0]["status"] == "pendiente"  # open data: codes, the same in every language
+    assert client.get(PAGE + ".csv").get_data(as_text=True).splitlines()[1].split(",")[5] == "Pending"
