@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evidence_repo.admin.routes import bp as admin_bp
     from evidence_repo.api.routes import bp as api_bp
     from evidence_repo.auth.routes import bp as auth_bp
+    from evidence_repo.committee.agreement_routes import bp as agreements_bp
     from evidence_repo.committee.routes import bp as committee_bp
     from evidence_repo.public.changes import bp as changes_bp
     from evidence_repo.public.routes import bp as public_bp
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(changes_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(agreements_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -93,12 +95,14 @@ def _register_commands(app: Flask) -> None:
     from evidence_repo import bootstrap, transfer
     from evidence_repo.accounts import cli as accounts_cli
     from evidence_repo.audit import cli as audit_cli
+    from evidence_repo.committee import cli as committee_cli
     from evidence_repo.compliance import cli as compliance_cli
     from evidence_repo.evidence import cli as evidence_cli
     from evidence_repo.mail import cli as mail_cli
     from evidence_repo.plan import cli as plan_cli
 
-    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli, mail_cli, transfer):
+    for area in (bootstrap, evidence_cli, compliance_cli, accounts_cli, plan_cli, audit_cli, mail_cli,
+                 committee_cli, transfer):
         for command in area.COMMANDS:
             app.cli.add_command(command)
 

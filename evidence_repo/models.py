@@ -1,6 +1,7 @@
 """Every mapped class, imported in one place so metadata and migrations see the whole schema."""
 from evidence_repo.accounts.models import Role, User
 from evidence_repo.audit import AuditRecord
+from evidence_repo.committee.models import Agreement, AgreementEvidence, DigestEntry
 from evidence_repo.evidence.models import (
     ApiToken,
     Evidence,
@@ -23,7 +24,8 @@ from evidence_repo.plan.models import (
 )
 
 __all__ = [
-    "Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
+    "Activity", "Agreement", "AgreementEvidence", "DigestEntry",
+    "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
     "Milestone", "OutgoingMail", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User",
     "VerificationMeans", "Visibility",
 ]

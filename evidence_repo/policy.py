@@ -9,8 +9,8 @@ The role matrix. A user holds a set of roles and may do what any of them allows:
 
 =================  ======================================================================
 anonymous          read public evidence, the plan and compliance
-staff              + see restricted evidence, upload, edit, replace, withdraw
-committee          + see restricted evidence, review
+staff              + see restricted evidence, upload, edit, replace, withdraw, answer committee agreements
+committee          + see restricted evidence, review, record committee agreements
 admin              + manage users and the plan, purge (and everything staff and committee may)
 =================  ======================================================================
 """
@@ -77,6 +77,16 @@ def can_upload(user: Person | None) -> bool:
 
 def can_review(user: Person | None) -> bool:
     return _holds_any(user, REVIEWERS)
+
+
+def can_record_agreement(user: Person | None) -> bool:
+    """The follow-up committee records the agreements (acuerdos) of its meetings."""
+    return _holds_any(user, REVIEWERS)
+
+
+def can_answer_agreement(user: Person | None) -> bool:
+    """Staff answer an agreement with a reply and the evidence that shows it done."""
+    return _holds_any(user, UPLOADERS)
 
 
 def can_administer(user: Person | None) -> bool:

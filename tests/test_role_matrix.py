@@ -15,6 +15,8 @@ import pytest
 from PIL import Image
 
 from evidence_repo.accounts.tokens import create_token
+from evidence_repo.committee.agreements import record_agreement
+from evidence_repo.plan.operations import load_commitment
 from tests.helpers import csrf_token, login
 
 ROLES = ("anonymous", "staff", "committee", "admin", "committee+staff")
@@ -78,6 +80,12 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff.replace", "POST"): UPLOAD,
     ("staff.withdraw", "POST"): UPLOAD,
     ("committee.review", "POST"): REVIEW,
+    ("agreements.page", "GET"): everyone(),
+    ("agreements.csv_download", "GET"): everyone(),
+    ("agreements.json_download", "GET"): everyone(),
+    ("agreements.report", "GET"): everyone(),
+    ("agreements.record", "POST"): REVIEW,
+    ("agreements.answer", "POST"): UPLOAD,
     ("admin.milestone", "GET"): ADMIN,
     ("admin.edit", "POST"): ADMIN,
     ("admin.users", "GET"): ADMIN,
@@ -136,12 +144,15 @@ def world(app, make_user, session, worker):
                           "title": "Foto con rostros", "file": (image, "foto.png")})
     assert r.status_code == 201, r.get_data(as_text=True)
     worker.drain()
-    return {"evidence_id": r.get_json()["id"], "token_id": tokens["staff"][0].id,
+    agreement = record_agreement(session, load_commitment(session, SLUG), milestone_number=3, text="Acuerdo",
+                                 institution="SSAS", due="2019-11-15", user=users["committee"])
+    session.commit()
+    return {"evidence_id": r.get_json()["id"], "token_id": tokens["staff"][0].id, "agreement_id": agreement.id,
             "plaintext": {role: t[1] for role, t in tokens.items()}, "bystander": bystander.id}
 
 
 def _values(endpoint: str, world) -> dict:
-    return {"evidence_id": world["evidence_id"], "number": 6, "fmt": "pdf", "filename": "site.css",
+    return {"evidence_id": world["evidence_id"], "agreement_id": world["agreement_id"], "number": 6, "fmt": "pdf", "filename": "site.css",
             "slug": SLUG, "commitment_slug": SLUG, "plan_slug": "plan-accion-local-jalisco-2019",
             "token_id": world["token_id"], "user_id": world["bystander"], "version": 1,
             "action": "roles" if endpoint == "admin.user_action" else "actividad"}

@@ -41,7 +41,8 @@ from fpdf.fonts import FontFace, TTFFont
 from evidence_repo import dates, rich_text
 from evidence_repo.compliance.status import REVIEW_LABELS
 
-__all__ = ["format_date", "render_docx", "render_pdf"]
+__all__ = ["Block", "Bullets", "Heading", "Note", "Table", "Text", "format_date", "render_docx", "render_pdf",
+           "title_page"]
 
 # DejaVu ships inside the package (see fonts/LICENSE), so the report needs no system fonts.
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -141,8 +142,9 @@ def _join(items: Iterable[Any], empty: str | None = None) -> str:
     return ", ".join(values) if values else (str(NONE_LABEL) if empty is None else empty)
 
 
-def _title() -> str:
-    return _("Informe de cumplimiento")
+def _title(report: Mapping[str, Any] | None = None) -> str:
+    """The document's title: the compliance report's, unless the report names its own (``"title"``)."""
+    return _clean((report or {}).get("title")) or _("Informe de cumplimiento")
 
 
 # --------------------------------------------------------------------------- content model
@@ -190,6 +192,15 @@ class _Table:
 
 
 _Block = _Heading | _Text | _Bullets | _Note | _Progress | _Table
+
+
+# The content model, for other documents laid out by the same two renderers (pass ``{"blocks": [...]}``).
+Block = _Block
+Heading = _Heading
+Text = _Text
+Bullets = _Bullets
+Note = _Note
+Table = _Table
 
 
 def _rich_text(text: Any, label: str) -> list[_Block]:
@@ -312,12 +323,15 @@ def _milestone_blocks(milestone: Mapping[str, Any]) -> Iterator[_Block]:
 def _title_page(subtitle: str, report: Mapping[str, Any]) -> list[_Block]:
     """The report's title, what it is about, as of when, and when it was made."""
     return [
-        _Heading(0, _title()),
+        _Heading(0, _title(report)),
         _Text(subtitle, kind="subtitle"),
         _Text(_("Situación al %(date)s", date=format_date(report.get("as_of"))), kind="subtitle"),
         _Text(_("Generado el %(moment)s", moment=_format_moment(report.get("generated_at"), _("fecha desconocida"))),
               kind="meta"),
     ]
+
+
+title_page = _title_page
 
 
 def _build(report: Mapping[str, Any]) -> list[_Block]:
@@ -392,6 +406,8 @@ def _build_plan(report: Mapping[str, Any]) -> list[_Block]:
 
 
 def _blocks(report: Mapping[str, Any]) -> list[_Block]:
+    if "blocks" in report:  # a document composed elsewhere (the committee's informe de retroalimentación)
+        return list(report["blocks"])
     return _build_plan(report) if "sections" in report else _build(report)
 
 
@@ -447,7 +463,7 @@ def _docx_metadata(doc: DocxDocument, report: Mapping[str, Any]) -> None:
     """Title and language let assistive tech announce and pronounce the document correctly."""
     props = doc.core_properties
     commitment = _clean((report.get("commitment") or {}).get("title"))
-    props.title = f"{_title()} — {commitment}" if commitment else _title()
+    props.title = f"{_title(report)} — {commitment}" if commitment else _title(report)
     props.language = language()
     props.author = props.last_modified_by = ""
     props.comments = _("Situación al %(date)s", date=format_date(report.get("as_of")))
@@ -606,8 +622,8 @@ class _ReportPdf(FPDF):
 def render_pdf(report: Mapping[str, Any]) -> bytes:
     """Printable PDF (US Letter) with page numbers; wraps and paginates any amount of content."""
     commitment = _clean((report.get("commitment") or {}).get("title"))
-    pdf = _ReportPdf(_cap(f"{_title()} · {commitment}" if commitment else _title(), 110))
-    pdf.set_title(pdf.safe(f"{_title()} — {commitment}" if commitment else _title()))
+    pdf = _ReportPdf(_cap(f"{_title(report)} · {commitment}" if commitment else _title(report), 110))
+    pdf.set_title(pdf.safe(f"{_title(report)} — {commitment}" if commitment else _title(report)))
     pdf.set_lang(language())
     pdf.set_creator("evidence_repo")
     generated = _parse_moment(report.get("generated_at"))

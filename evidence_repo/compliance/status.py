@@ -17,6 +17,7 @@ from flask_babel.speaklater import LazyString
 Status = Literal["completo", "sin_fecha", "vencido", "proximo", "incompleto"]
 CellState = Literal["cumplido", "pendiente_revision", "observado", "faltante", "no_requerido"]
 ReviewState = Literal["validada", "observada", "pendiente"]
+AgreementStatus = Literal["pendiente", "atendido", "vencido"]
 
 # Most urgent first: the order of the dashboard's filter chips.
 STATUSES: tuple[Status, ...] = ("vencido", "proximo", "incompleto", "sin_fecha", "completo")
@@ -42,6 +43,13 @@ REVIEW_LABELS: Mapping[str, LazyString] = {
     "observada": _l("Observada"),
     "pendiente": _l("En revisión"),
 }
+AGREEMENT_STATUSES: tuple[AgreementStatus, ...] = ("vencido", "pendiente", "atendido")
+AGREEMENT_LABELS: Mapping[str, LazyString] = {
+    "pendiente": _l("Pendiente"),
+    "atendido": _l("Atendido"),
+    "vencido": _l("Vencido"),
+}
+AGREEMENT_SYMBOLS: Mapping[str, str] = {"pendiente": "○", "atendido": "✓", "vencido": "✗"}
 # A symbol per cell and per status so neither depends on colour alone (WCAG 1.4.1).
 CELL_SYMBOLS: Mapping[str, str] = {
     "cumplido": "✓",
@@ -122,6 +130,16 @@ def status_for(complete: bool, due: date | None, as_of: date, soon_days: int = D
     if days < 0:
         return "vencido"
     return "proximo" if days <= soon_days else "incompleto"
+
+
+def agreement_status(answered_on: date | None, due: date, as_of: date) -> AgreementStatus:
+    """A committee agreement by the milestones' rule: answered (on or before ``as_of``) wins, like completion;
+    otherwise it is overdue the day after its due date. "Próximo" is not a state of its own: still pendiente."""
+    answered = answered_on is not None and answered_on <= as_of
+    status = status_for(answered, due, as_of)
+    if status == "completo":
+        return "atendido"
+    return "vencido" if status == "vencido" else "pendiente"
 
 
 # ------------------------------------------------------------------------------------------- sessions
