@@ -15,6 +15,7 @@
   var fileInput = form.querySelector('input[type="file"]');
   var meansSelect = form.querySelector('select[name="means"]');
   var fileMeans = document.getElementById("file-means");
+  setupFilePicker();
   focusFirstError();
   setupFileMeans();
 
@@ -149,6 +150,29 @@
     first.focus();
     if (first.scrollIntoView) first.scrollIntoView({ block: "center" });
     return true;
+  }
+
+  // The browser's own file button speaks the browser's language ("Choose Files" on a Spanish page): the input
+  // stays (focusable, labelled "Archivos") but is shown as a button and a line in the page's language.
+  function setupFilePicker() {
+    if (!fileInput) return;
+    var picker = el("div", "file-picker");
+    var button = el("span", "button secondary file-button", t("chooseFilesButton"));
+    var status = el("span", "file-status", t("noFiles"));
+    status.id = "files-status";
+    fileInput.parentNode.insertBefore(picker, fileInput);
+    picker.append(fileInput, button, status);
+    fileInput.classList.add("file-input");
+    var ids = (fileInput.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    ids.push(status.id);
+    fileInput.setAttribute("aria-describedby", ids.join(" "));
+    function update() {
+      var files = Array.prototype.slice.call(fileInput.files || []);
+      status.textContent = !files.length ? t("noFiles") : files.length === 1 ? files[0].name
+        : t("someFiles", { n: files.length, names: files.map(function (f) { return f.name; }).join(", ") });
+    }
+    fileInput.addEventListener("change", update);
+    update();
   }
 
   // Several files may each take their own means: one select per chosen file, "as above" by default.

@@ -70,6 +70,11 @@ def test_committee_works_through_the_queue_with_siguiente(live_server, page, tmp
     expect(rows.first).to_contain_text("Memoria de la mesa 6")  # oldest first
     expect(page.locator("table.review-queue")).not_to_contain_text("Convocatoria de la meta 3")
     check_both_widths(page, "committee-queue")
+    page.set_viewport_size(PHONE)  # on a phone the list comes first, the filters behind a button
+    expect(page.locator("#filtros-cola")).to_be_hidden()
+    page.get_by_role("button", name="Filtros (1)").click()
+    expect(page.get_by_label("Meta", exact=True)).to_be_visible()
+    page.set_viewport_size(DESKTOP)
 
     page.get_by_role("link", name="Empezar a revisar").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Memoria de la mesa 6")
@@ -119,7 +124,9 @@ def test_upload_with_a_missing_means_says_so_at_the_field(live_server, page, tmp
     sign_in(page, live_server, "staff@jalisco.gob.mx")
     page.goto(live_server.url + "/personal/subir")
     page.get_by_label("Meta", exact=True).select_option("5")
+    expect(page.locator(".file-picker")).to_have_text(re.compile("Elegir archivos.*Ningún archivo elegido"))
     page.get_by_label("Archivos").set_input_files([str(minuta)])
+    expect(page.locator("#files-status")).to_have_text("minuta-5.pdf")
     page.get_by_role("button", name="Subir").click()
 
     means = page.get_by_label("Medio de verificación", exact=True)
@@ -178,6 +185,8 @@ def test_upload_form_in_english_has_no_spanish_words(live_server, page, tmp_path
     expect(page.locator("#means-error")).to_have_text("Choose the means of verification here, or one for each "
                                                       "file below.")
     form = page.locator("#upload-form")
+    expect(page.locator(".file-button")).to_have_text("Choose files")  # not the browser's own words
+    expect(page.locator("#files-status")).to_have_text("2 files: a.pdf, b.pdf")
     expect(form).to_contain_text("Means of verification for each file")
     expect(page.locator("#file-means select").first.locator("option").first).to_have_text("Same as above")
     chrome = form.inner_text()
