@@ -54,10 +54,12 @@ def review(evidence_id: int):
 def queue():
     """Evidence waiting for the committee, oldest first, filtered by commitment, milestone and means."""
     filters, args = _queue_filters()
-    result = listing.queue_page(db(), filters, page=listing.page_number(request.args.get("pagina")))
+    restricted = policy.can_see_restricted(current_user)
+    result = listing.queue_page(db(), filters, include_restricted=restricted,
+                                page=listing.page_number(request.args.get("pagina")))
     return render_template("committee/queue.html", result=result, filters=filters, args=args,
                            choices=listing.filter_choices(db(), filters),
-                           first=listing.next_in_queue(db(), filters))
+                           first=listing.next_in_queue(db(), filters, include_restricted=restricted))
 
 
 @bp.get("/pendientes/<int:evidence_id>")
@@ -67,7 +69,8 @@ def queue_item(evidence_id: int):
     evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
     filters, args = _queue_filters()
     return render_template("committee/review.html", evidence=evidence, args=args,
-                           position=listing.queue_position(db(), filters, evidence))
+                           position=listing.queue_position(db(), filters, evidence,
+                                                           include_restricted=policy.can_see_restricted(current_user)))
 
 
 @bp.get("/pendientes/siguiente")
@@ -77,7 +80,7 @@ def next_item():
     filters, args = _queue_filters()
     after_id = listing.page_number(request.args.get("despues")) if request.args.get("despues") else None
     after = load_visible_evidence(db(), after_id, current_user) if after_id else None
-    found = listing.next_in_queue(db(), filters, after)
+    found = listing.next_in_queue(db(), filters, after, include_restricted=policy.can_see_restricted(current_user))
     if found is None:
         return redirect(url_for("committee.queue", **args))
     return redirect(url_for("committee.queue_item", evidence_id=found, **args))

@@ -187,13 +187,14 @@ def review_queue(filters: EvidenceFilters) -> EvidenceFilters:
                    visibility=None if filters.visibility == "withdrawn" else filters.visibility)
 
 
-def _queue_query(filters: EvidenceFilters) -> Select:
-    return _filtered(review_queue(filters), include_restricted=True).where(Evidence.withdrawn_at.is_(None))
+def _queue_query(filters: EvidenceFilters, include_restricted: bool) -> Select:
+    return _filtered(review_queue(filters), include_restricted).where(Evidence.withdrawn_at.is_(None))
 
 
-def queue_page(session: Session, filters: EvidenceFilters, page: int = 1, per_page: int = PER_PAGE) -> EvidencePage:
-    """A page of the committee's queue (the queue holds restricted evidence: only reviewers see it)."""
-    query = _queue_query(filters)
+def queue_page(session: Session, filters: EvidenceFilters, *, include_restricted: bool, page: int = 1,
+               per_page: int = PER_PAGE) -> EvidencePage:
+    """A page of the committee's queue (restricted evidence only for those who may see it)."""
+    query = _queue_query(filters, include_restricted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
     rows = session.scalars(
@@ -209,18 +210,21 @@ def _after(evidence: Evidence) -> ColumnElement[bool]:
                and_(Evidence.created_at == evidence.created_at, Evidence.id > evidence.id))
 
 
-def next_in_queue(session: Session, filters: EvidenceFilters, after: Evidence | None = None) -> int | None:
+def next_in_queue(session: Session, filters: EvidenceFilters, after: Evidence | None = None, *,
+                  include_restricted: bool) -> int | None:
     """The id of the item that follows ``after`` in the queue (wrapping round to the oldest, never ``after``
     itself), the oldest when ``after`` is None; None when nothing else is pending under these filters."""
-    base = _queue_query(filters).with_only_columns(Evidence.id).order_by(Evidence.created_at, Evidence.id).limit(1)
+    base = _queue_query(filters, include_restricted).with_only_columns(Evidence.id) \
+        .order_by(Evidence.created_at, Evidence.id).limit(1)
     if after is None:
         return session.scalar(base)
     return session.scalar(base.where(_after(after))) or session.scalar(base.where(Evidence.id != after.id))
 
 
-def queue_position(session: Session, filters: EvidenceFilters, evidence: Evidence) -> tuple[int, int] | None:
+def queue_position(session: Session, filters: EvidenceFilters, evidence: Evidence, *,
+                   include_restricted: bool) -> tuple[int, int] | None:
     """(position, total) of ``evidence`` in the queue, or None when it is not (or no longer) in it."""
-    query = _queue_query(filters)
+    query = _queue_query(filters, include_restricted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     inside = session.scalar(select(func.count()).select_from(query.where(Evidence.id == evidence.id).subquery()))
     if not inside:

@@ -38,6 +38,14 @@ def items(client, staff_token):
     }
 
 
+def following(session, filters, after=None):
+    return listing.next_in_queue(session, filters, after, include_restricted=True)
+
+
+def position(session, filters, evidence):
+    return listing.queue_position(session, filters, evidence, include_restricted=True)
+
+
 def titles(page):
     return [e.title for e in page.rows]
 
@@ -132,29 +140,31 @@ def test_review_state_is_the_engines(app, session, items, make_user, client):
 def test_queue_goes_oldest_first_and_next_never_repeats(session, items, make_user):
     member = make_user("comite@jalisco.gob.mx", "committee")
     everything = listing.EvidenceFilters()
-    queue = listing.queue_page(session, everything)
+    queue = listing.queue_page(session, everything, include_restricted=True)
     assert ids(queue) == [items[k] for k in ("convocatoria", "lista", "fotos", "informe", "minuta")]
+    public = listing.queue_page(session, everything, include_restricted=False)
+    assert items["lista"] not in ids(public) and public.total == 4
     first = session.get(Evidence, items["convocatoria"])
-    assert listing.next_in_queue(session, everything) == first.id
-    assert listing.queue_position(session, everything, session.get(Evidence, items["fotos"])) == (3, 5)
+    assert following(session, everything) == first.id
+    assert position(session, everything, session.get(Evidence, items["fotos"])) == (3, 5)
 
     review_evidence(session, first, "validada", None, member)
     session.commit()
-    assert listing.next_in_queue(session, everything, after=first) == items["lista"]
-    assert listing.queue_position(session, everything, first) is None  # decided: out of the queue
+    assert following(session, everything, first) == items["lista"]
+    assert position(session, everything, first) is None  # decided: out of the queue
 
     m6 = listing.parse({"compromiso": SLUG, "meta": "6"})
-    assert ids(listing.queue_page(session, m6)) == [items["fotos"], items["minuta"]]
+    assert ids(listing.queue_page(session, m6, include_restricted=True)) == [items["fotos"], items["minuta"]]
     minuta = session.get(Evidence, items["minuta"])
-    assert listing.next_in_queue(session, m6, after=minuta) == items["fotos"]  # wraps round to the oldest
+    assert following(session, m6, minuta) == items["fotos"]  # wraps round to the oldest
     fotos = session.get(Evidence, items["fotos"])
     review_evidence(session, fotos, "observada", "Sin pie de foto", member)
     session.commit()
-    assert listing.next_in_queue(session, m6, after=fotos) == items["minuta"]
+    assert following(session, m6, fotos) == items["minuta"]
     review_evidence(session, minuta, "validada", None, member)
     session.commit()
-    assert listing.next_in_queue(session, m6, after=minuta) is None  # the filtered queue is empty
-    assert listing.queue_page(session, m6).total == 0
+    assert following(session, m6, minuta) is None  # the filtered queue is empty
+    assert listing.queue_page(session, m6, include_restricted=True).total == 0
 
 
 def test_withdrawn_evidence_waits_for_nobody(app, session, items, make_user):
@@ -163,7 +173,7 @@ def test_withdrawn_evidence_waits_for_nobody(app, session, items, make_user):
     staff = make_user("editor@jalisco.gob.mx", "staff")
     withdrawal.withdraw(session, session.get(Evidence, items["informe"]), staff, "Duplicada")
     session.commit()
-    assert items["informe"] not in ids(listing.queue_page(session, listing.EvidenceFilters()))
+    assert items["informe"] not in ids(listing.queue_page(session, listing.EvidenceFilters(), include_restricted=True))
     public = listing.evidence_page(session, listing.parse({"visibilidad": "withdrawn"}), include_restricted=False)
     assert public.total == 0
     staff_view = listing.evidence_page(session, listing.parse({"visibilidad": "withdrawn"}), include_restricted=True)
