@@ -12,12 +12,12 @@ from evidence_repo import policy
 from evidence_repo.auth.body_limits import accepts_uploads
 from evidence_repo.auth.decorators import allowed_if
 from evidence_repo.db import db, on_commit, savepoint
-from evidence_repo.evidence import withdrawal
+from evidence_repo.evidence import listing, withdrawal
+from evidence_repo.evidence.models import ReviewState
 from evidence_repo.evidence.operations import (
     EvidenceError,
     EvidenceInput,
     add_evidence,
-    list_evidence,
     load_visible_evidence,
     replace_file,
     update_metadata,
@@ -25,7 +25,6 @@ from evidence_repo.evidence.operations import (
 from evidence_repo.plan.operations import list_commitments, load_commitment, means_catalogue
 from evidence_repo.services import services
 from evidence_repo.staff.forms import EditForm, ReplaceForm, UploadForm
-from evidence_repo.urls import bounded_int
 
 bp = Blueprint("staff", __name__, url_prefix="/personal")
 
@@ -166,10 +165,30 @@ def _upload_failed(form, commitment, problems: dict[str, str]):
 @bp.get("/evidencias")
 @allowed_if(policy.can_list_evidence)
 def evidence_list():
-    page = max(request.args.get("pagina", 1, type=bounded_int) or 1, 1)
-    rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(current_user), page=page,
-                                per_page=25)
-    return render_template("staff/evidence_list.html", rows=rows, total=total, page=page, per_page=25)
+    return _evidence_list("staff.evidence_list", {})
+
+
+@bp.get("/observadas")
+@allowed_if(policy.can_list_evidence)
+def observed():
+    """Evidence the committee observed, with its comment: what staff have to fix."""
+    return _evidence_list("staff.observed", {"estado": ReviewState.observed.value})
+
+
+@bp.get("/mias")
+@allowed_if(policy.can_list_evidence)
+def mine():
+    return _evidence_list("staff.mine", {"subida_por": listing.MINE})
+
+
+def _evidence_list(endpoint: str, fixed: dict[str, str]):
+    """The staff list under the query string's filters; ``fixed`` ones (a tab's own) win over the query string."""
+    filters = listing.parse({**request.args.to_dict(), **fixed}, me=current_user.id)
+    result = listing.evidence_page(db(), filters, include_restricted=policy.can_see_restricted(current_user),
+                                   page=listing.page_number(request.args.get("pagina")))
+    return render_template("staff/evidence_list.html", result=result, filters=filters, fixed=fixed,
+                           endpoint=endpoint, choices=listing.filter_choices(db(), filters),
+                           args={k: v for k, v in filters.query_args(me=current_user.id).items() if k not in fixed})
 
 
 @bp.route("/evidencias/<int:evidence_id>/editar", methods=["GET", "POST"])

@@ -13,6 +13,11 @@
   var maxBytes = parseInt(form.dataset.maxBytes, 10);
   var maxMb = form.dataset.maxMb;
   var fileInput = form.querySelector('input[type="file"]');
+  var meansSelect = form.querySelector('select[name="means"]');
+  var fileMeans = document.getElementById("file-means");
+  setupFilePicker();
+  focusFirstError();
+  setupFileMeans();
 
   // t("saved", {id: 7}) -> the "saved" message with {id} replaced.
   function t(key, values) {
@@ -107,6 +112,159 @@
     filterMilestones(true); filterActivities(true); orderMeans();
   }
 
+  // Errors at their field: the message under the control, which is marked invalid and described by it.
+  function clearErrors() {
+    Array.prototype.forEach.call(form.querySelectorAll(".field-error"), function (node) { node.remove(); });
+    Array.prototype.forEach.call(form.querySelectorAll(".has-error"), function (node) {
+      node.classList.remove("has-error");
+    });
+    Array.prototype.forEach.call(form.querySelectorAll("[aria-invalid]"), function (control) {
+      control.removeAttribute("aria-invalid");
+      var ids = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        return id && !/-error$/.test(id);
+      });
+      if (ids.length) control.setAttribute("aria-describedby", ids.join(" "));
+      else control.removeAttribute("aria-describedby");
+    });
+  }
+
+  function showError(control, message) {
+    if (!control) return;
+    var holder = control.closest("li") || control.closest(".field") || control.parentNode;
+    holder.classList.add("has-error");
+    var note = el("p", "field-error", message);
+    note.id = (control.id || control.name) + "-error";
+    var old = document.getElementById(note.id);
+    if (old) old.remove();
+    holder.append(note);
+    control.setAttribute("aria-invalid", "true");
+    var ids = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (ids.indexOf(note.id) < 0) ids.push(note.id);
+    control.setAttribute("aria-describedby", ids.join(" "));
+  }
+
+  // The first invalid control in the page's order gets the focus (also after the server sent the form back).
+  function focusFirstError() {
+    var first = form.querySelector('[aria-invalid="true"]');
+    if (!first) return false;
+    first.focus();
+    if (first.scrollIntoView) first.scrollIntoView({ block: "center" });
+    return true;
+  }
+
+  // The browser's own file button speaks the browser's language ("Choose Files" on a Spanish page): the input
+  // stays (focusable, labelled "Archivos") but is shown as a button and a line in the page's language.
+  function setupFilePicker() {
+    if (!fileInput) return;
+    var picker = el("div", "file-picker");
+    var button = el("span", "button secondary file-button", t("chooseFilesButton"));
+    var status = el("span", "file-status", t("noFiles"));
+    status.id = "files-status";
+    fileInput.parentNode.insertBefore(picker, fileInput);
+    picker.append(fileInput, button, status);
+    fileInput.classList.add("file-input");
+    var ids = (fileInput.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    ids.push(status.id);
+    fileInput.setAttribute("aria-describedby", ids.join(" "));
+    function update() {
+      var files = Array.prototype.slice.call(fileInput.files || []);
+      status.textContent = !files.length ? t("noFiles") : files.length === 1 ? files[0].name
+        : t("someFiles", { n: files.length, names: files.map(function (f) { return f.name; }).join(", ") });
+    }
+    fileInput.addEventListener("change", update);
+    update();
+  }
+
+  // Several files may each take their own means: one select per chosen file, "as above" by default.
+  function setupFileMeans() {
+    if (!fileMeans || !meansSelect || !fileInput) return;
+    fileInput.addEventListener("change", renderFileMeans);
+    ["milestone", "commitment"].forEach(function (name) {
+      var select = form.querySelector('select[name="' + name + '"]');
+      if (select) select.addEventListener("change", syncFileMeans);
+    });
+    renderFileMeans();
+  }
+
+  function perFileSelects() {
+    return fileMeans ? Array.prototype.slice.call(fileMeans.querySelectorAll("select")) : [];
+  }
+
+  function syncFileMeans() {
+    perFileSelects().forEach(function (select) {
+      var keep = select.value;
+      select.innerHTML = meansSelect.innerHTML;
+      select.options[0].textContent = t("sameMeans");
+      select.value = keep;
+      if (select.value !== keep) select.value = "";
+    });
+  }
+
+  function renderFileMeans() {
+    var files = Array.prototype.slice.call(fileInput.files || []);
+    fileMeans.textContent = "";
+    fileMeans.hidden = files.length < 2;
+    if (files.length < 2) return;
+    var legend = el("legend", null, t("fileMeansLegend"));
+    var help = el("p", "help", t("fileMeansHelp"));
+    help.id = "file-means-help";
+    var list = el("ul", "file-means");
+    files.forEach(function (file, i) {
+      var item = el("li");
+      var select = document.createElement("select");
+      select.id = "file-means-" + i;
+      select.dataset.file = String(i);
+      select.setAttribute("aria-describedby", "file-means-help");
+      var label = el("label", null, t("fileMeansLabel", { name: file.name }));
+      label.htmlFor = select.id;
+      item.append(label, select);
+      list.append(item);
+    });
+    fileMeans.append(legend, help, list);
+    syncFileMeans();
+  }
+
+  // What must be chosen before any byte is sent: shown at each field, the first one focused.
+  function checkRequired(files) {
+    var ok = true;
+    var commitment = form.querySelector('select[name="commitment"]');
+    var milestone = form.querySelector('select[name="milestone"]');
+    if (commitment && !commitment.value) { showError(commitment, t("chooseCommitment")); ok = false; }
+    if (!files.length) { showError(fileInput, t("chooseFiles")); ok = false; }
+    if (milestone && !milestone.value) { showError(milestone, t("chooseMilestone")); ok = false; }
+    if (meansSelect && !meansSelect.value) {
+      var selects = perFileSelects();
+      var own = selects.filter(function (s) { return s.value; });
+      if (files.length < 2 || !own.length) {
+        showError(meansSelect, t(files.length < 2 ? "chooseMeans" : "chooseMeansEach"));
+        ok = false;
+      } else {
+        selects.forEach(function (s) {
+          if (!s.value) { showError(s, t("chooseMeansFile")); ok = false; }
+        });
+      }
+    }
+    return ok;
+  }
+
+  // The means a file is sent with: its own, else the form's.
+  function meansFor(index) {
+    var own = perFileSelects().filter(function (s) { return s.dataset.file === String(index); })[0];
+    return own && own.value ? { value: own.value, control: own } : { value: meansSelect ? meansSelect.value : "",
+      control: meansSelect };
+  }
+
+  // The server's answer names the fields it refused: each message goes to its field.
+  function showServerErrors(fields, means) {
+    Object.keys(fields || {}).forEach(function (name) {
+      if (name === "file") return; // about this file only: its row says it
+      var control = name === "means" ? means.control
+        : form.querySelector('[name="' + (name === "files" ? fileInput.name : name) + '"]');
+      if (control && control.type === "radio") control = form.querySelector('[name="' + name + '"]:checked') || control;
+      showError(control, fields[name]);
+    });
+  }
+
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
@@ -137,11 +295,12 @@
     return t("serverStatus", { status: xhr.status });
   }
 
-  function send(file, ui, single) {
+  function send(file, ui, single, means) {
     return new Promise(function (resolve) {
       var data = new FormData(form);
       data.delete(fileInput.name);
       if (!single) data.set("title", "");
+      data.set("means", means.value);
       data.append(fileInput.name, file, file.name);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
@@ -154,7 +313,7 @@
       });
       xhr.addEventListener("load", function () {
         var ok = xhr.status === 201;
-        ui.bar.value = 100;
+        ui.bar.value = 100; // full either way: the colour and the sign say how it went
         ui.item.classList.add(ok ? "done" : "failed");
         ui.state.textContent = "";
         if (ok) {
@@ -167,6 +326,7 @@
           ui.state.textContent = errorMessage(xhr);
           var fields = null;
           try { fields = JSON.parse(xhr.responseText).error.fields; } catch (e) { /* ignore */ }
+          showServerErrors(fields, means);
           resolve({ ok: false, fields: fields });
         }
       });
@@ -182,18 +342,23 @@
 
   form.addEventListener("submit", function (event) {
     var files = Array.prototype.slice.call(fileInput.files || []);
-    if (!files.length) return; // let the server explain what is missing
     event.preventDefault();
+    clearErrors();
+    if (!checkRequired(files)) {
+      area.hidden = true;
+      focusFirstError();
+      return;
+    }
     var button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     area.hidden = false;
     area.textContent = "";
     var list = el("ol", "upload-list");
     area.append(list);
-    var jobs = files.map(function (file) {
+    var jobs = files.map(function (file, index) {
       var ui = row(file);
       list.append(ui.item);
-      return { file: file, ui: ui };
+      return { file: file, ui: ui, means: meansFor(index) };
     });
     var stored = 0, milestoneUrl = null;
     var chain = Promise.resolve();
@@ -201,10 +366,11 @@
       chain = chain.then(function () {
         if (job.file.size > maxBytes) {
           job.ui.item.classList.add("failed");
+          job.ui.bar.value = 100;
           job.ui.state.textContent = t("tooLarge", { mb: maxMb });
           return;
         }
-        return send(job.file, job.ui, files.length === 1).then(function (r) {
+        return send(job.file, job.ui, files.length === 1, job.means).then(function (r) {
           if (r.ok) { stored += 1; milestoneUrl = r.milestoneUrl; }
         });
       });
@@ -218,7 +384,8 @@
         summary.append(link);
       }
       area.append(summary);
-      if (stored === files.length) fileInput.value = "";
+      if (stored === files.length) { fileInput.value = ""; renderFileMeans(); }
+      focusFirstError();
     });
   });
 })();
