@@ -7,6 +7,7 @@ from evidence_repo.evidence.models import (
     EvidenceFile,
     EvidenceReview,
     IndexTask,
+    PublicVersion,
     ReviewState,
     TextStatus,
     Visibility,
@@ -23,6 +24,7 @@ from evidence_repo.plan.models import (
 
 __all__ = [
     "Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
-    "Milestone", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans",
+    "Milestone", "Plan", "PlanChange", "PublicVersion", "Requirement",
+    "ReviewState", "Role", "TextStatus", "User", "VerificationMeans",
     "Visibility",
 ]
