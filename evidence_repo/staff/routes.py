@@ -145,6 +145,9 @@ def upload():
                   "success")
         else:
             flash(_("No se guardó «%(f)s»: %(m)s", f=r["file"], m=r["message"]), "error")
+    if stored and data.visibility == "public":  # privacy by default: the check runs once the text is read
+        flash(_("Al terminar de leer el texto se revisa si contiene datos personales (correos, teléfonos, CURP, "
+                "listas de asistencia): la página de la evidencia lo avisará y le propondrá restringirla."), "info")
     if stored:
         return redirect(_milestone_url(commitment, data))
     return render_template("staff/upload.html", form=form, commitment=commitment, results=results), 400
