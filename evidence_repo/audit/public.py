@@ -98,7 +98,7 @@ def manifest_csv(files: list[PublicFile], top: ChainHead) -> str:
 
 # Evidence actions shown on the public activity page; every plan action ("plan.…") is shown too.
 EVIDENCE_ACTIONS = ("evidence.create", "evidence.replace_file", "evidence.update", "evidence.review",
-                    "evidence.withdraw", "evidence.purge", "evidence.publish_version")
+                    "evidence.withdraw", "evidence.purge", "evidence.publish_version", "evidence.public_version")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ def public_events(session: Session, *, before_id: int | None = None, limit: int 
             break
         ids = {r.entity_id for r in batch if r.entity == "evidence" and r.entity_id is not None}
         evidence = {e.id: e for e in session.scalars(select(Evidence).where(Evidence.id.in_(ids))
-                                                     .options(selectinload(Evidence.files)))}
+                                                     .options(selectinload(Evidence.files),
+                                                              selectinload(Evidence.public_versions)))}
         for r in batch:
             event = _public_event(r, evidence)
             if event is not None:
@@ -140,6 +141,8 @@ def _public_event(r: AuditRecord, evidence: dict[int, Evidence]) -> Event | None
     if r.entity != "evidence":
         return Event(r.id, r.at, r.action if r.action == "plan.import" else "plan.change", None, None, None, r.hash)
     e = evidence.get(r.entity_id or 0)
+    if e is not None and r.action == "evidence.public_version" and can_see_evidence(None, e):
+        return Event(r.id, r.at, r.action, e.id, e.title, None, r.hash)  # what the public now sees of it
     if e is None or not e.is_public:
         return None  # restricted evidence (or once restricted) leaves no trace here
     if e.is_withdrawn:

@@ -50,6 +50,8 @@ def test_the_public_gets_only_the_public_version(app, client, staff_token, make_
     hits = client.get("/api/v1/search", query_string={"q": "tlapalizquixochitl"}).get_json()
     assert [h["id"] for h in hits["results"]] == [evidence_id]
     assert client.get("/api/v1/search", query_string={"q": "Xochiquetzal"}).get_json()["total"] == 0
+    activity = client.get("/actividad").get_data(as_text=True)
+    assert "Versión pública (testada) publicada" in activity and "Xochiquetzal" not in activity
     api = client.get(f"/api/v1/evidence/{evidence_id}").get_json()
     assert api["is_public_version"] is True and api["file_name"] == "lista-testada.txt"
     assert "privacy_warnings" not in api  # a hint for staff, not for the public
