@@ -61,6 +61,8 @@ def test_public_download_of_a_photo_has_no_exif_but_staff_get_the_original(app, 
     listed = {f["evidence_id"]: f for f in client.get("/manifiesto.json").get_json()["files"]}
     assert listed[posted["id"]]["sha256"] == digest and listed[posted["id"]]["size"] == len(public.data)
     assert client.get(f"/api/v1/evidence/{posted['id']}").get_json()["sha256"] == digest
+    thumbnail = client.get(f"/evidencias/{posted['id']}/miniatura")
+    assert thumbnail.status_code == 200 and len(_exif(thumbnail.data)) == 0  # the preview carries none either
     assert digest in client.get(f"/evidencias/{posted['id']}").get_data(as_text=True)
 
     staff = app.test_client()
