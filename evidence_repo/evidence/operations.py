@@ -5,6 +5,7 @@ Extraction and indexing happen later in the worker; nothing here waits for them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import unicodedata
@@ -30,6 +31,7 @@ from evidence_repo.policy import Person, can_see_evidence
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
 from storage import BlobStore, TooLarge
 
+log = logging.getLogger(__name__)
 MAX_TITLE = 300
 MAX_NAME = 200
 
@@ -221,10 +223,9 @@ def public_copy_of(store: BlobStore, sha256: str, mime: str) -> str | None:
     """The SHA-256 of what the public downloads instead of these bytes (a photo without EXIF), or None."""
     try:
         return store_public_copy(store, sha256, mime)
-    except NoPublicCopy as exc:
-        raise EvidenceError(_l("No se pudo leer la imagen para quitarle los metadatos (ubicación GPS, cámara): "
-                               "%(why)s. Guárdela de nuevo como JPEG o PNG.", why=str(exc)[:200]),
-                            "file", 415) from None
+    except NoPublicCopy:  # kept for staff; the public download tries again and answers 404 if it still fails
+        log.warning("no metadata-free public copy of %s (%s)", sha256, mime, exc_info=True)
+        return None
 
 
 def find_duplicate(session: Session, sha256: str, milestone_id: int, means_id: int) -> int | None:

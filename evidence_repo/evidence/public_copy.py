@@ -17,7 +17,10 @@ from storage import BlobStore
 
 log = logging.getLogger(__name__)
 
-STRIPPED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+STRIPPED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/tiff": "TIFF",
+                  "image/heic": "HEIF", "image/heif": "HEIF"}
+# TIFF keeps its layout in tags (size, strips): only these say something about a person, a place or a device
+TIFF_PERSONAL_TAGS = (270, 271, 272, 315, 700, 33432, 34665, 34853, 37510)
 METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "Comment", "Description", "Author")
 ORIENTATION = 0x0112
 MAX_PIXELS = 100_000_000  # larger pictures are refused a copy (and so a public download), not decoded
@@ -34,15 +37,29 @@ def without_metadata(path: str | Path, mime: str) -> bytes | None:
     if fmt is None:
         return None
     try:
+        if fmt == "HEIF":
+            import pillow_heif  # the extractor registers it in its own processes only
+
+            pillow_heif.register_heif_opener()
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise NoPublicCopy(f"{img.width}x{img.height} pixels")
                 exif = img.getexif()
-                if not exif and not any(key in img.info for key in METADATA_KEYS):
+                tagged = any(t in exif for t in TIFF_PERSONAL_TAGS) if fmt == "TIFF" else bool(exif)
+                if not tagged and not any(key in img.info for key in METADATA_KEYS):
                     return None
+                frames = getattr(img, "n_frames", 1)
+                if frames > 1:  # a multi-page scan: not re-saved here, so not public
+                    raise NoPublicCopy(f"{frames} frames")
                 params: dict[str, object] = {"exif": b"", "xmp": b"", "comment": b""}  # never the original's
+                if fmt == "HEIF":
+                    params = {"exif": None, "xmp": None, "quality": 90}
+                elif fmt == "TIFF":
+                    params["compression"] = img.info.get("compression") or "raw"
+                    if img.info.get("dpi"):
+                        params["dpi"] = img.info["dpi"]
                 if img.info.get("icc_profile"):
                     params["icc_profile"] = img.info["icc_profile"]  # colours, not personal data
                 picture: Image.Image = img
@@ -59,6 +76,8 @@ def without_metadata(path: str | Path, mime: str) -> bytes | None:
                 return out.getvalue()
     except NoPublicCopy:
         raise
+    except ImportError as exc:  # HEIF support missing: fail closed
+        raise NoPublicCopy(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001  (any decoder failure: no public copy)
         raise NoPublicCopy(f"{type(exc).__name__}: {exc}") from exc
 

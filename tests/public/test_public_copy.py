@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 from PIL import Image
 
 from tests.helpers import login
@@ -82,12 +83,16 @@ def test_rotation_recorded_in_exif_is_applied_to_the_public_copy(client, staff_t
         assert img.convert("RGB").getpixel((16, 2))[0] > 150  # the red band is now on top
 
 
-def test_png_metadata_is_removed_too(client, staff_token):
-    posted = _upload(client, staff_token, photo_with_gps("PNG"), "captura.png")
+@pytest.mark.parametrize("fmt, name", [("PNG", "captura.png"), ("TIFF", "escaneo.tif"), ("WEBP", "foto.webp")])
+def test_metadata_of_other_kinds_of_picture_is_removed_too(client, staff_token, fmt, name):
+    original = photo_with_gps(fmt)
+    assert _exif(original).get_ifd(GPS_IFD)
+    posted = _upload(client, staff_token, original, name)
     public = client.get(f"/evidencias/{posted['id']}/descargar").data
-    assert len(_exif(public)) == 0
+    exif = _exif(public)
+    assert not exif.get_ifd(GPS_IFD) and ARTIST not in exif
     with Image.open(io.BytesIO(public)) as img:
-        assert img.format == "PNG"
+        assert img.format == fmt and img.size == (64, 32)
 
 
 def test_a_photo_without_metadata_is_served_as_uploaded(client, staff_token):
