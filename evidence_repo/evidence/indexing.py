@@ -71,7 +71,7 @@ def to_document(e: Evidence) -> dict:
     shown: EvidenceFile | PublicVersion = current
     if e.has_public_version and e.public_version is not None:
         shown = e.public_version
-    when: date | None = e.session_date or current.captured_on
+    when: date | None = e.session_date or (current.captured_on if shown is current else None)  # not the original's
     commitment = e.milestone.commitment
     return {
         "id": str(e.id),
