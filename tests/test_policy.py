@@ -65,6 +65,11 @@ def test_the_policy_itself():
     both = U("committee", "staff")  # the committee member who also files the committee's minutas
     assert policy.can_upload(both) and policy.can_review(both) and not policy.can_administer(both)
     assert not policy.can_upload(U()) and not policy.can_see_restricted(U())
+    # staff withdraw, only admins purge (mutmut: these had no test in the mutation selection)
+    assert policy.can_withdraw(U("staff")) and policy.can_withdraw(U("admin"))
+    assert not policy.can_withdraw(U("committee")) and not policy.can_withdraw(None)
+    assert policy.can_purge(U("admin")) and not policy.can_purge(U("staff")) and not policy.can_purge(None)
+    assert not policy.can_purge(both) and not policy.can_purge(inactive)
 
 
 def test_the_file_rules_of_restricted_evidence_with_a_public_version():
