@@ -97,6 +97,9 @@ def test_the_file_rules_of_restricted_evidence_with_a_public_version():
     for f in (old, current, stale):
         assert not policy.can_download_version(None, e, f) and policy.can_download_version(staff, e, f)
     assert policy.downloadable_versions(None, e) == [] and policy.downloadable_versions(staff, e) == [old, current]
+    purged = file(3)
+    purged.purged_at = "2026-12-01"  # purged bytes are for nobody, staff included
+    assert not policy.can_download_version(staff, e, purged) and not policy.can_download_version(None, e, purged)
     assert policy.shared_caches_may_keep(e, newest)
     assert not any(policy.shared_caches_may_keep(e, f) for f in (old, current, stale))
     bare = Row(is_public=False, withdrawn_at=None, files=[current], current=current, public_version=None,
