@@ -8,6 +8,7 @@ from evidence_repo.evidence.models import (
     EvidenceFile,
     EvidenceReview,
     IndexTask,
+    PublicVersion,
     ReviewState,
     TextStatus,
     Visibility,
@@ -24,8 +25,7 @@ from evidence_repo.plan.models import (
 )
 
 __all__ = [
-    "Activity", "Agreement", "AgreementEvidence", "DigestEntry",
-    "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
-    "Milestone", "OutgoingMail", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User",
-    "VerificationMeans", "Visibility",
+    "Activity", "Agreement", "AgreementEvidence", "ApiToken", "AuditRecord", "Commitment", "DigestEntry", "Evidence",
+    "EvidenceFile", "EvidenceReview", "IndexTask", "Milestone", "OutgoingMail", "Plan", "PlanChange", "PublicVersion",
+    "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans", "Visibility",
 ]

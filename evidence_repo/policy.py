@@ -64,9 +64,12 @@ def audience(user: Person | None) -> frozenset[str]:
 def shared_caches_may_keep(evidence: Any, file: Any) -> bool:
     """May a download or thumbnail of ``file`` be kept by browsers' and proxies' shared caches?
 
-    Only the current file of public evidence: anything else is sent ``private, no-store`` so that neither a
-    proxy nor the browser's disk keeps a copy after the reader leaves or the evidence is restricted.
+    Only the current file of public evidence and the versión pública of restricted evidence: anything else is
+    sent ``private, no-store`` so that neither a proxy nor the browser's disk keeps a copy after the reader leaves
+    or the evidence is restricted.
     """
+    if file.is_public_version:
+        return file is evidence.public_version and evidence.withdrawn_at is None
     return bool(evidence.is_public) and file is evidence.current
 
 
@@ -103,7 +106,20 @@ def can_see_evidence(user: Person | None, evidence: Any) -> bool:
     """Public evidence that was not withdrawn is for everyone; the rest for those who may see restricted evidence."""
     if can_see_restricted(user):
         return True
-    return bool(evidence.is_public and evidence.withdrawn_at is None)
+    return bool(evidence.withdrawn_at is None and (evidence.is_public or evidence.has_public_version))
+
+
+def file_shown(user: Person | None, evidence: Any) -> Any:
+    """The file ``user`` sees as the evidence's own: its current version, or for the public the versión pública
+    of restricted evidence (never the restricted file itself, its text or its thumbnail)."""
+    if evidence.is_public or can_see_restricted(user):
+        return evidence.current
+    return evidence.public_version
+
+
+def gets_original_bytes(user: Person | None) -> bool:
+    """Staff download files exactly as uploaded; the public gets photos without their metadata (EXIF, GPS)."""
+    return can_see_restricted(user)
 
 
 def can_withdraw(user: Person | None) -> bool:
@@ -116,14 +132,19 @@ def can_purge(user: Person | None) -> bool:
 
 
 def can_download_version(user: Person | None, evidence: Any, file: Any) -> bool:
-    """The current file of evidence the user may see; an older version of public evidence only for those who may
-    see restricted evidence, unless an admin published that version (replacing a file takes its contents back).
-    Purged bytes are for nobody."""
+    """The current file of public evidence the user may see; an older version of public evidence only for those who
+    may see restricted evidence, unless an admin published that version (replacing a file takes its contents back);
+    of restricted evidence, the public gets its newest versión pública and nothing else. Purged bytes are for
+    nobody."""
     if file.purged_at is not None:
         return False
     if can_see_restricted(user):
         return True
-    return bool(can_see_evidence(user, evidence) and (file.version == evidence.current.version or file.published))
+    if not can_see_evidence(None, evidence):  # the public's view: ``user`` may not see restricted evidence
+        return False
+    if file.is_public_version:  # of restricted evidence: only the newest one, the others were superseded
+        return file is evidence.public_version
+    return bool(evidence.is_public and (file.version == evidence.current.version or file.published))
 
 
 def downloadable_versions(user: Person | None, evidence: Any) -> list:

@@ -163,3 +163,89 @@ def test_public_suggestions_come_from_public_words_only(client, world):
         assert TEXT_WORD not in (mixed["suggestion"] or ""), q
     page = client.get(f"/buscar?q={TEXT_WORD[:-1]}").get_data(as_text=True)
     assert TEXT_WORD not in page
+
+
+# --- A restricted item with a versión pública and an older replaced version -------------------------------------
+# Its first version (world's list, with TEXT_WORD) was replaced by one with ORIGINAL_WORD.
+ORIGINAL_WORD = "Huitzilihuitzin"    # in its current version
+STALE_WORD = "Mazatzintlitl"         # in a versión pública later replaced by a better redaction
+REDACTED_WORD = "Tlazohcamati"       # in its current versión pública: the only text the public may find
+REDACTED_PAGES = [*PAGES[:10], f"/buscar?q={REDACTED_WORD}", f"/buscar?q={ORIGINAL_WORD}",
+                  f"/buscar?q={ORIGINAL_WORD[:-1]}", f"/buscar?q={STALE_WORD}", *PAGES[13:23],
+                  f"/api/v1/search?q={REDACTED_WORD}", f"/api/v1/search?q={ORIGINAL_WORD}",
+                  f"/api/v1/search?q={ORIGINAL_WORD[:-1]}", f"/api/v1/search?q={TEXT_WORD[:-1]}",
+                  f"/api/v1/search?q={STALE_WORD[:-1]}", "/manifiesto.json", "/manifiesto.csv", "/actividad"]
+
+
+@pytest.fixture
+def redacted(app, client, world, worker):
+    """World's restricted list, replaced once, with a versión pública replaced once too."""
+    staff, evidence_id = world["staff"], world["id"]
+
+    def post(path, field, name, content):
+        token = csrf_token(staff, f"/evidencias/{evidence_id}")
+        r = staff.post(f"/personal/evidencias/{evidence_id}/{path}", content_type="multipart/form-data",
+                       data={"csrf_token": token, field: (io.BytesIO(content.encode()), name)})
+        assert r.status_code == 302, r.get_data(as_text=True)
+
+    post("reemplazar", "replace-file", "lista-v2.txt", f"Nombre y firma: {ORIGINAL_WORD} Zumárraga, CURP")
+    worker.drain()
+    with app.app_context():
+        from evidence_repo.db import db
+        from evidence_repo.evidence.models import Evidence
+        e = db().get(Evidence, evidence_id)
+        assert [f.version for f in e.files] == [1, 2]
+        old_sha, current_sha = e.files[0].sha256, e.files[1].sha256
+    post("version-publica", "file", "lista-testada-1.txt", f"Nombre y firma: [testado] {STALE_WORD}")
+    post("version-publica", "file", "lista-testada-2.txt", f"Nombre y firma: [testado] {REDACTED_WORD}")
+    worker.drain()
+    return {**world, "old_sha": old_sha, "current_sha": current_sha}
+
+
+def test_a_restricted_item_with_a_public_version_shows_only_that_version(client, redacted):
+    evidence_id = redacted["id"]
+    secrets = (TEXT_WORD, ORIGINAL_WORD, STALE_WORD, COMMENT_WORD, redacted["old_sha"], redacted["current_sha"])
+    for url in REDACTED_PAGES:
+        r = client.get(url, follow_redirects=True)
+        assert r.status_code == 200, (url, r.status_code)
+        text = _text(r)
+        if "q=" in url:
+            query = url.split("q=", 1)[1]
+            text = re.sub(re.escape(query) + r"(?![a-záéíóúñ])", "", text, flags=re.IGNORECASE)
+        for secret in secrets:
+            assert secret.lower() not in text.lower(), f"{secret} leaked on {url}"
+    # the item's own pages: only the versión pública, never the original, its older version or its review
+    page = client.get(f"/evidencias/{evidence_id}").get_data(as_text=True)
+    assert REDACTED_WORD in page and "Versión pública (testada)" in page
+    for secret in (*secrets, redacted["old_sha"], "lista-v2.txt", "documento.txt", "Falta la firma"):
+        assert secret not in page, secret
+    assert client.get(f"/evidencias/{evidence_id}/descargar").get_data(as_text=True).endswith(REDACTED_WORD)
+    for url in (f"/evidencias/{evidence_id}/descargar?version=1", f"/evidencias/{evidence_id}/descargar?version=2",
+                f"/evidencias/{evidence_id}/miniatura", f"/evidencias/{evidence_id}/pdf-con-texto"):
+        assert client.get(url).status_code == 404, url
+    api = client.get(f"/api/v1/evidence/{evidence_id}").get_json()
+    assert api["is_public_version"] and api["file_name"] == "lista-testada-2.txt"
+    assert [v["version"] for v in api["versions"]] == []  # none of the item's own files
+    # search: found, counted and suggested by the redacted word only
+    found = client.get("/api/v1/search", query_string={"q": REDACTED_WORD}).get_json()
+    assert [h["id"] for h in found["results"]] == [evidence_id] and found["total"] == 1
+    assert found["facets"]["milestone"] == {"6": 1}
+    assert REDACTED_WORD.lower() in (client.get("/api/v1/search", query_string={"q": REDACTED_WORD[:-1]})
+                                     .get_json()["suggestion"] or "").lower()
+    listing = client.get("/api/v1/search", query_string={"q": ""}).get_json()
+    assert evidence_id in [h["id"] for h in listing["results"]]
+    for word in (ORIGINAL_WORD, STALE_WORD, TEXT_WORD):
+        assert client.get("/api/v1/search", query_string={"q": word}).get_json()["total"] == 0, word
+    manifest = {(f["evidence_id"], f["version"]): f for f in client.get("/manifiesto.json").get_json()["files"]}
+    assert manifest[(evidence_id, 0)]["file_name"] == "lista-testada-2.txt"
+    assert all(key[0] != evidence_id or key[1] == 0 for key in manifest)
+
+
+def test_staff_see_the_original_and_the_public_version(redacted):
+    staff, evidence_id = redacted["staff"], redacted["id"]
+    page = staff.get(f"/evidencias/{evidence_id}").get_data(as_text=True)
+    for seen in (ORIGINAL_WORD, "lista-testada-2.txt", COMMENT_WORD):
+        assert seen in page, seen
+    assert ORIGINAL_WORD in staff.get(f"/evidencias/{evidence_id}/descargar").get_data(as_text=True)
+    assert TEXT_WORD in staff.get(f"/evidencias/{evidence_id}/descargar?version=1").get_data(as_text=True)
+    assert staff.get(f"/evidencias/{evidence_id}/descargar?publica=1").get_data(as_text=True).endswith(REDACTED_WORD)

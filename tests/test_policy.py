@@ -65,6 +65,55 @@ def test_the_policy_itself():
     both = U("committee", "staff")  # the committee member who also files the committee's minutas
     assert policy.can_upload(both) and policy.can_review(both) and not policy.can_administer(both)
     assert not policy.can_upload(U()) and not policy.can_see_restricted(U())
+    # staff withdraw, only admins purge (mutmut: these had no test in the mutation selection)
+    assert policy.can_withdraw(U("staff")) and policy.can_withdraw(U("admin"))
+    assert not policy.can_withdraw(U("committee")) and not policy.can_withdraw(None)
+    assert policy.can_purge(U("admin")) and not policy.can_purge(U("staff")) and not policy.can_purge(None)
+    assert not policy.can_purge(both) and not policy.can_purge(inactive)
+
+
+def test_the_file_rules_of_restricted_evidence_with_a_public_version():
+    """Plain objects standing in for rows: what each reader sees, downloads and lets shared caches keep."""
+    from types import SimpleNamespace as Row
+
+    class U:
+        is_authenticated = True
+        roles = frozenset({"staff"})
+
+    def file(version, published=False):
+        return Row(version=version, published=published, purged_at=None, is_public_version=False)
+
+    def redacted():
+        return Row(version=None, published=True, purged_at=None, is_public_version=True)
+
+    old, current, stale, newest = file(1), file(2), redacted(), redacted()
+    e = Row(is_public=False, withdrawn_at=None, files=[old, current], current=current, public_version=newest,
+            has_public_version=True)
+    staff = U()
+    assert policy.can_see_evidence(None, e) and policy.can_see_evidence(staff, e)
+    assert policy.file_shown(None, e) is newest and policy.file_shown(staff, e) is current
+    assert policy.gets_original_bytes(staff) and not policy.gets_original_bytes(None)
+    assert policy.can_download_version(None, e, newest)
+    for f in (old, current, stale):
+        assert not policy.can_download_version(None, e, f) and policy.can_download_version(staff, e, f)
+    assert policy.downloadable_versions(None, e) == [] and policy.downloadable_versions(staff, e) == [old, current]
+    purged = file(3)
+    purged.purged_at = "2026-12-01"  # purged bytes are for nobody, staff included
+    assert not policy.can_download_version(staff, e, purged) and not policy.can_download_version(None, e, purged)
+    assert policy.shared_caches_may_keep(e, newest)
+    assert not any(policy.shared_caches_may_keep(e, f) for f in (old, current, stale))
+    bare = Row(is_public=False, withdrawn_at=None, files=[current], current=current, public_version=None,
+               has_public_version=False)
+    assert not policy.can_see_evidence(None, bare) and policy.file_shown(staff, bare) is current
+    e.withdrawn_at = "2026-12-01"  # withdrawn: its public version goes with it
+    assert not policy.can_see_evidence(None, e) and not policy.can_download_version(None, e, newest)
+    assert not policy.shared_caches_may_keep(e, newest) and policy.can_see_evidence(staff, e)
+    public = Row(is_public=True, withdrawn_at=None, files=[old, current], current=current, public_version=None,
+                 has_public_version=False)
+    assert policy.file_shown(None, public) is current and policy.shared_caches_may_keep(public, current)
+    assert policy.can_download_version(None, public, current) and not policy.can_download_version(None, public, old)
+    old.published = True  # an admin published the older version of public evidence
+    assert policy.can_download_version(None, public, old) and not policy.can_download_version(None, e, old)
 
 
 @pytest.fixture

@@ -81,6 +81,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff.edit", "POST"): UPLOAD,
     ("staff.replace", "POST"): UPLOAD,
     ("staff.withdraw", "POST"): UPLOAD,
+    ("staff.restrict", "POST"): UPLOAD,
+    ("staff.public_version", "POST"): UPLOAD,
     ("committee.review", "POST"): REVIEW,
     ("agreements.page", "GET"): everyone(),
     ("agreements.csv_download", "GET"): everyone(),

@@ -196,7 +196,7 @@ def _api_error(exc: ApiError):
 
 
 def evidence_dict(e, *, full: bool, user=None) -> dict:
-    f = e.current
+    f = policy.file_shown(user, e)  # for the public, restricted evidence is its versión pública
     data = {
         "id": e.id,
         "title": e.title,
@@ -206,11 +206,11 @@ def evidence_dict(e, *, full: bool, user=None) -> dict:
         "date": e.session_date.isoformat() if e.session_date else None,
         "description": e.description,
         "visibility": e.visibility,
-        "sha256": f.sha256,
+        "sha256": f.sha256 if policy.gets_original_bytes(user) else (f.public_sha256 or f.sha256),
         "size": f.size,
         "mime_type": f.mime_type,
         "file_name": f.original_name,
-        "version": f.version,
+        "version": f.version if f.version is not None else len(e.public_versions),
         "text_status": f.text_status,
         "text_error": f.text_error,
         "created_at": e.created_at.isoformat(),
@@ -218,7 +218,14 @@ def evidence_dict(e, *, full: bool, user=None) -> dict:
         "download_url": external_url("public.download", evidence_id=e.id),
         "ocr_confidence": f.ocr_confidence,
         "searchable_pdf_url": external_url("public.searchable_copy", evidence_id=e.id) if f.searchable_sha256 else None,
+        "is_public_version": f is not e.current,
+        "public_version_url": (external_url("public.download", evidence_id=e.id, publica=1)
+                               if e.has_public_version else None),
     }
+    if policy.can_see_restricted(user):  # privacy by default: warn the uploader, propose restricting
+        found = None if f.text_status == "pending" else f.personal_data
+        data["privacy_warnings"] = found
+        data["suggested_visibility"] = "restricted" if found and e.is_public else None
     if full:
         data["versions"] = [
             {"version": v.version, "sha256": v.sha256, "size": v.size, "mime_type": v.mime_type,
@@ -265,7 +272,8 @@ def list_evidence_api():
     user = _bearer_user()
     page, per_page = _int_arg("page", 1, MAX_PAGE), _int_arg("per_page", 20, 100)
     rows, total = list_evidence(db(), include_restricted=policy.can_see_restricted(user), page=page, per_page=per_page)
-    return jsonify(total=total, page=page, per_page=per_page, results=[evidence_dict(e, full=False) for e in rows])
+    return jsonify(total=total, page=page, per_page=per_page,
+                   results=[evidence_dict(e, full=False, user=user) for e in rows])
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -310,7 +318,7 @@ def update_evidence(evidence_id: int):
         raise ApiError(exc.status, exc.message, exc.problems or ({exc.field: exc.message} if exc.field else None)) \
             from None
     on_commit(services().notify_worker)
-    return jsonify(evidence_dict(evidence, full=True))
+    return jsonify(evidence_dict(evidence, full=True, user=user))
 
 
 def _patch_body() -> dict:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from evidence_repo.audit import AuditRecord, head
 from evidence_repo.evidence.models import Evidence, Visibility
 from evidence_repo.policy import can_download_version, can_see_evidence
+from storage import BlobStore
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,41 @@ class ChainHead:
     hash: str
 
 
-def public_files(session: Session) -> list[PublicFile]:
-    """Every file anyone may download: current versions of public evidence, plus versions an admin published."""
+def public_files(session: Session, store: BlobStore | None = None) -> list[PublicFile]:
+    """Every file anyone may download: current versions of public evidence, versions an admin published, and the
+    versión pública of restricted evidence (version 0 in the manifest: it is none of the evidence's own files).
+    The SHA-256 and size are those of the bytes the public gets (photos without their metadata)."""
     rows = session.scalars(
-        select(Evidence).where(Evidence.visibility == Visibility.public.value, Evidence.withdrawn_at.is_(None))
-        .options(selectinload(Evidence.files)).order_by(Evidence.id)
+        select(Evidence).where(Evidence.withdrawn_at.is_(None), or_(
+            Evidence.visibility == Visibility.public.value, Evidence.public_versions.any()))
+        .options(selectinload(Evidence.files), selectinload(Evidence.public_versions)).order_by(Evidence.id)
     )
-    return [PublicFile(e.id, f.version, f.original_name, f.sha256, f.size, f.uploaded_at)
-            for e in rows if can_see_evidence(None, e)
-            for f in e.files if can_download_version(None, e, f)]
+    found = []
+    for e in rows:
+        if not can_see_evidence(None, e):
+            continue
+        files: list[Any] = [*e.files, *e.public_versions]
+        for f in files:
+            if can_download_version(None, e, f):
+                found.append(PublicFile(e.id, f.version or 0, f.original_name, f.public_sha256 or f.sha256,
+                                        _public_size(f, store), f.uploaded_at))
+    return found
+
+
+def _public_size(f: Any, store: BlobStore | None) -> int:
+    """The size of what the public downloads (the copy without metadata, when there is one)."""
+    if not f.public_sha256 or store is None:
+        return f.size
+    try:
+        return store.path_for(f.public_sha256).stat().st_size
+    except OSError:
+        return f.size
+    from evidence_repo.services import services
+
+    try:
+        return services().blobs.path_for(f.public_sha256).stat().st_size
+    except (OSError, RuntimeError):
+        return f.size
 
 
 def chain_head(session: Session) -> ChainHead:
@@ -71,7 +98,7 @@ def manifest_csv(files: list[PublicFile], top: ChainHead) -> str:
 
 # Evidence actions shown on the public activity page; every plan action ("plan.…") is shown too.
 EVIDENCE_ACTIONS = ("evidence.create", "evidence.replace_file", "evidence.update", "evidence.review",
-                    "evidence.withdraw", "evidence.purge", "evidence.publish_version")
+                    "evidence.withdraw", "evidence.purge", "evidence.publish_version", "evidence.public_version")
 
 
 @dataclass(frozen=True)
@@ -100,7 +127,8 @@ def public_events(session: Session, *, before_id: int | None = None, limit: int 
             break
         ids = {r.entity_id for r in batch if r.entity == "evidence" and r.entity_id is not None}
         evidence = {e.id: e for e in session.scalars(select(Evidence).where(Evidence.id.in_(ids))
-                                                     .options(selectinload(Evidence.files)))}
+                                                     .options(selectinload(Evidence.files),
+                                                              selectinload(Evidence.public_versions)))}
         for r in batch:
             event = _public_event(r, evidence)
             if event is not None:
@@ -113,6 +141,8 @@ def _public_event(r: AuditRecord, evidence: dict[int, Evidence]) -> Event | None
     if r.entity != "evidence":
         return Event(r.id, r.at, r.action if r.action == "plan.import" else "plan.change", None, None, None, r.hash)
     e = evidence.get(r.entity_id or 0)
+    if e is not None and r.action == "evidence.public_version" and can_see_evidence(None, e):
+        return Event(r.id, r.at, r.action, e.id, e.title, None, r.hash)  # what the public now sees of it
     if e is None or not e.is_public:
         return None  # restricted evidence (or once restricted) leaves no trace here
     if e.is_withdrawn:

@@ -27,7 +27,15 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from evidence_repo.db import utcnow
 from evidence_repo.evidence import queue
-from evidence_repo.evidence.models import LOW_QUALITY_CONFIDENCE, Evidence, EvidenceFile, IndexTask, TextStatus
+from evidence_repo.evidence.models import (
+    LOW_QUALITY_CONFIDENCE,
+    Evidence,
+    EvidenceFile,
+    IndexTask,
+    PublicVersion,
+    TextStatus,
+    Visibility,
+)
 from evidence_repo.plan.models import Commitment, Milestone
 from indexer.extract import ALLOWED_MIME_TYPES, Extraction, ExtractorPool
 from storage import BlobStore
@@ -47,16 +55,29 @@ def file_type_label(mime: str) -> str:
     return ALLOWED_MIME_TYPES.get(mime, mime)
 
 
+def search_visibility(visibility: str, has_public_version: bool) -> str:
+    """The visibility of an evidence's search document: restricted evidence with a versión pública is found by
+    the public, through that version's text only (see :func:`to_document`)."""
+    return Visibility.public.value if has_public_version else visibility
+
+
 def to_document(e: Evidence) -> dict:
-    """The search document for an evidence's current version; plain values only."""
+    """The search document for an evidence's current version; plain values only.
+
+    Restricted evidence with a versión pública becomes a public document made of that version alone (its text and
+    file type, never the original's): the public finds and counts it, and staff find it by the same words. One
+    document per evidence keeps totals and facets right for every reader."""
     current = e.current
-    when: date | None = e.session_date or current.captured_on
+    shown: EvidenceFile | PublicVersion = current
+    if e.has_public_version and e.public_version is not None:
+        shown = e.public_version
+    when: date | None = e.session_date or (current.captured_on if shown is current else None)  # not the original's
     commitment = e.milestone.commitment
     return {
         "id": str(e.id),
         "title": e.title,
         "description": e.description or "",
-        "text": current.text or "",
+        "text": shown.text or "",
         "milestone": e.milestone.number,
         "milestone_text": e.milestone.objective,
         "activity": str(e.activity_id) if e.activity_id else "",
@@ -65,8 +86,8 @@ def to_document(e: Evidence) -> dict:
         "means_text": e.means.name,
         "date": when,
         "year": when.year if when else None,
-        "file_type": file_type_label(current.mime_type),
-        "visibility": e.visibility,
+        "file_type": file_type_label(shown.mime_type),
+        "visibility": search_visibility(e.visibility, e.has_public_version),
         # Which plan and commitment it proves, as slugs to filter and count by. The commitment's title is not
         # sent: the index searches it, so every document of a commitment would match each word of its title
         # ("transparencia", "programas sociales"); pages and the API show current titles from the database.
@@ -85,7 +106,7 @@ def queue_access_update(session: Session, evidence_id: int) -> None:
 def _evidence_query():
     """Evidence that belongs in the index: withdrawn evidence is left out (its task deletes it from the index)."""
     return select(Evidence).where(Evidence.withdrawn_at.is_(None)).options(
-        selectinload(Evidence.files),
+        selectinload(Evidence.files), selectinload(Evidence.public_versions),
         selectinload(Evidence.milestone).selectinload(Milestone.commitment).selectinload(Commitment.plan),
         selectinload(Evidence.means), selectinload(Evidence.activity),
     )
@@ -111,6 +132,18 @@ def apply_extraction(store: BlobStore, f: EvidenceFile, result: Extraction) -> N
     f.ocr_pages = json.dumps(result.ocr_pages) if result.ocr_pages else None
     f.searchable_sha256 = _store_searchable(store, result.searchable_pdf)
     f.processed_at = utcnow()
+
+
+def apply_public_extraction(p: PublicVersion, result: Extraction) -> None:
+    """A versión pública keeps its text (for the public's search and page) and nothing derived: no thumbnail or
+    searchable copy, whose pixels would be the redacted file's anyway."""
+    p.text_status = str(result.status)
+    p.text_error = result.error
+    p.text = result.text or None
+    p.pages = result.pages
+    p.processed_at = utcnow()
+    if result.searchable_pdf:
+        Path(result.searchable_pdf).unlink(missing_ok=True)
 
 
 def _store_searchable(store: BlobStore, path: str | None) -> str | None:
@@ -281,19 +314,26 @@ class IndexWorker:
             if not tasks:
                 return 0
             ids = list(dict.fromkeys(t.evidence_id for t in tasks))
-            pending = [(e.current.id, e.current.sha256) for e in session.scalars(
-                _evidence_query().where(Evidence.id.in_(ids)))
-                if e.current.text_status == TextStatus.pending.value]
+            pending = []  # (kind, row id, sha256): the current file and the versión pública, when not yet read
+            for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids))):
+                for f in (e.current, e.public_version):
+                    if f is not None and f.text_status == TextStatus.pending.value:
+                        pending.append((type(f), f.id, f.sha256))
         t1 = clock()
         task_ids = [t.id for t in tasks]
         with queue.LeaseKeeper(self.sessions, self.name, task_ids, self.lease_seconds):
-            results = self._extractor.extract_many([sha for _, sha in pending], self._access_while_extracting)
+            results = self._extractor.extract_many([sha for _, _, sha in pending], self._access_while_extracting)
         t2 = clock()
         with self.sessions() as session:
-            extracted = dict(zip((file_id for file_id, _ in pending), results))
-            for f in session.scalars(select(EvidenceFile).where(EvidenceFile.id.in_(list(extracted)))):
+            extracted = dict(zip(((kind, row_id) for kind, row_id, _ in pending), results))
+            for f in session.scalars(select(EvidenceFile).where(
+                    EvidenceFile.id.in_([i for kind, i in extracted if kind is EvidenceFile]))):
                 if f.text_status == TextStatus.pending.value:  # not already done by a concurrent reindex
-                    apply_extraction(self.store, f, extracted[f.id])
+                    apply_extraction(self.store, f, extracted[EvidenceFile, f.id])
+            for p in session.scalars(select(PublicVersion).where(
+                    PublicVersion.id.in_([i for kind, i in extracted if kind is PublicVersion]))):
+                if p.text_status == TextStatus.pending.value:
+                    apply_public_extraction(p, extracted[PublicVersion, p.id])
             session.commit()  # extracted text is safe before the index is touched
             evidences = {e.id: e for e in session.scalars(_evidence_query().where(Evidence.id.in_(ids)))}
             docs = [to_document(evidences[i]) for i in ids if i in evidences]
@@ -388,17 +428,22 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
         elif only_low_quality:
             query = query.where(EvidenceFile.ocr_confidence < LOW_QUALITY_CONFIDENCE)
         files = session.execute(query.order_by(EvidenceFile.id)).all()
-    if files:
+        public = session.execute(select(PublicVersion.id, PublicVersion.sha256).where(
+            PublicVersion.text_status == TextStatus.pending.value).order_by(PublicVersion.id)).all()
+    if files or public:
         extractor = Extractor(store, limits)
         try:
-            for batch in _chunks(files, 50):
-                results = extractor.extract_many([sha for _, sha in batch])
-                with sessions() as session:
-                    for (file_id, _), result in zip(batch, results):
-                        f = session.get(EvidenceFile, file_id)
-                        if f is not None:
-                            apply_extraction(store, f, result)
-                    session.commit()
+            for kind, rows in ((EvidenceFile, files), (PublicVersion, public)):
+                for batch in _chunks(rows, 50):
+                    results = extractor.extract_many([sha for _, sha in batch])
+                    with sessions() as session:
+                        for (row_id, _), result in zip(batch, results):
+                            row = session.get(kind, row_id)
+                            if isinstance(row, EvidenceFile):
+                                apply_extraction(store, row, result)
+                            elif isinstance(row, PublicVersion):
+                                apply_public_extraction(row, result)
+                        session.commit()
         finally:
             extractor.close()
     with sessions() as session:

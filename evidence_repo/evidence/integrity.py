@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask
+from evidence_repo.evidence.indexing import search_visibility
+from evidence_repo.evidence.models import Evidence, EvidenceFile, IndexTask, PublicVersion
 from evidence_repo.plan.models import Commitment, Milestone
 from storage import BlobStore
 
@@ -61,16 +62,23 @@ class CheckReport:
 def check(session: Session, store: BlobStore, index, *, progress: Callable[[int], None] | None = None) -> CheckReport:
     report = CheckReport()
     referenced: dict[str, str] = {}
-    for ev_id, version, sha, thumb, searchable in session.execute(
+    for ev_id, version, sha, thumb, searchable, public_copy in session.execute(
         select(EvidenceFile.evidence_id, EvidenceFile.version, EvidenceFile.sha256, EvidenceFile.thumbnail_sha256,
-               EvidenceFile.searchable_sha256)
+               EvidenceFile.searchable_sha256, EvidenceFile.public_sha256)
         .where(EvidenceFile.purged_at.is_(None))  # purged bytes are gone on purpose
     ):
         referenced.setdefault(sha, f"evidencia #{ev_id} v{version} ({sha})")
+        if public_copy:
+            referenced.setdefault(public_copy, f"copia pública (sin metadatos) de evidencia #{ev_id} v{version}")
         if thumb:
             referenced.setdefault(thumb, f"miniatura de evidencia #{ev_id} v{version} ({thumb})")
         if searchable:
             referenced.setdefault(searchable, f"PDF con texto de evidencia #{ev_id} v{version} ({searchable})")
+    for ev_id, sha, public_copy in session.execute(
+            select(PublicVersion.evidence_id, PublicVersion.sha256, PublicVersion.public_sha256)):
+        referenced.setdefault(sha, f"versión pública de evidencia #{ev_id} ({sha})")
+        if public_copy:
+            referenced.setdefault(public_copy, f"copia pública (sin metadatos) de la versión pública de #{ev_id}")
     for sha, label in referenced.items():
         if not store.exists(sha):
             report.missing_files.append(label)
@@ -101,6 +109,7 @@ def drift(session: Session, index, skip: Collection[int] = ()) -> dict[int, str]
     still public in search is the worst case), except those with pending tasks."""
     indexed = index.doc_states()
     found: dict[int, str] = {}
+    with_public_version = set(session.scalars(select(PublicVersion.evidence_id)))
     rows = session.execute(select(Evidence.id, Evidence.visibility, Evidence.title, Commitment.slug)
                            .join(Milestone, Evidence.milestone_id == Milestone.id)
                            .join(Commitment, Milestone.commitment_id == Commitment.id))
@@ -108,7 +117,9 @@ def drift(session: Session, index, skip: Collection[int] = ()) -> dict[int, str]
         state = indexed.get(str(ev_id))
         if state is None or ev_id in skip:
             continue
-        wanted = {"visibility": visibility, "title": title, "commitment": commitment}
+        # restricted evidence with a versión pública is indexed as public, with that version's text only
+        wanted = {"visibility": search_visibility(visibility, ev_id in with_public_version), "title": title,
+                  "commitment": commitment}
         differences = [f"{key} «{state.get(key)}» en el índice, «{value}» en la base de datos"
                        for key, value in wanted.items() if state.get(key) != value]
         if differences:
@@ -133,6 +144,8 @@ def remove_expired_refusals(session: Session, store: BlobStore) -> int:
     referenced = set(session.scalars(select(EvidenceFile.sha256)))
     referenced |= set(session.scalars(select(EvidenceFile.thumbnail_sha256).where(
         EvidenceFile.thumbnail_sha256.is_not(None))))
+    for column in (EvidenceFile.public_sha256, PublicVersion.sha256, PublicVersion.public_sha256):
+        referenced |= set(session.scalars(select(column).where(column.is_not(None))))
     paths = expired_refusals(store, referenced)
     for path in paths:
         path.unlink(missing_ok=True)

@@ -64,6 +64,10 @@ class Evidence(Base):
         back_populates="evidence", order_by="EvidenceFile.version", cascade="save-update, merge"
     )
     reviews: Mapped[list[EvidenceReview]] = relationship(order_by="EvidenceReview.id", viewonly=True)
+    # Versiones públicas (redacted copies) of restricted evidence, oldest first; the newest one is public.
+    public_versions: Mapped[list[PublicVersion]] = relationship(
+        back_populates="evidence", order_by="PublicVersion.id", cascade="save-update, merge"
+    )
 
     def review_history(self) -> tuple[ReviewInfo, ...]:
         """Committee decisions and the file replacements that reset them, oldest first."""
@@ -92,6 +96,16 @@ class Evidence(Base):
     @property
     def is_public(self) -> bool:
         return self.visibility == Visibility.public.value
+
+    @property
+    def public_version(self) -> PublicVersion | None:
+        """The versión pública the public sees instead of restricted files (the newest), if any."""
+        return self.public_versions[-1] if self.public_versions else None
+
+    @property
+    def has_public_version(self) -> bool:
+        """Restricted evidence with a versión pública: the public sees that version and only it."""
+        return not self.is_public and self.public_version is not None
 
     @property
     def is_withdrawn(self) -> bool:
@@ -131,6 +145,10 @@ class EvidenceFile(Base):
     ocr_confidence: Mapped[float | None] = mapped_column(Float)  # mean OCR word confidence 0-100; None when not OCRed
     ocr_pages: Mapped[str | None] = mapped_column(Text)  # JSON list, one dict per OCRed page
     searchable_sha256: Mapped[str | None] = mapped_column(String(64))  # searchable PDF copy of a scan
+    # What the public downloads of an image: the same picture without EXIF/XMP (GPS included). None: the bytes
+    # themselves are public (not an image, or nothing to remove). The original stays untouched for staff.
+    public_sha256: Mapped[str | None] = mapped_column(String(64))
+    is_public_version = False
 
     evidence: Mapped[Evidence] = relationship(back_populates="files")
     uploaded_by: Mapped[User | None] = relationship()
@@ -152,6 +170,48 @@ class EvidenceFile(Base):
         except ValueError:
             return []
         return pages if isinstance(pages, list) else []
+
+
+class PublicVersion(Base):
+    """A versión pública: a redacted file staff upload for restricted evidence (Mexican transparency law).
+
+    The public sees, downloads and searches it (its own extracted text) instead of the evidence's files; staff
+    see both. It answers the attributes pages read from an EvidenceFile, so one template shows either.
+    """
+
+    __tablename__ = "public_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    mime_type: Mapped[str] = mapped_column(String(120))
+    original_name: Mapped[str] = mapped_column(String(255))
+    public_sha256: Mapped[str | None] = mapped_column(String(64))  # as EvidenceFile.public_sha256
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text_status: Mapped[str] = mapped_column(String(20), default=TextStatus.pending.value)
+    text_error: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int | None]
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    evidence: Mapped[Evidence] = relationship(back_populates="public_versions")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    is_public_version = True
+    version = None  # not one of the evidence's numbered versions
+    published = True
+    purged_at = None
+    thumbnail_sha256 = None
+    searchable_sha256 = None
+    ocr_confidence = None
+    low_quality_text = False
+
+    @property
+    def personal_data(self) -> list[str]:
+        """What a redaction missed, if its text still seems to hold personal data (shown to staff)."""
+        return scan(self.text)
 
 
 class IndexTask(Base):

@@ -5,6 +5,7 @@ Extraction and indexing happen later in the worker; nothing here waits for them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import unicodedata
@@ -23,12 +24,14 @@ from evidence_repo.db import MAX_INTEGER
 from evidence_repo.errors import DomainError
 from evidence_repo.evidence.indexing import queue_access_update
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
+from evidence_repo.evidence.public_copy import NoPublicCopy, store_public_copy
 from evidence_repo.plan.models import Activity, Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
 from evidence_repo.policy import Person, can_see_evidence
 from indexer.extract import ALLOWED_MIME_TYPES, detect_mime
 from storage import BlobStore, TooLarge
 
+log = logging.getLogger(__name__)
 MAX_TITLE = 300
 MAX_NAME = 200
 
@@ -216,6 +219,15 @@ def _store(store: BlobStore, stream: IO[bytes], max_bytes: int | None):
     return blob, mime
 
 
+def public_copy_of(store: BlobStore, sha256: str, mime: str) -> str | None:
+    """The SHA-256 of what the public downloads instead of these bytes (a photo without EXIF), or None."""
+    try:
+        return store_public_copy(store, sha256, mime)
+    except NoPublicCopy:  # kept for staff; the public download tries again and answers 404 if it still fails
+        log.warning("no metadata-free public copy of %s (%s)", sha256, mime, exc_info=True)
+        return None
+
+
 def find_duplicate(session: Session, sha256: str, milestone_id: int, means_id: int) -> int | None:
     return session.scalar(
         select(Evidence.id)
@@ -249,7 +261,7 @@ def add_evidence(
     )
     evidence.files.append(
         EvidenceFile(version=1, sha256=blob.sha256, size=blob.size, mime_type=mime, original_name=name,
-                     uploaded_by=user)
+                     uploaded_by=user, public_sha256=public_copy_of(store, blob.sha256, mime))
     )
     session.add(evidence)
     session.flush()
@@ -270,7 +282,7 @@ def replace_file(
     before = evidence_snapshot(evidence)
     version = EvidenceFile(
         version=evidence.current.version + 1, sha256=blob.sha256, size=blob.size, mime_type=mime,
-        original_name=safe_filename(filename), uploaded_by=user,
+        original_name=safe_filename(filename), uploaded_by=user, public_sha256=public_copy_of(store, blob.sha256, mime),
     )
     evidence.files.append(version)
     evidence.updated_at = dt.datetime.now(dt.UTC)
@@ -302,6 +314,19 @@ def update_metadata(session: Session, evidence: Evidence, data: EvidenceInput, u
     return evidence
 
 
+def restrict_visibility(session: Session, evidence: Evidence, user: User | None) -> bool:
+    """Make ``evidence`` restricted (the one-click answer to a personal-data warning); False if it already was."""
+    if not evidence.is_public:
+        return False
+    before = evidence_snapshot(evidence)
+    evidence.visibility = Visibility.restricted.value
+    session.flush()
+    queue_access_update(session, evidence.id)  # out of public search before any queued extraction
+    record(session, user.id if user else None, "evidence.update", "evidence", evidence.id,
+           before=before, after=evidence_snapshot(evidence))
+    return True
+
+
 def publish_version(session: Session, evidence: Evidence, version: int, user: User | None, reason: str | None) -> None:
     """An admin makes an older version of public evidence downloadable by anyone, saying why (audited)."""
     reason = (reason or "").strip()
@@ -323,6 +348,8 @@ def evidence_snapshot(e: Evidence) -> dict:
         "milestone": e.milestone.number, "activity": e.activity_id, "means": e.means.name, "title": e.title,
         "description": e.description, "date": e.session_date.isoformat() if e.session_date else None,
         "visibility": e.visibility, "files": [{"version": f.version, "sha256": f.sha256} for f in e.files],
+        **({"public_versions": [{"sha256": p.sha256, "file_name": p.original_name} for p in e.public_versions]}
+           if e.public_versions else {}),
     }
 
 
@@ -330,6 +357,7 @@ def load_evidence(session: Session, evidence_id: int) -> Evidence | None:
     return session.scalar(
         select(Evidence).where(Evidence.id == evidence_id)
         .options(selectinload(Evidence.files), selectinload(Evidence.milestone), selectinload(Evidence.means),
+                 selectinload(Evidence.public_versions),
                  selectinload(Evidence.reviews).selectinload(EvidenceReview.user))
     )
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import io
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -16,6 +18,7 @@ from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_evidence, load_visible_evidence
+from evidence_repo.evidence.public_copy import NoPublicCopy, without_metadata
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
     parse_params,
@@ -24,7 +27,14 @@ from evidence_repo.evidence.search import (
     switch_facets,
 )
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
-from evidence_repo.policy import audience, can_download_version, can_see_restricted, shared_caches_may_keep
+from evidence_repo.policy import (
+    audience,
+    can_download_version,
+    can_see_restricted,
+    file_shown,
+    gets_original_bytes,
+    shared_caches_may_keep,
+)
 from evidence_repo.public import limits
 from evidence_repo.services import services
 from evidence_repo.urls import bounded_int, carried_url, site_root
@@ -177,32 +187,45 @@ def evidence(evidence_id: int):
     e = _visible_evidence(evidence_id)
     query = (request.args.get("q") or "").strip()[:500]
     index = services().index()
-    text = e.current.text or ""
-    shown = index.highlight(text, query, max_chars=TEXT_PREVIEW_CHARS) if query else None
+    shown = file_shown(current_user, e)  # for the public, a restricted item's versión pública
+    text = shown.text or ""
+    highlighted = index.highlight(text, query, max_chars=TEXT_PREVIEW_CHARS) if query else None
     try:
         similar = index.similar(str(e.id), visibility=audience(current_user), limit=5)
     except SearchFailed:  # logged by the backend; the evidence itself is still worth showing
         similar = []
-    return render_template("public/evidence.html", evidence=e, type_label=file_type_label, query=query,
-                           highlighted=shown, text=text[:TEXT_PREVIEW_CHARS],
+    return render_template("public/evidence.html", evidence=e, f=shown, type_label=file_type_label, query=query,
+                           highlighted=highlighted, text=text[:TEXT_PREVIEW_CHARS],
                            truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar)
 
 
 @bp.get("/evidencias/<int:evidence_id>/descargar")
 def download(evidence_id: int):
     e, f = _downloadable_file(evidence_id)
+    sha = f.sha256 if gets_original_bytes(current_user) else (f.public_sha256 or f.sha256)
     try:
-        handle = services().blobs.open(f.sha256)
+        handle = services().blobs.open(sha)
+        if sha == f.sha256 and not gets_original_bytes(current_user):  # a photo stored before public copies
+            cleaned = without_metadata(services().blobs.path_for(sha), f.mime_type)
+            if cleaned is not None:
+                handle.close()
+                handle, sha = io.BytesIO(cleaned), hashlib.sha256(cleaned).hexdigest()
     except BlobMissing:
         current_app.logger.error("stored file missing for evidence %s version %s", e.id, f.version)
         abort(404, description=_("El archivo no está disponible en este momento."))
+    except NoPublicCopy:
+        current_app.logger.error("no public copy of evidence %s version %s", e.id, f.version, exc_info=True)
+        abort(404, description=_("El archivo no está disponible en este momento."))
     response = send_file(handle, mimetype=f.mime_type, as_attachment=True,
                          download_name=name_for_type(f.original_name, f.mime_type),
-                         etag=f.sha256, max_age=3600, conditional=True)
-    if not can_download_version(None, e, f):  # not for the public: no shared cache may keep it
+                         etag=sha, max_age=3600, conditional=True)
+    # not what the public gets (restricted, an older version, or staff's original of a photo): no shared cache
+    if not can_download_version(None, e, f) or sha != (f.public_sha256 or f.sha256):
         response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(f.sha256)).decode()
+    response.headers["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(sha)).decode()
+    if sha != (f.public_sha256 or f.sha256):
+        return response
     return _cached_only_if_public(response, e, f)
 
 
@@ -227,10 +250,14 @@ def searchable_copy(evidence_id: int):
 def _downloadable_file(evidence_id: int):
     """The evidence and the file version (``?version=``, default the current one) this reader may download; the
     one rule for the original and for its searchable copy: 404 for what the reader may not see (restricted
-    evidence, an older version not published), 410 for withdrawn evidence and purged bytes."""
+    evidence, an older version not published), 410 for withdrawn evidence and purged bytes. ``?publica`` (and, for
+    the public, restricted evidence) means its versión pública, the only file of it the public may download."""
     e = _visible_evidence(evidence_id)
     version = request.args.get("version", type=bounded_int)
-    f = next((f for f in e.files if f.version == version), None) if version else e.current
+    if "publica" in request.args or file_shown(current_user, e) is not e.current:  # the versión pública
+        f = None if version else e.public_version
+    else:
+        f = next((f for f in e.files if f.version == version), None) if version else e.current
     if f is not None and f.purged_at is not None:
         abort(410, description=_("El archivo se eliminó definitivamente (purgado) el %(day)s.",
                                  day=f.purged_at.date().isoformat()))
@@ -248,7 +275,7 @@ def searchable_name(original_name: str) -> str:
 @bp.get("/evidencias/<int:evidence_id>/miniatura")
 def thumbnail(evidence_id: int):
     e = _visible_evidence(evidence_id)
-    sha = e.current.thumbnail_sha256
+    sha = file_shown(current_user, e).thumbnail_sha256  # a versión pública has none
     if not sha:
         abort(404)
     try:
@@ -406,7 +433,7 @@ def _manifest():
     from evidence_repo.audit.public import chain_head, public_files
 
     audience(None)  # public by construction, whoever asks
-    return public_files(db()), chain_head(db())
+    return public_files(db(), services().blobs), chain_head(db())
 
 
 @bp.get("/manifiesto.csv")
@@ -426,9 +453,14 @@ def manifest():
         "audit_chain_head": {"record_id": top.record_id, "sha256": top.hash},
         "files": [{"evidence_id": f.evidence_id, "version": f.version, "file_name": f.file_name, "sha256": f.sha256,
                    "size": f.size, "date": f.date.isoformat(),
-                   "download_url": url_for("public.download", evidence_id=f.evidence_id, version=f.version,
-                                           _external=True)} for f in files],
+                   "download_url": _manifest_download_url(f)} for f in files],
     }
+
+
+def _manifest_download_url(f) -> str:
+    if not f.version:  # a versión pública
+        return url_for("public.download", evidence_id=f.evidence_id, publica=1, _external=True)
+    return url_for("public.download", evidence_id=f.evidence_id, version=f.version, _external=True)
 
 
 @bp.get("/actividad")

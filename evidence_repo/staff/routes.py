@@ -20,8 +20,10 @@ from evidence_repo.evidence.operations import (
     add_evidence,
     load_visible_evidence,
     replace_file,
+    restrict_visibility,
     update_metadata,
 )
+from evidence_repo.evidence.public_version import add_public_version
 from evidence_repo.plan.operations import list_commitments, load_commitment, means_catalogue
 from evidence_repo.services import services
 from evidence_repo.staff.forms import EditForm, ReplaceForm, UploadForm
@@ -142,6 +144,9 @@ def upload():
                   "success")
         else:
             flash(_("No se guardó «%(f)s»: %(m)s", f=r["file"], m=r["message"]), "error")
+    if stored and data.visibility == "public":  # privacy by default: the check runs once the text is read
+        flash(_("Al terminar de leer el texto se revisa si contiene datos personales (correos, teléfonos, CURP, "
+                "listas de asistencia): la página de la evidencia lo avisará y le propondrá restringirla."), "info")
     if stored:
         return redirect(_milestone_url(commitment, data))
     return render_template("staff/upload.html", form=form, commitment=commitment, results=results), 400
@@ -258,3 +263,42 @@ def withdraw(evidence_id: int):
     except EvidenceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("staff.edit", evidence_id=evidence.id))
+
+
+@bp.post("/evidencias/<int:evidence_id>/restringir")
+@allowed_if(policy.can_upload)
+def restrict(evidence_id: int):
+    """One click from the personal-data warning: the evidence becomes restricted (audited, out of public search
+    within seconds); a versión pública can then be uploaded for the public."""
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
+    try:
+        with savepoint():
+            changed = restrict_visibility(db(), evidence, current_user)
+        if changed:
+            on_commit(services().notify_worker)
+        flash(_("Evidencia restringida: el público ya no la ve. Puede subir una versión pública (testada)."), "success")
+    except EvidenceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("public.evidence", evidence_id=evidence.id))
+
+
+@bp.post("/evidencias/<int:evidence_id>/version-publica")
+@accepts_uploads
+@allowed_if(policy.can_upload)
+def public_version(evidence_id: int):
+    """Upload the versión pública (a redacted copy) of restricted evidence."""
+    evidence = load_visible_evidence(db(), evidence_id, current_user) or abort(404)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Elija el archivo testado (la versión pública)."), "error")
+        return redirect(url_for("public.evidence", evidence_id=evidence.id))
+    try:
+        with savepoint():
+            add_public_version(db(), services().blobs, evidence, upload.stream, upload.filename, current_user,
+                               max_bytes=current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024)
+        on_commit(services().notify_worker)
+        flash(_("Se guardó la versión pública: el público verá sólo esa copia. Su texto se está procesando."),
+              "success")
+    except EvidenceError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("public.evidence", evidence_id=evidence.id))

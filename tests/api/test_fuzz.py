@@ -100,6 +100,6 @@ def test_links_from_an_upload_to_the_evidence(app, token):
             excluded = [positive_data_acceptance] if (case.method.upper(), case.path) in DEPENDS_ON_THE_PLAN else []
             case.validate_response(response, excluded_checks=excluded, transport_kwargs=kwargs)
 
-    Machine.run(settings=settings(FUZZ, max_examples=15, stateful_step_count=4, derandomize=False))
+    Machine.run(settings=settings(FUZZ, max_examples=25, stateful_step_count=4, derandomize=False))
     assert ("POST", "/evidence", 201) in followed
     assert ("GET", "/evidence/{id}", 200) in followed, sorted(set(followed))
