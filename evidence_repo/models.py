@@ -12,6 +12,7 @@ from evidence_repo.evidence.models import (
     Visibility,
 )
 from evidence_repo.mail.models import OutgoingMail
+from evidence_repo.participation.models import Observation
 from evidence_repo.plan.models import (
     Activity,
     Commitment,
@@ -24,6 +25,6 @@ from evidence_repo.plan.models import (
 
 __all__ = [
     "Activity", "ApiToken", "AuditRecord", "Commitment", "Evidence", "EvidenceFile", "EvidenceReview", "IndexTask",
-    "Milestone", "OutgoingMail", "Plan", "PlanChange", "Requirement", "ReviewState", "Role", "TextStatus", "User",
-    "VerificationMeans", "Visibility",
+    "Milestone", "Observation", "OutgoingMail", "Plan", "PlanChange", "Requirement", "ReviewState", "Role",
+    "TextStatus", "User", "VerificationMeans", "Visibility",
 ]
