@@ -13,8 +13,12 @@ import re
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from evidence_repo.accounts.tokens import create_token
+from evidence_repo.mail.settings import MailSettings
+from evidence_repo.participation.operations import submit
+from evidence_repo.plan.models import Milestone
 from tests.helpers import csrf_token, login
 
 ROLES = ("anonymous", "staff", "committee", "admin", "committee+staff")
@@ -78,6 +82,15 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("staff.replace", "POST"): UPLOAD,
     ("staff.withdraw", "POST"): UPLOAD,
     ("committee.review", "POST"): REVIEW,
+    # citizens' observations: anyone sends (the empty form sent is a 400 with its message); on restricted evidence
+    # only those who see it; staff and the committee moderate and answer; the open data is everyone's
+    ("participation.observe_milestone", "POST"): everyone(),
+    ("participation.observe_evidence", "POST"): READERS,
+    ("participation.queue", "GET"): signed_in(),
+    ("participation.moderate", "POST"): signed_in(),
+    ("participation.answer", "POST"): signed_in(),
+    ("participation.observations_csv", "GET"): everyone(),
+    ("api.observations_api", "GET"): everyone(),
     ("admin.milestone", "GET"): ADMIN,
     ("admin.edit", "POST"): ADMIN,
     ("admin.users", "GET"): ADMIN,
@@ -136,7 +149,10 @@ def world(app, make_user, session, worker):
                           "title": "Foto con rostros", "file": (image, "foto.png")})
     assert r.status_code == 201, r.get_data(as_text=True)
     worker.drain()
-    return {"evidence_id": r.get_json()["id"], "token_id": tokens["staff"][0].id,
+    milestone = session.scalars(select(Milestone).where(Milestone.number == 6)).one()
+    observation = submit(session, MailSettings(), milestone=milestone, evidence=None, text="¿Y la minuta?")
+    session.commit()
+    return {"evidence_id": r.get_json()["id"], "token_id": tokens["staff"][0].id, "observation_id": observation.id,
             "plaintext": {role: t[1] for role, t in tokens.items()}, "bystander": bystander.id}
 
 
@@ -144,6 +160,7 @@ def _values(endpoint: str, world) -> dict:
     return {"evidence_id": world["evidence_id"], "number": 6, "fmt": "pdf", "filename": "site.css",
             "slug": SLUG, "commitment_slug": SLUG, "plan_slug": "plan-accion-local-jalisco-2019",
             "token_id": world["token_id"], "user_id": world["bystander"], "version": 1,
+            "observation_id": world["observation_id"],
             "action": "roles" if endpoint == "admin.user_action" else "actividad"}
 
 
