@@ -67,10 +67,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
+    yield from run_server(tmp_path_factory)
+
+
+def run_server(tmp_path_factory, **extra_env: str):
+    """Initialise a data folder with a staff and a committee account, serve it until the generator is closed."""
     data = tmp_path_factory.mktemp("live") / "data"
     # One browser makes every request of a module's journeys: the per-address limits are not under test here.
     env = {**os.environ, "EVIDENCE_REPO_DATA": str(data), "EVIDENCE_REPO_SEARCH_LIMIT": "",
-           "EVIDENCE_REPO_REPORT_LIMIT": ""}
+           "EVIDENCE_REPO_REPORT_LIMIT": "", **extra_env}
     port = _free_port()
     server = LiveServer(f"http://127.0.0.1:{port}", data, env)
     server.cli("init")
