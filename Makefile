@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS := tesseract-ocr tesseract-ocr-spa libmagic1
-TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib
+TEST_DEBS := $(RUN_DEBS) chromium fonts-dejavu-core postgresql postgresql-contrib memcached
 export EVIDENCE_REPO_DATA ?= $(CURDIR)/instance
 
 .PHONY: run test install translations messages lint mutation system-deps-run system-deps-test clean

@@ -84,10 +84,16 @@ def import_plan(app, tmp_path, data=None, name="becas.yaml") -> None:
 
 def upload(client: FlaskClient, token: str, milestone, means: str, content: str, visibility: str = "public") -> int:
     """Upload a small text file as evidence through the API (as a script would); returns its id."""
+    return upload_file(client, token, "evidencia.txt", content.encode(), visibility, milestone=milestone, means=means)
+
+
+def upload_file(client: FlaskClient, token: str, name: str, content: bytes, visibility: str = "public", *,
+                milestone=3, means: str = "Minuta") -> int:
+    """Upload ``content`` under the file name ``name`` through the API; returns the new evidence's id."""
     import io
 
     data = {"milestone": str(milestone), "means": means, "visibility": visibility,
-            "file": (io.BytesIO(content.encode()), "evidencia.txt")}
+            "file": (io.BytesIO(content), name)}
     r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
                     content_type="multipart/form-data")
     assert r.status_code == 201, r.get_data(as_text=True)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from evidence_repo.accounts.models import ROLE_NAMES, User
 from evidence_repo.accounts.operations import (
@@ -19,6 +22,17 @@ from evidence_repo.accounts.operations import (
 from evidence_repo.accounts.tokens import create_token, revoke_token
 from evidence_repo.db import db
 from evidence_repo.evidence.models import ApiToken
+
+
+@contextmanager
+def _committed(session: Session) -> Iterator[None]:
+    """Commit the account change made in the block; a refused change (AccountError) is the command's error."""
+    try:
+        yield
+        session.commit()
+    except AccountError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group("token")
@@ -97,12 +111,8 @@ def user_add(email: str, roles: tuple[str, ...], name: str | None, password_stdi
     """Create an account; the password is prompted for (or read from stdin)."""
     password = _read_password(password_stdin)
     session = db()
-    try:
+    with _committed(session):
         user = create_user(session, email, password, roles, name=name)
-        session.commit()
-    except AccountError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     click.echo(f"Cuenta creada: {user.email} ({user.roles_label})")
 
 
@@ -114,12 +124,8 @@ def user_roles(email: str, roles: tuple[str, ...]):
     """Give EMAIL exactly ROLES (e.g. `user roles ana@x.mx committee staff`)."""
     session = db()
     user = _user(session, email)
-    try:
+    with _committed(session):
         changed = set_roles(session, user, roles)
-        session.commit()
-    except AccountError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     click.echo(f"{user.email}: {user.roles_label}" + ("" if changed else " (sin cambios)"))
 
 
@@ -139,12 +145,8 @@ def user_password(email: str, password_stdin: bool):
     """Set a new password for EMAIL; every open session of that account ends."""
     session = db()
     user = _user(session, email)
-    try:
+    with _committed(session):
         reset_password(session, user, _read_password(password_stdin))
-        session.commit()
-    except AccountError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     click.echo(f"Contraseña cambiada para {user.email}; sus sesiones abiertas se cerraron.")
 
 
@@ -156,12 +158,8 @@ def user_deactivate(email: str, reactivate: bool):
     """Deactivate EMAIL: it can no longer sign in and its API tokens answer 401."""
     session = db()
     user = _user(session, email)
-    try:
+    with _committed(session):
         set_active(session, user, reactivate)
-        session.commit()
-    except AccountError as exc:
-        session.rollback()
-        raise click.ClickException(str(exc)) from None
     click.echo(f"{user.email}: {'activa' if user.active else 'desactivada'}")
 
 

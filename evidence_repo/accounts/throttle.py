@@ -1,54 +1,48 @@
 """Login throttling: after repeated failures an account, or an address, is locked out for a while.
 
 Failures are counted per account (the typed e-mail, whether or not it exists, so a lockout reveals nothing)
-and per client address, in a sliding window; reaching the limit locks that key until the lockout ends. A
-successful sign-in clears the account's count. Kept in this process's memory: a restart forgets it, and
-each web process of a scale-out deployment counts on its own (N processes allow N times the attempts).
+and per client address; reaching the limit within the window locks that key until the lockout ends. A
+successful sign-in clears the account's count.
+
+The counts live in the `limits` library's storage, the same one Flask-Limiter uses for the other per-address
+limits (``EVIDENCE_REPO_RATELIMIT_STORAGE``): ``memory://`` keeps them in this process (one machine, one web
+process), ``memcached://`` or ``redis://`` shares them between every web process of a scale-out deployment, so
+N processes still allow only the configured number of attempts.
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
 
-
-@dataclass
-class _Key:
-    failures: deque[float] = field(default_factory=deque)
-    locked_until: float = 0.0
+from limits import RateLimitItemPerSecond
+from limits.storage import Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 
 class LoginThrottle:
     def __init__(self, per_account: int = 5, per_address: int = 20, window: float = 900.0, lockout: float = 900.0,
-                 clock=time.monotonic):
-        self.limits = {"account": per_account, "address": per_address}
-        self.window, self.lockout, self.clock = window, lockout, clock
-        self._keys: dict[tuple[str, str], _Key] = {}
-        self._lock = threading.Lock()
+                 storage: Storage | str = "memory://"):
+        self.storage = storage_from_string(storage) if isinstance(storage, str) else storage
+        self._limiter = FixedWindowRateLimiter(self.storage)
+        seconds = max(1, round(window))
+        self._failures = {"account": RateLimitItemPerSecond(per_account, seconds, namespace="login-failures"),
+                          "address": RateLimitItemPerSecond(per_address, seconds, namespace="login-failures")}
+        # A lock is one hit of a "1 per lockout" limit: locked while that window is used up.
+        self._lock = RateLimitItemPerSecond(1, max(1, round(lockout)), namespace="login-lockout")
 
     def retry_after(self, account: str, address: str) -> float:
         """Seconds until ``account`` from ``address`` may try again; 0 when it may now."""
-        now = self.clock()
-        with self._lock:
-            waits = [k.locked_until - now for k in (self._keys.get(("account", account)),
-                                                    self._keys.get(("address", address))) if k is not None]
-        return max([0.0, *waits])
+        waits = [0.0]
+        for kind, value in (("account", account), ("address", address)):
+            if not self._limiter.test(self._lock, kind, value):
+                waits.append(self._limiter.get_window_stats(self._lock, kind, value).reset_time - time.time())
+        return max(waits)
 
     def failed(self, account: str, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for kind, value in (("account", account), ("address", address)):
-                key = self._keys.setdefault((kind, value), _Key())
-                key.failures.append(now)
-                while key.failures and key.failures[0] <= now - self.window:
-                    key.failures.popleft()
-                if len(key.failures) >= self.limits[kind]:
-                    key.locked_until = now + self.lockout
-                    key.failures.clear()
-            if len(self._keys) > 100_000:  # forget idle keys so a spray of addresses cannot fill memory
-                self._keys = {k: v for k, v in self._keys.items() if v.failures or v.locked_until > now}
+        for kind, value in (("account", account), ("address", address)):
+            self._limiter.hit(self._failures[kind], kind, value)
+            if not self._limiter.test(self._failures[kind], kind, value):  # this failure reached the limit
+                self._limiter.hit(self._lock, kind, value)
+                self._limiter.clear(self._failures[kind], kind, value)
 
     def succeeded(self, account: str) -> None:
-        with self._lock:
-            self._keys.pop(("account", account), None)
+        self._limiter.clear(self._failures["account"], "account", account)

@@ -36,7 +36,8 @@ def throttle() -> LoginThrottle:
     if found is None:
         found = app.extensions["login_throttle"] = LoginThrottle(
             per_account=app.config["LOGIN_MAX_FAILURES"], per_address=app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-            window=app.config["LOGIN_WINDOW_SECONDS"], lockout=app.config["LOGIN_LOCKOUT_SECONDS"])
+            window=app.config["LOGIN_WINDOW_SECONDS"], lockout=app.config["LOGIN_LOCKOUT_SECONDS"],
+            storage=app.config["RATELIMIT_STORAGE_URI"])
     return found
 
 

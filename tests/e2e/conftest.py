@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.conftest import DATABASES
 from tests.helpers import PASSWORD
 
 BIN = Path(sys.executable).parent
@@ -65,17 +66,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    yield from run_server(tmp_path_factory)
+@pytest.fixture(scope="module", params=DATABASES)
+def live_server(request, tmp_path_factory):
+    """The real server on each test database (``EVIDENCE_REPO_TEST_DATABASES``): on PostgreSQL it also searches
+    with the PostgreSQL backend, so every journey runs on both modes."""
+    yield from run_server(request, tmp_path_factory)
 
 
-def run_server(tmp_path_factory, **extra_env: str):
-    """Initialise a data folder with a staff and a committee account, serve it until the generator is closed."""
+def run_server(request, tmp_path_factory, **extra_env: str):
+    """Initialise a data folder (on ``request.param``'s database) with a staff and a committee account and serve
+    it until the generator is closed; ``extra_env`` adds settings (e.g. SMTP to a sink)."""
     data = tmp_path_factory.mktemp("live") / "data"
     # One browser makes every request of a module's journeys: the per-address limits are not under test here.
     env = {**os.environ, "EVIDENCE_REPO_DATA": str(data), "EVIDENCE_REPO_SEARCH_LIMIT": "",
            "EVIDENCE_REPO_REPORT_LIMIT": "", **extra_env}
+    env.pop("DATABASE_URL", None)
+    database = None
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        database = env["DATABASE_URL"] = cluster.create_database(prefix="e2e")
     port = _free_port()
     server = LiveServer(f"http://127.0.0.1:{port}", data, env)
     server.cli("init")
@@ -99,6 +108,8 @@ def run_server(tmp_path_factory, **extra_env: str):
     proc.terminate()
     proc.wait(timeout=20)
     log.close()
+    if database is not None:
+        cluster.drop_database(database)
 
 
 @pytest.fixture(scope="session")

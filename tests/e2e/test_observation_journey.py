@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import DATABASES
 from tests.e2e import axe
 from tests.e2e.conftest import run_server
 from tests.helpers import PASSWORD
@@ -29,10 +30,10 @@ def sink():
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def mailing_server(tmp_path_factory, sink):
-    """The live server with its worker sending mail to the sink."""
-    yield from run_server(tmp_path_factory, EVIDENCE_REPO_SMTP_HOST="127.0.0.1",
+@pytest.fixture(scope="module", params=DATABASES)
+def mailing_server(request, tmp_path_factory, sink):
+    """The live server (on each test database) with its worker sending mail to the sink."""
+    yield from run_server(request, tmp_path_factory, EVIDENCE_REPO_SMTP_HOST="127.0.0.1",
                           EVIDENCE_REPO_SMTP_PORT=str(sink.port), EVIDENCE_REPO_SMTP_SECURITY="none",
                           EVIDENCE_REPO_MAIL_FROM="avisos@evidencias.test")
 

@@ -3,17 +3,8 @@ import io
 
 import pytest
 
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, login, upload_file
 from tests.samples import make_text_pdf
-
-
-def post_file(client, token, name: str, data: bytes, visibility: str = "public") -> int:
-    r = client.post("/api/v1/evidence", headers={"Authorization": f"Bearer {token}"},
-                    content_type="multipart/form-data",
-                    data={"milestone": "3", "means": "Minuta", "visibility": visibility,
-                          "file": (io.BytesIO(data), name)})
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()["id"]
 
 
 @pytest.fixture
@@ -31,8 +22,8 @@ def cache_words(response) -> set[str]:
 def test_restricted_downloads_and_thumbnails_are_never_stored_by_caches(client, staff, staff_token, worker,
                                                                         tmp_path):
     pdf = make_text_pdf(tmp_path / "acta.pdf", "Lista de asistencia con firmas").read_bytes()
-    public = post_file(client, staff_token, "acta.pdf", pdf)
-    restricted = post_file(client, staff_token, "lista.pdf", pdf + b"\n% otra copia\n", visibility="restricted")
+    public = upload_file(client, staff_token, "acta.pdf", pdf)
+    restricted = upload_file(client, staff_token, "lista.pdf", pdf + b"\n% otra copia\n", visibility="restricted")
     worker.drain()
     for path in ("descargar", "miniatura"):
         shared = client.get(f"/evidencias/{public}/{path}")
@@ -45,7 +36,7 @@ def test_restricted_downloads_and_thumbnails_are_never_stored_by_caches(client, 
 
 
 def test_an_older_version_is_not_kept_by_shared_caches(staff, staff_token, client):
-    evidence_id = post_file(client, staff_token, "acta.txt", b"version uno")
+    evidence_id = upload_file(client, staff_token, "acta.txt", b"version uno")
     edit = f"/personal/evidencias/{evidence_id}/editar"
     r = staff.post(f"/personal/evidencias/{evidence_id}/reemplazar", content_type="multipart/form-data",
                    data={"csrf_token": csrf_token(staff, edit),
@@ -62,7 +53,7 @@ def test_an_older_version_is_not_kept_by_shared_caches(staff, staff_token, clien
     ("notas.TXT", "notas.TXT"),
 ])
 def test_the_download_name_follows_the_detected_type(client, staff_token, uploaded, saved):
-    evidence_id = post_file(client, staff_token, uploaded,
+    evidence_id = upload_file(client, staff_token, uploaded,
                             b"<html><body><script>alert(1)</script> acta de la sesion</body></html>")
     r = client.get(f"/evidencias/{evidence_id}/descargar")
     assert r.mimetype == "text/plain"
@@ -73,7 +64,7 @@ def test_a_photo_named_like_a_pdf_downloads_as_a_jpeg(client, staff_token, tmp_p
     from tests.samples import make_photo
 
     photo = make_photo(tmp_path / "foto.jpg").read_bytes()
-    evidence_id = post_file(client, staff_token, "informe.pdf", photo)
+    evidence_id = upload_file(client, staff_token, "informe.pdf", photo)
     r = client.get(f"/evidencias/{evidence_id}/descargar")
     assert r.mimetype == "image/jpeg"
     assert r.headers["Content-Disposition"] == "attachment; filename=informe.jpg"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from evidence_repo.evidence.models import EvidenceFile
 from tests import scans
-from tests.helpers import login
+from tests.helpers import login, upload_file
 
 
 def scan_png(seed: int, blurry: bool = False) -> bytes:
@@ -25,11 +25,7 @@ def scan_png(seed: int, blurry: bool = False) -> bytes:
 
 
 def upload_scan(client, token: str, data: bytes, visibility: str = "public", name: str = "lista.png") -> int:
-    form = {"milestone": "3", "means": "Minuta", "visibility": visibility, "file": (io.BytesIO(data), name)}
-    r = client.post("/api/v1/evidence", data=form, headers={"Authorization": f"Bearer {token}"},
-                    content_type="multipart/form-data")
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()["id"]
+    return upload_file(client, token, name, data, visibility)
 
 
 @pytest.fixture
