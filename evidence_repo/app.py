@@ -45,12 +45,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evidence_repo.auth.routes import bp as auth_bp
     from evidence_repo.committee.agreement_routes import bp as agreements_bp
     from evidence_repo.committee.routes import bp as committee_bp
+    from evidence_repo.participation.routes import bp as participation_bp
     from evidence_repo.public.changes import bp as changes_bp
     from evidence_repo.public.routes import bp as public_bp
     from evidence_repo.staff.routes import bp as staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(changes_bp)
+    app.register_blueprint(participation_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(committee_bp)
     app.register_blueprint(agreements_bp)

@@ -70,6 +70,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Anonymous requests per client address (evidence_repo/public/limits.py); "" turns one limit off.
         "REPORT_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_REPORT_LIMIT", "10 per minute"),
         "SEARCH_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_SEARCH_LIMIT", "60 per minute"),
+        "OBSERVATION_RATE_LIMIT": os.environ.get("EVIDENCE_REPO_OBSERVATION_LIMIT", "5 per minute; 30 per day"),
         "RATELIMIT_STORAGE_URI": os.environ.get("EVIDENCE_REPO_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "PROXIES": int(os.environ.get("EVIDENCE_REPO_PROXIES", "0")),  # reverse proxies in front (X-Forwarded-For)

@@ -14,6 +14,7 @@ from evidence_repo.evidence.models import (
     Visibility,
 )
 from evidence_repo.mail.models import OutgoingMail
+from evidence_repo.participation.models import Observation
 from evidence_repo.plan.models import (
     Activity,
     Commitment,
@@ -26,6 +27,6 @@ from evidence_repo.plan.models import (
 
 __all__ = [
     "Activity", "Agreement", "AgreementEvidence", "ApiToken", "AuditRecord", "Commitment", "DigestEntry", "Evidence",
-    "EvidenceFile", "EvidenceReview", "IndexTask", "Milestone", "OutgoingMail", "Plan", "PlanChange", "PublicVersion",
-    "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans", "Visibility",
+    "EvidenceFile", "EvidenceReview", "IndexTask", "Milestone", "Observation", "OutgoingMail", "Plan", "PlanChange",
+    "PublicVersion", "Requirement", "ReviewState", "Role", "TextStatus", "User", "VerificationMeans", "Visibility",
 ]

@@ -8,9 +8,10 @@ exports. Later rules (per programme) extend these functions, not their callers.
 The role matrix. A user holds a set of roles and may do what any of them allows:
 
 =================  ======================================================================
-anonymous          read public evidence, the plan and compliance
-staff              + see restricted evidence, upload, edit, replace, withdraw, answer committee agreements
-committee          + see restricted evidence, review, record committee agreements
+anonymous          read public evidence, the plan and compliance; send observations
+staff              + see restricted evidence, upload, edit, replace, withdraw, answer committee agreements,
+                   moderate and answer observations
+committee          + see restricted evidence, review, record committee agreements, moderate and answer observations
 admin              + manage users and the plan, purge (and everything staff and committee may)
 =================  ======================================================================
 """
@@ -95,6 +96,11 @@ def can_answer_agreement(user: Person | None) -> bool:
 def can_administer(user: Person | None) -> bool:
     """Users, roles, the plan, purges."""
     return _holds_any(user, ADMINISTRATORS)
+
+
+def can_moderate_observations(user: Person | None) -> bool:
+    """Accept, reject and answer citizens' observations: staff and the committee (and admins)."""
+    return _holds_any(user, READERS_OF_RESTRICTED)
 
 
 def can_list_evidence(user: Person | None) -> bool:

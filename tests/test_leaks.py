@@ -4,7 +4,9 @@ A restricted list with unique words in its title and text, observed by the commi
 sits beside public evidence. Every public surface (pages, search and its suggestions, the feed, CSV, JSON,
 PDF, DOCX, the API) is read anonymously and must not carry the words, the comment, the file's SHA-256 or the
 item's id among the listed or observed evidence; the same surfaces read by staff do carry them (so each
-check can fail: removing any visibility filter makes the public answer look like the staff one).
+check can fail: removing any visibility filter makes the public answer look like the staff one). Citizens'
+observations not accepted, rejected or about restricted evidence, and every citizen's e-mail, stay off the same
+surfaces too (an accepted, answered one is the control).
 `make mutation` keeps it so (README, "Mutation testing").
 """
 from __future__ import annotations
@@ -17,9 +19,14 @@ import re
 import pytest
 from docx import Document
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from evidence_repo.accounts.tokens import create_token
-from tests.helpers import csrf_token, login
+from evidence_repo.evidence.models import Evidence
+from evidence_repo.mail.settings import MailSettings
+from evidence_repo.participation import operations as ops
+from evidence_repo.plan.models import Milestone
+from tests.helpers import csrf_token, login, upload
 
 TITLE_WORD = "Tepehuanxolotl"          # in the restricted item's title
 TEXT_WORD = "cuauhtzontecomatl"        # in its file
@@ -249,3 +256,52 @@ def test_staff_see_the_original_and_the_public_version(redacted):
     assert ORIGINAL_WORD in staff.get(f"/evidencias/{evidence_id}/descargar").get_data(as_text=True)
     assert TEXT_WORD in staff.get(f"/evidencias/{evidence_id}/descargar?version=1").get_data(as_text=True)
     assert staff.get(f"/evidencias/{evidence_id}/descargar?publica=1").get_data(as_text=True).endswith(REDACTED_WORD)
+PUBLISHED_WORD = "chalchiuhtlicue"     # in an accepted, answered observation (the control)
+ANSWER_WORD = "tezcatlipocatl"         # in its official answer
+UNPUBLISHED_WORD = "mictlantecuhtli"   # in an observation not moderated yet
+REJECTED_WORD = "huitzilopochtli"      # in a rejected observation...
+REASON_WORD = "coyolxauhqui"           # ...and in its reason
+ON_RESTRICTED_WORD = "tlazolteotl"     # in an accepted observation on restricted evidence
+EMAILS = ("publicada@example.org", "pendiente@example.org", "rechazada@example.org", "restringida@example.org")
+
+
+@pytest.fixture
+def observed(app, client, make_user, session, staff_token):
+    public_id = upload(client, staff_token, 6, "Minuta", "Minuta pública")
+    restricted_id = upload(client, staff_token, 6, "Lista de asistencia", "Firmas", visibility="restricted")
+    moderator = make_user("comite@jalisco.gob.mx", "committee")
+    milestone = session.scalars(select(Milestone).where(Milestone.number == 6)).one()
+
+    def send(text, email, evidence_id=None):
+        evidence = session.get(Evidence, evidence_id) if evidence_id else None
+        return ops.submit(session, MailSettings(), milestone=milestone, evidence=evidence, text=text,
+                          name="Vecina", email=email)
+
+    published = send(f"Pregunta {PUBLISHED_WORD}", EMAILS[0], public_id)
+    ops.moderate(session, published, moderator, accept=True)
+    ops.answer(session, MailSettings(), published, moderator, f"Respuesta {ANSWER_WORD}")
+    send(f"Pregunta {UNPUBLISHED_WORD}", EMAILS[1])
+    rejected = send(f"Pregunta {REJECTED_WORD}", EMAILS[2])
+    ops.moderate(session, rejected, moderator, accept=False, reason=f"Motivo {REASON_WORD}")
+    on_restricted = send(f"Pregunta {ON_RESTRICTED_WORD}", EMAILS[3], restricted_id)
+    ops.moderate(session, on_restricted, moderator, accept=True)
+    session.commit()
+    return public_id
+
+
+OBSERVATION_PAGES = [f"/compromisos/{C}/metas/6", "/feed.atom", "/observaciones.csv", "/api/v1/observations",
+                     f"/api/v1/observations?commitment={C}", f"/compromisos/{C}/cumplimiento"]
+
+
+def test_only_accepted_observations_reach_the_public_and_never_an_email(client, observed):
+    surfaces = OBSERVATION_PAGES + [f"/evidencias/{observed}"] + PAGES
+    for url in surfaces:
+        r = client.get(url, follow_redirects=True)
+        assert r.status_code == 200, (url, r.status_code)
+        text = _text(r).lower()
+        for secret in (UNPUBLISHED_WORD, REJECTED_WORD, REASON_WORD, ON_RESTRICTED_WORD, *EMAILS):
+            assert secret not in text, f"{secret} leaked on {url}"
+    for url in OBSERVATION_PAGES[:-1] + [f"/evidencias/{observed}"]:  # the control: the accepted one is there
+        text = _text(client.get(url, follow_redirects=True))
+        assert PUBLISHED_WORD in text and ANSWER_WORD in text, url
+    assert "1 pregunta sin respuesta" not in _text(client.get(f"/compromisos/{C}/cumplimiento"))

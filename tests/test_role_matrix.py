@@ -13,10 +13,14 @@ import re
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from evidence_repo.accounts.tokens import create_token
 from evidence_repo.committee.agreements import record_agreement
 from evidence_repo.plan.operations import load_commitment
+from evidence_repo.mail.settings import MailSettings
+from evidence_repo.participation.operations import submit
+from evidence_repo.plan.models import Milestone
 from tests.helpers import csrf_token, login
 
 ROLES = ("anonymous", "staff", "committee", "admin", "committee+staff")
@@ -93,6 +97,15 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("committee.queue", "GET"): REVIEW,
     ("committee.queue_item", "GET"): REVIEW | {"anonymous": "login"},
     ("committee.next_item", "GET"): REVIEW,
+    # citizens' observations: anyone sends (the empty form sent is a 400 with its message); on restricted evidence
+    # only those who see it; staff and the committee moderate and answer; the open data is everyone's
+    ("participation.observe_milestone", "POST"): everyone(),
+    ("participation.observe_evidence", "POST"): READERS,
+    ("participation.queue", "GET"): signed_in(),
+    ("participation.moderate", "POST"): signed_in(),
+    ("participation.answer", "POST"): signed_in(),
+    ("participation.observations_csv", "GET"): everyone(),
+    ("api.observations_api", "GET"): everyone(),
     ("admin.milestone", "GET"): ADMIN,
     ("admin.edit", "POST"): ADMIN,
     ("admin.users", "GET"): ADMIN,
@@ -153,15 +166,20 @@ def world(app, make_user, session, worker):
     worker.drain()
     agreement = record_agreement(session, load_commitment(session, SLUG), milestone_number=3, text="Acuerdo",
                                  institution="SSAS", due="2019-11-15", user=users["committee"])
+    milestone = session.scalars(select(Milestone).where(Milestone.number == 6)).one()
+    observation = submit(session, MailSettings(), milestone=milestone, evidence=None, text="¿Y la minuta?")
     session.commit()
-    return {"evidence_id": r.get_json()["id"], "token_id": tokens["staff"][0].id, "agreement_id": agreement.id,
+    return {"evidence_id": r.get_json()["id"], "token_id": tokens["staff"][0].id, "observation_id": observation.id,
+            "agreement_id": agreement.id,
             "plaintext": {role: t[1] for role, t in tokens.items()}, "bystander": bystander.id}
 
 
 def _values(endpoint: str, world) -> dict:
-    return {"evidence_id": world["evidence_id"], "agreement_id": world["agreement_id"], "number": 6, "fmt": "pdf", "filename": "site.css",
+    return {"evidence_id": world["evidence_id"], "agreement_id": world["agreement_id"], "number": 6, "fmt": "pdf",
+            "filename": "site.css",
             "slug": SLUG, "commitment_slug": SLUG, "plan_slug": "plan-accion-local-jalisco-2019",
             "token_id": world["token_id"], "user_id": world["bystander"], "version": 1,
+            "observation_id": world["observation_id"],
             "action": "roles" if endpoint == "admin.user_action" else "actividad"}
 
 

@@ -34,6 +34,7 @@ from evidence_repo.evidence.search import (
     results_dict,
     run_search,
 )
+from evidence_repo.participation import operations as observations
 from evidence_repo.plan.operations import commitment_changes, list_plans, load_commitment, load_milestone
 from evidence_repo.plan.serialize import (
     change_dict,
@@ -152,6 +153,17 @@ def commitment_changes_api(slug: str):
     """'Cambios al plan': the commitment's changes and its plan's plan-wide ones, newest first; never who."""
     c = _commitment(slug)
     return jsonify([change_dict(change) for change in commitment_changes(db(), c)])
+
+
+@bp.get("/observations")
+def observations_api():
+    """Published citizens' observations and their official answers (open data): never an e-mail, never one that
+    was not accepted or is about restricted or withdrawn evidence; the same for every reader."""
+    policy.audience(None)
+    slug = request.args.get("commitment")
+    commitment_id = _commitment(slug).id if slug else None
+    rows = observations.public_rows(observations.public_observations(db(), commitment_id=commitment_id))
+    return jsonify([row.__dict__ for row in rows])
 
 
 MAX_PAGE = 10_000

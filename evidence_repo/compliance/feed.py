@@ -1,5 +1,6 @@
-"""Atom feed: newly published public evidence, committee decisions on it, milestone status changes and changes to
-the plans ("Sujeto a cambios": what, before → after and the reason; never who).
+"""Atom feed: newly published public evidence, committee decisions on it, milestone status changes, changes to
+the plans ("Sujeto a cambios": what, before → after and the reason; never who), and citizens' published
+observations with their official answers (never an e-mail, never one not accepted or on restricted evidence).
 
 Titles and summaries are in the current language (the request's on the web, Spanish elsewhere).
 """
@@ -18,6 +19,7 @@ from evidence_repo.compliance.load import ComplianceInputs
 from evidence_repo.compliance.status import STATUS_LABELS, utc_date
 from evidence_repo.dates import current_locale
 from evidence_repo.evidence.models import Evidence, EvidenceReview, Visibility
+from evidence_repo.participation.operations import public_observations
 from evidence_repo.plan.changes import before_after_text
 from evidence_repo.plan.operations import plan_changes
 
@@ -82,6 +84,14 @@ def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt
                          _("La meta %(n)s pasó de «%(before)s» a «%(after)s» el %(day)s.", n=number, before=was,
                            after=now, day=day.isoformat()),
                          f"{base_url}metas/{number}"))
+    for o in public_observations(session, commitment_id=inputs.commitment.id, newest_first=True, limit=LIMIT):
+        link = f"{base_url}compromisos/{o.milestone.commitment.slug}/metas/{o.milestone.number}#observacion-{o.id}"
+        out.append(Entry(f"observation-{o.id}", o.moderated_at or o.created_at,
+                         _("Observación ciudadana sobre la meta %(n)s", n=o.milestone.number), o.text, link))
+        if o.answered_at and o.answer:
+            out.append(Entry(f"observation-{o.id}-answer", o.answered_at,
+                             _("Respuesta oficial a una observación sobre la meta %(n)s", n=o.milestone.number),
+                             o.answer, link))
     for change in plan_changes(session, limit=LIMIT):
         values = before_after_text(change)
         summary = _("%(values)s. Motivo: %(reason)s", values=values, reason=change.reason) if values \

@@ -1,4 +1,5 @@
-"""How often one address may ask for the expensive public answers (reports, searches) without signing in.
+"""How often one address may ask for the expensive public answers (reports, searches) or send observations
+without signing in.
 
 Signed-in users and valid API tokens are not limited. The limits are configuration (`REPORT_RATE_LIMIT`,
 `SEARCH_RATE_LIMIT`, e.g. "10 per minute"); searches on the site and through the API share one count.
@@ -30,3 +31,4 @@ def _limit(name: str):
 
 reports = _limit("REPORT_RATE_LIMIT")
 searches = _limit("SEARCH_RATE_LIMIT")
+observations = _limit("OBSERVATION_RATE_LIMIT")

@@ -26,6 +26,7 @@ from evidence_repo.evidence.search import (
     run_search,
     switch_facets,
 )
+from evidence_repo.participation import operations as observations
 from evidence_repo.plan.operations import list_commitments, list_plans, load_commitment, load_plan
 from evidence_repo.policy import (
     audience,
@@ -156,6 +157,7 @@ def commitment_milestone(commitment_slug: str, number: int):
         commitment=commitment,
         previous=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
+        observations=observations.public_observations(db(), milestone_id=m.id),
     )
 
 
@@ -196,7 +198,9 @@ def evidence(evidence_id: int):
         similar = []
     return render_template("public/evidence.html", evidence=e, f=shown, type_label=file_type_label, query=query,
                            highlighted=highlighted, text=text[:TEXT_PREVIEW_CHARS],
-                           truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar)
+                           truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar,
+                           observations=observations.public_observations(db(), evidence_id=e.id)
+                           if e.is_public and not e.is_withdrawn else [])
 
 
 @bp.get("/evidencias/<int:evidence_id>/descargar")
@@ -375,7 +379,8 @@ def commitment_compliance(commitment_slug: str):
                            chosen=chosen, counts=counts, rows=compliance.matrix(c, chosen), columns=c.means_columns,
                            timeline=compliance.timeline(c, today=today),
                            see_restricted=can_see_restricted(current_user), today=today,
-                           toggled=lambda s: sorted(chosen ^ {s}))
+                           toggled=lambda s: sorted(chosen ^ {s}),
+                           unanswered=observations.unanswered_counts(db(), commitment.id))
 
 
 @bp.get("/compromisos/<commitment_slug>/cumplimiento.csv")

@@ -70,10 +70,16 @@ def _free_port() -> int:
 def live_server(request, tmp_path_factory):
     """The real server on each test database (``EVIDENCE_REPO_TEST_DATABASES``): on PostgreSQL it also searches
     with the PostgreSQL backend, so every journey runs on both modes."""
+    yield from run_server(request, tmp_path_factory)
+
+
+def run_server(request, tmp_path_factory, **extra_env: str):
+    """Initialise a data folder (on ``request.param``'s database) with a staff and a committee account and serve
+    it until the generator is closed; ``extra_env`` adds settings (e.g. SMTP to a sink)."""
     data = tmp_path_factory.mktemp("live") / "data"
     # One browser makes every request of a module's journeys: the per-address limits are not under test here.
     env = {**os.environ, "EVIDENCE_REPO_DATA": str(data), "EVIDENCE_REPO_SEARCH_LIMIT": "",
-           "EVIDENCE_REPO_REPORT_LIMIT": ""}
+           "EVIDENCE_REPO_REPORT_LIMIT": "", **extra_env}
     env.pop("DATABASE_URL", None)
     database = None
     if request.param == "postgres":

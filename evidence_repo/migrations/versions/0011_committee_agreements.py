@@ -2,7 +2,7 @@
 weekly overdue digest already reported
 
 Revision ID: 0011
-Revises: 0009b
+Revises: 0010
 Create Date: 2026-12-01 18:00:00.000000
 
 New tables only: existing data is untouched.
@@ -13,7 +13,7 @@ from alembic import op
 import evidence_repo.db
 
 revision = '0011'
-down_revision = '0009b'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
