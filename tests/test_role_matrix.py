@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from evidence_repo.accounts.tokens import create_token
 from evidence_repo.committee.agreements import record_agreement
-from evidence_repo.plan.operations import load_commitment
 from evidence_repo.mail.settings import MailSettings
 from evidence_repo.participation.operations import submit
 from evidence_repo.plan.models import Milestone
+from evidence_repo.plan.operations import load_commitment
 from tests.helpers import csrf_token, login
 
 ROLES = ("anonymous", "staff", "committee", "admin", "committee+staff")

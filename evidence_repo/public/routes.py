@@ -219,7 +219,8 @@ def download(evidence_id: int):
         abort(404, description=_("El archivo no está disponible en este momento."))
     except NoPublicCopy:
         current_app.logger.error("no public copy of evidence %s version %s", e.id, f.version, exc_info=True)
-        abort(404, description=_("El archivo no está disponible en este momento."))
+        abort(404, description=_("Esta imagen no se pudo leer para quitarle sus metadatos (EXIF, ubicación), así que "
+                                 "no se ofrece al público; el personal conserva el original."))
     response = send_file(handle, mimetype=f.mime_type, as_attachment=True,
                          download_name=name_for_type(f.original_name, f.mime_type),
                          etag=sha, max_age=3600, conditional=True)
