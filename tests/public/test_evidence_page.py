@@ -208,3 +208,11 @@ def test_open_graph_tags_share_public_evidence_and_nothing_restricted(app, clien
     assert tags and not any(SECRET in v or f"/evidencias/{secret_id}" in v for v in tags.values())  # ...not shared
     tags = og(client.get("/compromisos/jalisco-apoyo-organizaciones-sociedad-civil/metas/3").get_data(as_text=True))
     assert tags["og:title"].startswith("Meta 3") and tags["og:description"]
+
+
+def test_sizes_read_as_people_say_them(app):
+    from evidence_repo.templating import file_size
+
+    with app.test_request_context("/"):
+        assert [file_size(n) for n in (0, 830, 1024, 23 * 1024 + 300, 1_468_006, 12 * 1024 * 1024)] == [
+            "0 bytes", "830 bytes", "1 KB", "23 KB", "1.4 MB", "12 MB"]
