@@ -37,7 +37,7 @@ class Previews:
 
     def get(self, sha256: str, mime_type: str, page: int) -> Path | None:
         """The JPEG of ``page``, drawn now if it was never drawn; None when there is no such page or it cannot be
-        drawn (remembered, so a damaged file is not re-read on every visit)."""
+        drawn (remembered, so a damaged file is not re-read on every visit; a timeout is not)."""
         if not previewable(mime_type) or not 1 <= page <= PREVIEW_PAGES:
             return None
         folder = self._folder(sha256)
@@ -51,10 +51,12 @@ class Previews:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{page}-", suffix=".jpg")
         os.close(fd)
         try:
-            if render_preview(self.blobs.path_for(sha256), temp, page):
+            drawn = render_preview(self.blobs.path_for(sha256), temp, page)
+            if drawn:
                 os.replace(temp, image)
                 return image
-            missing.touch()
+            if drawn is False:  # no such page, or a file pdfium/Pillow cannot draw; a timeout is tried again
+                missing.touch()
             return None
         finally:
             if os.path.exists(temp):

@@ -2,7 +2,8 @@
 child process with memory and CPU limits (they read untrusted bytes), never inside the web process.
 
 ``render_preview(src, out, page)`` -> True when ``out`` was written, False when the file has no such page or
-cannot be drawn. ``python -P -m indexer.extract.preview SRC OUT PAGE WIDTH`` is the child's side.
+cannot be drawn, None when the child ran out of time or was killed (worth trying again later).
+``python -P -m indexer.extract.preview SRC OUT PAGE WIDTH MEMORY_MB CPU_SECONDS`` is the child's side.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def render_preview(src: str | os.PathLike[str], out: str | os.PathLike[str], page: int, *,
-                   width: int = PREVIEW_WIDTH, timeout: float = 30, memory_mb: int = 1024) -> bool:
+                   width: int = PREVIEW_WIDTH, timeout: float = 30, memory_mb: int = 1024) -> bool | None:
     """Draw page ``page`` (1-based; photos have only page 1) of ``src`` into the JPEG ``out``, in a limited child."""
     command = [sys.executable, "-P", "-m", "indexer.extract.preview", os.fspath(src), os.fspath(out), str(page),
                str(width), str(memory_mb), str(max(1, math.ceil(timeout)))]
@@ -30,7 +31,9 @@ def render_preview(src: str | os.PathLike[str], out: str | os.PathLike[str], pag
     try:
         done = subprocess.run(command, env=env, timeout=timeout + 5, capture_output=True, start_new_session=True)
     except subprocess.TimeoutExpired:
-        return False
+        return None
+    if done.returncode < 0:  # a signal: the CPU limit (SIGXCPU) on a busy machine, or the memory limit
+        return None
     return done.returncode == 0 and Path(out).exists()
 
 

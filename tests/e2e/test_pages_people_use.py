@@ -1,6 +1,7 @@
 """The public pages at desktop and phone width (#13 C): the compliance dashboard on a phone, the header, the
 search on a phone, the focus ring, the CSS bugs of the audit, and home → a milestone's proof in two clicks.
-Real server, real Chromium; axe-core checks every page state a test looks at."""
+Real server, real Chromium; axe-core checks every page state a test looks at (the full sweep of every page, role,
+width and language: test_accessibility.py)."""
 from __future__ import annotations
 
 import re
@@ -251,13 +252,3 @@ def test_home_to_a_milestones_proof_in_two_clicks(live_server, open_page, proof,
     proof_link.click()  # click 2
     expect(page.get_by_role("heading", level=1)).to_contain_text("Minuta de la meta 6")
     expect(page.get_by_role("link", name="Descargar")).to_be_visible()
-
-
-# ------------------------------------------------------------------------------------ axe on the public pages
-
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_public_pages_have_no_axe_violations(live_server, open_page, proof, viewport):
-    page = open_page(viewport)
-    for path in [*PUBLIC_PAGES, f"/evidencias/{proof['id']}", "/?lang=en", C + "/cumplimiento?lang=en"]:
-        page.goto(live_server.url + path)
-        assert_no_axe_violations(page)

@@ -216,3 +216,14 @@ def test_sizes_read_as_people_say_them(app):
     with app.test_request_context("/"):
         assert [file_size(n) for n in (0, 830, 1024, 23 * 1024 + 300, 1_468_006, 12 * 1024 * 1024)] == [
             "0 bytes", "830 bytes", "1 KB", "23 KB", "1.4 MB", "12 MB"]
+
+
+def test_a_damaged_pdf_gets_a_clear_404_not_a_preview(app, client, staff_token, worker):
+    evidence_id = send(client, staff_token, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"\x00garbage" * 50,
+                       "danado.pdf")
+    worker.drain()
+    assert client.get(f"/evidencias/{evidence_id}").status_code == 200
+    r = client.get(f"/evidencias/{evidence_id}/vista/1")
+    assert r.status_code == 404 and "descargue el archivo" in r.get_data(as_text=True)
+    assert (preview_folder(app, evidence_id) / "1.none").exists()  # not read again on every visit
+    assert client.get(f"/evidencias/{evidence_id}/vista/1").status_code == 404
