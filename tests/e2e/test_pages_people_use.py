@@ -5,6 +5,7 @@ width and language: test_accessibility.py)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -252,3 +253,23 @@ def test_home_to_a_milestones_proof_in_two_clicks(live_server, open_page, proof,
     proof_link.click()  # click 2
     expect(page.get_by_role("heading", level=1)).to_contain_text("Minuta de la meta 6")
     expect(page.get_by_role("link", name="Descargar")).to_be_visible()
+
+
+# ------------------------------------------------------------------------------------------ C6 print stylesheet
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_printing_the_dashboard_a_milestone_and_an_evidence_page(live_server, open_page, proof, viewport):
+    page = open_page(viewport)
+    page.emulate_media(media="print")
+    page.goto(live_server.url + C + "/cumplimiento")
+    expect(page.locator("table.matrix")).to_be_visible()  # paper gets the whole matrix, even from a phone
+    expect(page.locator(".matrix-phone")).to_be_hidden()
+    for path in (C + "/cumplimiento", C + "/metas/6", f"/evidencias/{proof['id']}"):
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.locator("form.header-search")).to_be_hidden()
+        expect(page.locator("#site-nav")).to_be_hidden()
+        expect(page.locator("footer.site-footer")).to_be_hidden()
+        expect(page.locator("main .button:visible")).to_have_count(0)
+    expect(page.get_by_text("SHA-256")).to_be_visible()  # what proves the file stays on paper
+    page.screenshot(path=str(Path("screenshots") / f"print-evidence-{viewport['width']}.png"), full_page=True)
