@@ -25,6 +25,7 @@ from evidence_repo.compliance.cache import DEFAULT_ROWS, ComplianceCache
 from evidence_repo.db import make_engine, make_session_factory
 from evidence_repo.evidence.indexing import ExtractionLimits, IndexWorker
 from evidence_repo.evidence.models import Evidence, IndexTask
+from evidence_repo.evidence.previews import Previews
 from evidence_repo.evidence.queue import LEASE_SECONDS
 from evidence_repo.mail.sending import send_pending
 from evidence_repo.mail.settings import MailSettings
@@ -72,6 +73,7 @@ class Services:
     blobs: BlobStore
     index_path: Path
     limits: ExtractionLimits
+    previews: Previews  # the evidence page's previews, drawn once per file content (evidence/previews.py)
     lease_seconds: float = LEASE_SECONDS
     search: str = "whoosh"
     mail: MailSettings = field(default_factory=MailSettings)
@@ -86,10 +88,12 @@ class Services:
     def from_config(cls, config: dict[str, Any]) -> Services:
         data: Path = config["DATA_DIR"]
         engine = make_engine(config["DATABASE_URL"])
+        blobs = BlobStore(data / "files", refused_seconds=config.get("REFUSED_DAYS", 7) * 86400)
         return cls(
             engine=engine,
             sessions=make_session_factory(engine),
-            blobs=BlobStore(data / "files", refused_seconds=config.get("REFUSED_DAYS", 7) * 86400),
+            blobs=blobs,
+            previews=Previews(data / "previews", blobs),
             index_path=data / "index",
             limits=ExtractionLimits(timeout=config["EXTRACT_TIMEOUT"], memory_mb=config["EXTRACT_MEMORY_MB"],
                                     workers=config["EXTRACT_WORKERS"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from markupsafe import Markup, escape
 
 from evidence_repo import dates
@@ -18,6 +18,7 @@ from evidence_repo.compliance.status import (
     session_label,
 )
 from evidence_repo.compliance.views import Compliance, missing_labels
+from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.rich_text import BulletList
 from evidence_repo.rich_text import parse as parse_rich_text
 from evidence_repo.urls import language_url
@@ -32,6 +33,16 @@ def rich_text(value: str | None) -> Markup:
         else:
             html.append(f"<p>{escape(block.text)}</p>")
     return Markup("".join(html))
+
+
+def file_size(size: int | None) -> str:
+    """Bytes as people read them: "830 bytes", "23 KB", "1.4 MB" (decimal mark of the page's language)."""
+    size = size or 0
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{format_decimal(round(size / 1024 / 1024, 1), format='#,##0.#')} MB"
 
 
 def memo(result: Compliance | None, *key: Hashable, caller: Callable[[], str]) -> Markup:
@@ -59,6 +70,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["requirement_scope"] = lambda r: load.requirement_scope(r)  # looked up per call
     app.jinja_env.filters["long_date"] = dates.long_date
     app.jinja_env.filters["rich_text"] = rich_text
+    app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.globals["file_type_label"] = file_type_label
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -128,7 +128,7 @@ def restricted_id(client, staff_token, worker):
 
 
 def _url_for_rule(rule, restricted_id):
-    values = {"evidence_id": restricted_id, "number": 6, "fmt": "pdf", "filename": "site.css",
+    values = {"evidence_id": restricted_id, "number": 6, "fmt": "pdf", "filename": "site.css", "page": 1,
               "action": "actividad", "slug": "jalisco-apoyo-organizaciones-sociedad-civil",
               "commitment_slug": "jalisco-apoyo-organizaciones-sociedad-civil",
               "plan_slug": "plan-accion-local-jalisco-2019"}

@@ -64,6 +64,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("public.evidence", "GET"): READERS,
     ("public.download", "GET"): READERS,
     ("public.thumbnail", "GET"): READERS,
+    ("public.preview", "GET"): READERS,
     ("public.searchable_copy", "GET"): READERS,
     ("public.manifest", "GET"): everyone(),
     ("public.manifest_csv", "GET"): everyone(),
@@ -178,7 +179,7 @@ def _values(endpoint: str, world) -> dict:
     return {"evidence_id": world["evidence_id"], "agreement_id": world["agreement_id"], "number": 6, "fmt": "pdf",
             "filename": "site.css",
             "slug": SLUG, "commitment_slug": SLUG, "plan_slug": "plan-accion-local-jalisco-2019",
-            "token_id": world["token_id"], "user_id": world["bystander"], "version": 1,
+            "token_id": world["token_id"], "user_id": world["bystander"], "version": 1, "page": 1,
             "observation_id": world["observation_id"],
             "action": "roles" if endpoint == "admin.user_action" else "actividad"}
 

@@ -108,11 +108,12 @@ def purge(evidence_id: int):
     try:
         with savepoint():
             removable = withdrawal.purge(db(), evidence, current_user, request.form.get("reason"))
-        blobs = services().blobs
+        blobs, previews = services().blobs, services().previews
 
         def remove_bytes() -> None:  # only once the purge is committed
             for sha in removable:
                 blobs.remove(sha)
+                previews.remove(sha)
 
         on_commit(remove_bytes)
         flash(_("Archivo purgado: sus bytes se eliminaron; el registro y su SHA-256 se conservan."), "success")

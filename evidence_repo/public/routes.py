@@ -19,6 +19,7 @@ from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_evidence, load_visible_evidence
 from evidence_repo.evidence.public_copy import NoPublicCopy, without_metadata
+from evidence_repo.evidence.previews import preview_pages
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
     parse_params,
@@ -200,7 +201,9 @@ def evidence(evidence_id: int):
                            highlighted=highlighted, text=text[:TEXT_PREVIEW_CHARS],
                            truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar,
                            observations=observations.public_observations(db(), evidence_id=e.id)
-                           if e.is_public and not e.is_withdrawn else [])
+                           if e.is_public and not e.is_withdrawn else [],
+                           preview_pages=preview_pages(shown.mime_type, shown.pages)
+                           if getattr(shown, "purged_at", None) is None else [])
 
 
 @bp.get("/evidencias/<int:evidence_id>/descargar")
@@ -275,6 +278,20 @@ def searchable_name(original_name: str) -> str:
     """``lista.jpg`` -> ``lista (con texto).pdf``."""
     stem = original_name.rsplit(".", 1)[0] if "." in original_name else original_name
     return f"{stem or 'evidencia'} (con texto).pdf"
+
+
+@bp.get("/evidencias/<int:evidence_id>/vista/<int:page>")
+def preview(evidence_id: int, page: int):
+    """A large JPEG of a PDF's page or of a photo, for the page's viewer: shown exactly when the file may be
+    downloaded (the same lookup: 404 restricted or unpublished, 410 withdrawn or purged)."""
+    e, f = _downloadable_file(evidence_id)
+    if page not in preview_pages(f.mime_type, f.pages):
+        abort(404, description=_("Esta evidencia no tiene vista previa de esa página."))
+    image = services().previews.get(f.sha256, f.mime_type, page)
+    if image is None:
+        abort(404, description=_("No se pudo preparar la vista previa; descargue el archivo para verlo."))
+    response = send_file(image, mimetype="image/jpeg", max_age=86400, etag=f"{f.sha256}-{page}")
+    return _cached_only_if_public(response, e, f)
 
 
 @bp.get("/evidencias/<int:evidence_id>/miniatura")

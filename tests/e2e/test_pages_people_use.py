@@ -1,9 +1,11 @@
 """The public pages at desktop and phone width (#13 C): the compliance dashboard on a phone, the header, the
 search on a phone, the focus ring, the CSS bugs of the audit, and home → a milestone's proof in two clicks.
-Real server, real Chromium; axe-core checks every page state a test looks at."""
+Real server, real Chromium; axe-core checks every page state a test looks at (the full sweep of every page, role,
+width and language: test_accessibility.py)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -253,11 +255,21 @@ def test_home_to_a_milestones_proof_in_two_clicks(live_server, open_page, proof,
     expect(page.get_by_role("link", name="Descargar")).to_be_visible()
 
 
-# ------------------------------------------------------------------------------------ axe on the public pages
+# ------------------------------------------------------------------------------------------ C6 print stylesheet
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_public_pages_have_no_axe_violations(live_server, open_page, proof, viewport):
+def test_printing_the_dashboard_a_milestone_and_an_evidence_page(live_server, open_page, proof, viewport):
     page = open_page(viewport)
-    for path in [*PUBLIC_PAGES, f"/evidencias/{proof['id']}", "/?lang=en", C + "/cumplimiento?lang=en"]:
+    page.emulate_media(media="print")
+    page.goto(live_server.url + C + "/cumplimiento")
+    expect(page.locator("table.matrix")).to_be_visible()  # paper gets the whole matrix, even from a phone
+    expect(page.locator(".matrix-phone")).to_be_hidden()
+    for path in (C + "/cumplimiento", C + "/metas/6", f"/evidencias/{proof['id']}"):
         page.goto(live_server.url + path)
-        assert_no_axe_violations(page)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.locator("form.header-search")).to_be_hidden()
+        expect(page.locator("#site-nav")).to_be_hidden()
+        expect(page.locator("footer.site-footer")).to_be_hidden()
+        expect(page.locator("main .button:visible")).to_have_count(0)
+    expect(page.get_by_text("SHA-256")).to_be_visible()  # what proves the file stays on paper
+    page.screenshot(path=str(Path("screenshots") / f"print-evidence-{viewport['width']}.png"), full_page=True)
