@@ -18,8 +18,8 @@ from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_evidence, load_visible_evidence
-from evidence_repo.evidence.public_copy import NoPublicCopy, without_metadata
 from evidence_repo.evidence.previews import preview_pages
+from evidence_repo.evidence.public_copy import NoPublicCopy, without_metadata
 from evidence_repo.evidence.search import (
     SEARCH_FAILED,
     parse_params,
