@@ -1,4 +1,4 @@
-"""The committee's "Informe de retroalimentación": its agreements (and, once wired, the citizens' observations)
+"""The committee's "Informe de retroalimentación": its agreements and the citizens' published observations
 as DOCX and PDF, laid out by the compliance report's renderers (`compliance/report.py`) so both documents look
 and read alike.
 """
@@ -25,6 +25,8 @@ from evidence_repo.compliance.report import (
     title_page,
 )
 from evidence_repo.compliance.status import AGREEMENT_LABELS
+from evidence_repo.participation.models import RESPONDIDA
+from evidence_repo.participation.operations import public_observations
 from evidence_repo.plan.models import Commitment
 from evidence_repo.policy import Person
 
@@ -32,12 +34,23 @@ FORMATS = ("docx", "pdf")
 
 
 def citizen_observation_blocks(session: Session, commitment: Commitment, as_of: dt.date) -> list[Block]:
-    """The published citizens' observations and their answers, for the informe.
-
-    Left for `evidence_repo.participation` (built separately) to fill: return its blocks here (e.g. one
-    `Note` per observation: header "Meta N · date", body the question and the official answer). Until then the
-    informe says there are none published."""
-    return []
+    """The citizens' observations published by ``as_of``, each with the official answer given by then (what the
+    public pages show: never unmoderated or rejected ones, those on restricted evidence, nor any e-mail)."""
+    notes: list[Block] = []
+    for o in public_observations(session, commitment_id=commitment.id):
+        if o.created_at.date() > as_of:
+            continue
+        who = o.name or _("Anónimo")
+        about = (_("Meta %(n)s · evidencia #%(id)s", n=o.milestone.number, id=o.evidence_id) if o.evidence_id
+                 else _("Meta %(n)s", n=o.milestone.number))
+        body = o.text
+        if o.status == RESPONDIDA and o.answer and o.answered_at and o.answered_at.date() <= as_of:
+            body += "\n" + _("Respuesta oficial (%(date)s): %(answer)s", date=format_date(o.answered_at.date()),
+                             answer=o.answer)
+        else:
+            body += "\n" + _("Sin respuesta todavía.")
+        notes.append(Note(f"{about} · {format_date(o.created_at.date())} · {who}", body))
+    return notes
 
 
 def _agreement_table(found: Sequence[AgreementRow], number: int) -> Table:

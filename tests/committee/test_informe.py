@@ -64,3 +64,33 @@ def test_an_informe_without_agreements_says_so(client):
     text = _docx_text(client.get(INFORME + ".docx").data)
     assert "El comité no ha registrado acuerdos." in text
     assert client.get(INFORME + ".odt").status_code == 404
+
+
+def test_the_informe_carries_the_published_observations_and_their_answers_only(app, session, make_user):
+    from sqlalchemy import select
+
+    from evidence_repo.mail.settings import MailSettings
+    from evidence_repo.participation.operations import answer, moderate, submit
+    from evidence_repo.plan.models import Milestone
+
+    member = make_user("comite@jalisco.gob.mx", "committee")
+    milestone = session.scalars(select(Milestone).where(Milestone.number == 5)).one()
+    none = MailSettings()
+    asked = submit(session, none, milestone=milestone, evidence=None, text="¿Cuándo se publica el padrón?",
+                   name="Lucía", email="lucia@example.org")
+    waiting = submit(session, none, milestone=milestone, evidence=None, text="Pregunta aún sin moderar")
+    rejected = submit(session, none, milestone=milestone, evidence=None, text="Mensaje ofensivo rechazado")
+    session.flush()
+    moderate(session, asked, member, accept=True)
+    moderate(session, rejected, member, accept=False, reason="Lenguaje ofensivo")
+    answer(session, none, asked, member, "Se publicó el 15 de noviembre en el portal.")
+    session.commit()
+    assert waiting.status == "recibida"
+
+    text = _docx_text(app.test_client().get(INFORME + ".docx").data)
+    assert "¿Cuándo se publica el padrón?" in text and "Lucía" in text and "Meta 5" in text
+    assert "Respuesta oficial" in text and "Se publicó el 15 de noviembre en el portal." in text
+    assert "No hay observaciones ciudadanas publicadas." not in text
+    for private in ("Pregunta aún sin moderar", "Mensaje ofensivo rechazado", "Lenguaje ofensivo",
+                    "lucia@example.org"):
+        assert private not in text
