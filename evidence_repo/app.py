@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 from evidence_repo import db, policy, services
 from evidence_repo.auth import body_limits
@@ -109,6 +110,21 @@ def _register_commands(app: Flask) -> None:
             app.cli.add_command(command)
 
 
+def _exists_for_any_method(methods) -> bool:
+    """Whether the request's path names a resource under one of ``methods``. Werkzeug answers 405 when a path
+    fails a converter (an id beyond the database's range) under one method but has rules under others."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        try:
+            adapter.match(request.path, method=method)
+        except (NotFound, MethodNotAllowed):
+            continue
+        except RequestRedirect:  # the path exists (with or without its trailing slash)
+            pass
+        return True
+    return False
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -147,6 +163,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
+        if isinstance(exc, MethodNotAllowed) and not _exists_for_any_method(exc.valid_methods or ()):
+            exc = NotFound()  # e.g. PATCH /api/v1/evidence/<id beyond MAX_ID>: no such resource, whatever the method
         code = exc.code or 500
         custom = exc.description != type(exc).description
         message = exc.description if custom else messages.get(code, lambda: exc.description)()

@@ -21,7 +21,7 @@ from evidence_repo.compliance.views import Compliance, missing_labels
 from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.rich_text import BulletList
 from evidence_repo.rich_text import parse as parse_rich_text
-from evidence_repo.urls import language_url
+from evidence_repo.urls import external_url, language_url, page_url
 
 
 def rich_text(value: str | None) -> Markup:
@@ -72,6 +72,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["file_type_label"] = file_type_label
+    app.jinja_env.globals["external_url"] = external_url  # absolute links from BASE_URL, not the Host header
+    app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

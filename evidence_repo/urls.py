@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import abort, current_app, request, url_for
 from flask.globals import request_ctx
 from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import BuildError, IntegerConverter, Map
 
 from evidence_repo.db import MAX_INTEGER
@@ -82,6 +83,17 @@ def external_url(endpoint: str, **values: Any) -> str:
     """``url_for(..., _external=True)`` without trusting the Host header when a base URL is configured."""
     path = url_for(endpoint, **values)[len(request.script_root):]
     return site_root() + path.lstrip("/")
+
+
+def page_url() -> str | None:
+    """This page's public address for sharing (Open Graph), never built from an untrusted Host header; None for
+    an error before routing or a host outside TRUSTED_HOSTS."""
+    if not request.endpoint:
+        return None
+    try:
+        return external_url(request.endpoint, **(request.view_args or {}))
+    except SecurityError:
+        return None
 
 
 def bind_links_without_host() -> None:

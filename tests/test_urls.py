@@ -40,6 +40,9 @@ def test_the_crafted_addresses_of_the_security_review(client, evidence_id):
     assert_own_answer(client.get("/evidencias/4?evidence_id=zz"), 404)
     assert_own_answer(client.get("/evidencias/99999999999999999999999"), 404)
     assert_own_answer(client.get("/api/v1/evidence/99999999999999999999"), 404)
+    # the same id under another method of that address: still no such evidence (not "method not allowed")
+    assert_own_answer(client.patch("/api/v1/evidence/99999999999999999999", json={}), 404)
+    assert_own_answer(client.delete("/api/v1/evidence/5"), 405)  # a real address without DELETE
     assert_own_answer(client.get("/api/v1/evidence?page=99999999999999999"), 400)
     assert_own_answer(client.get("/api/v1/evidence?page=99999999999999999999999999&per_page=100"), 400)
 
@@ -53,7 +56,7 @@ def test_old_addresses_keep_the_query_string_but_not_arguments_that_collide(clie
 
 def _values(rule, evidence_id: int) -> dict:
     known = {"plan_slug": PLAN, "commitment_slug": C, "slug": C, "number": 3, "evidence_id": evidence_id,
-             "fmt": "csv", "filename": "app.css"}
+             "fmt": "csv", "filename": "app.css", "page": 1, "agreement_id": 1, "observation_id": 1}
     return {name: known[name] if name != "fmt" else "pdf" for name in rule.arguments}
 
 
@@ -122,6 +125,9 @@ def test_absolute_links_come_from_the_configured_address_not_the_host_header(con
     assert hit["url"] == f"{site}evidencias/{evidence_id}"
     feed = client.get("/feed.atom", headers=headers).get_data(as_text=True)
     assert f'href="{site}evidencias/{evidence_id}"' in feed and "localhost" not in feed
+    page = client.get(f"/evidencias/{evidence_id}", headers=headers).get_data(as_text=True)  # sharing tags too
+    assert f'property="og:url" content="{site}evidencias/{evidence_id}"' in page
+    assert "http://localhost" not in page
 
 
 def test_a_foreign_host_header_is_refused_with_the_apps_own_page(configured):
