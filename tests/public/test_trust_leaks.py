@@ -13,7 +13,8 @@ def _url(rule, evidence_id):
     values = {"evidence_id": evidence_id, "number": 11, "fmt": "pdf", "filename": "site.css",
               "action": "actividad", "slug": "jalisco-apoyo-organizaciones-sociedad-civil",
               "commitment_slug": "jalisco-apoyo-organizaciones-sociedad-civil",
-              "plan_slug": "plan-accion-local-jalisco-2019", "version": 1}
+              "plan_slug": "plan-accion-local-jalisco-2019", "version": 1, "page": 1, "agreement_id": 1,
+              "observation_id": 1}
     return re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
