@@ -27,7 +27,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
 from sqlalchemy import create_engine
@@ -37,7 +36,6 @@ from ..analysis import STOP_WORDS, analyze, fold, stem, vocabulary
 from ..contract import (
     FACETS,
     MAX_PER_PAGE,
-    MAX_QUERY_CHARS,
     MAX_SIMILAR,
     Document,
     Hit,
@@ -47,8 +45,9 @@ from ..contract import (
     Visibility,
 )
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
-from ..snippets import mark, plain_snippet, snippet
+from ..snippets import mark
 from . import query as pq
+from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _match_case, _read
 from .schema import RANK_WEIGHTS, Names, vocab_audiences
 from .store import CORRUPTION, Store
 
@@ -63,16 +62,6 @@ RANK_ALL = 2_000  # exact ts_rank of every match up to here (~20 ms of detoastin
 RANK_CANDIDATES = 200  # above it: exact rank of 200 by head + 200 newest (see _ranked)
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_HIT_COLUMNS = (
-    "d.id, d.date, d.milestone, d.means, d.file_type, d.plan, d.commitment, "
-    "s.title, s.description, s.plan_title, s.commitment_title, s.excerpt"
-)
-
-
-def _read(cur: psycopg.Cursor, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-    """Every read statement goes through here (the contract tests break it)."""
-    cur.execute(sql, tuple(params))
-    return cur.fetchall()
 
 
 class PostgresBackend:
@@ -504,48 +493,3 @@ class PostgresBackend:
         except Exception:  # presentation only: the text is still shown, unmarked
             log.exception("highlight failed for %r", query)
         return html.escape(text, quote=False)
-
-
-def _clean(query: object) -> str:
-    return (query if isinstance(query, str) else "").strip()[:MAX_QUERY_CHARS]
-
-
-def _hit(row: tuple, terms: frozenset[str]) -> Hit:
-    (doc_id, when, milestone, means, file_type, plan, commitment,
-     title, description, plan_title, commitment_title, excerpt) = row
-    return Hit(
-        id=doc_id,
-        title=title or "",
-        milestone=milestone,
-        means=means,
-        date=when.date() if when else None,
-        file_type=file_type,
-        snippet=(terms and snippet(excerpt or "", terms)) or plain_snippet(excerpt or description or ""),
-        plan=plan,
-        plan_title=plan_title or None,
-        commitment=commitment,
-        commitment_title=commitment_title or None,
-    )
-
-
-def _match_case(original: str, word: str) -> str:
-    if original.isupper():
-        return word.upper()
-    if original[:1].isupper():
-        return word.capitalize()
-    return word
-
-
-def _distance(a: str, b: str, cap: int) -> int:
-    """Levenshtein distance, giving up (cap + 1) once it exceeds ``cap``."""
-    if abs(len(a) - len(b)) > cap:
-        return cap + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > cap:
-            return cap + 1
-        previous = current
-    return previous[-1]

@@ -1,0 +1,68 @@
+"""Rows of the PostgreSQL backend's SQL turned into the contract's values, and small word helpers (kept apart
+from :mod:`indexer.postgres.backend` so each module stays readable)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+
+from ..contract import MAX_QUERY_CHARS, Hit
+from ..snippets import plain_snippet, snippet
+
+_HIT_COLUMNS = (
+    "d.id, d.date, d.milestone, d.means, d.file_type, d.plan, d.commitment, "
+    "s.title, s.description, s.plan_title, s.commitment_title, s.excerpt"
+)
+
+
+def _read(cur: psycopg.Cursor, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+    """Every read statement goes through here (the contract tests break it)."""
+    cur.execute(sql, tuple(params))
+    return cur.fetchall()
+
+
+def _clean(query: object) -> str:
+    return (query if isinstance(query, str) else "").strip()[:MAX_QUERY_CHARS]
+
+
+def _hit(row: tuple, terms: frozenset[str]) -> Hit:
+    (doc_id, when, milestone, means, file_type, plan, commitment,
+     title, description, plan_title, commitment_title, excerpt) = row
+    return Hit(
+        id=doc_id,
+        title=title or "",
+        milestone=milestone,
+        means=means,
+        date=when.date() if when else None,
+        file_type=file_type,
+        snippet=(terms and snippet(excerpt or "", terms)) or plain_snippet(excerpt or description or ""),
+        plan=plan,
+        plan_title=plan_title or None,
+        commitment=commitment,
+        commitment_title=commitment_title or None,
+    )
+
+
+def _match_case(original: str, word: str) -> str:
+    if original.isupper():
+        return word.upper()
+    if original[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+def _distance(a: str, b: str, cap: int) -> int:
+    """Levenshtein distance, giving up (cap + 1) once it exceeds ``cap``."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > cap:
+            return cap + 1
+        previous = current
+    return previous[-1]
