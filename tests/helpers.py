@@ -88,16 +88,23 @@ def upload(client: FlaskClient, token: str, milestone, means: str, content: str,
 
 
 def upload_file(client: FlaskClient, token: str, name: str, content: bytes, visibility: str = "public", *,
-                milestone=3, means: str = "Minuta") -> int:
+                milestone=3, means: str = "Minuta", title: str | None = None) -> int:
     """Upload ``content`` under the file name ``name`` through the API; returns the new evidence's id."""
     import io
 
     data = {"milestone": str(milestone), "means": means, "visibility": visibility,
-            "file": (io.BytesIO(content), name)}
+            "file": (io.BytesIO(content), name), **({"title": title} if title else {})}
     r = client.post("/api/v1/evidence", data=data, headers={"Authorization": f"Bearer {token}"},
                     content_type="multipart/form-data")
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.get_json()["id"]
+
+
+def upload_titled(client: FlaskClient, token: str, milestone, means: str, title: str,
+                  visibility: str = "public") -> int:
+    """Upload a small text file with ``title`` (also its text) as evidence of ``milestone``; returns its id."""
+    return upload_file(client, token, "evidencia.txt", title.encode(), visibility, milestone=milestone, means=means,
+                       title=title)
 
 
 def move_first_session_of_milestone_3(app, make_user, reason: str) -> None:

@@ -2,23 +2,13 @@
 next item of the same filtered queue opens; an empty queue says so."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, login, upload_titled
 
 SLUG = "jalisco-apoyo-organizaciones-sociedad-civil"
-
-
-def post(client, token, milestone, means, title, visibility="public"):
-    r = client.post("/api/v1/evidence", headers={"Authorization": f"Bearer {token}"},
-                    content_type="multipart/form-data",
-                    data={"milestone": str(milestone), "means": means, "visibility": visibility, "title": title,
-                          "file": (io.BytesIO(title.encode()), "evidencia.txt")})
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()["id"]
 
 
 @pytest.fixture
@@ -40,9 +30,9 @@ def decide(member, item_url, state, comment=""):
 
 
 def test_member_goes_from_item_to_next_item_in_the_filtered_queue(client, staff_token, member):
-    first = post(client, staff_token, 6, "Memoria fotográfica", "Fotos de la sesión 6")
-    other = post(client, staff_token, 3, "Convocatoria", "Convocatoria de la meta 3")
-    second = post(client, staff_token, 6, "Minuta", "Minuta de la sesión 6", visibility="restricted")
+    first = upload_titled(client, staff_token, 6, "Memoria fotográfica", "Fotos de la sesión 6")
+    other = upload_titled(client, staff_token, 3, "Convocatoria", "Convocatoria de la meta 3")
+    second = upload_titled(client, staff_token, 6, "Minuta", "Minuta de la sesión 6", visibility="restricted")
 
     queue = member.get(f"/comite/pendientes?compromiso={SLUG}&meta=6").get_data(as_text=True)
     assert "Fotos de la sesión 6" in queue and "Minuta de la sesión 6" in queue
@@ -75,8 +65,8 @@ def test_member_goes_from_item_to_next_item_in_the_filtered_queue(client, staff_
 
 
 def test_skip_goes_on_and_wraps_round(client, staff_token, member):
-    a = post(client, staff_token, 6, "Memoria fotográfica", "Primera")
-    b = post(client, staff_token, 6, "Minuta", "Segunda")
+    a = upload_titled(client, staff_token, 6, "Memoria fotográfica", "Primera")
+    b = upload_titled(client, staff_token, 6, "Minuta", "Segunda")
     assert member.get(f"/comite/pendientes/siguiente?despues={a}").headers["Location"] == f"/comite/pendientes/{b}"
     assert member.get(f"/comite/pendientes/siguiente?despues={b}").headers["Location"] == f"/comite/pendientes/{a}"
     assert member.get("/comite/pendientes/siguiente").headers["Location"] == f"/comite/pendientes/{a}"
@@ -95,7 +85,7 @@ BAD_QUERIES = ["pagina=99999999999999999999", "pagina=-3", "pagina=abc", "meta=x
 
 
 def test_bad_values_never_fail(client, staff_token, member):
-    post(client, staff_token, 6, "Minuta", "Minuta")
+    upload_titled(client, staff_token, 6, "Minuta", "Minuta")
     for query in BAD_QUERIES:
         for path in ("/comite/pendientes", "/comite/pendientes/siguiente", "/comite/pendientes/1"):
             r = member.get(f"{path}?{query}")
@@ -103,7 +93,7 @@ def test_bad_values_never_fail(client, staff_token, member):
 
 
 def test_staff_and_public_cannot_use_the_queue(app, client, staff_token, make_user):
-    restricted = post(client, staff_token, 6, "Minuta", "Minuta con datos", visibility="restricted")
+    restricted = upload_titled(client, staff_token, 6, "Minuta", "Minuta con datos", visibility="restricted")
     anonymous = app.test_client()
     for path in ("/comite/pendientes", f"/comite/pendientes/{restricted}", "/comite/pendientes/siguiente"):
         r = anonymous.get(path)

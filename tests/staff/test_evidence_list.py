@@ -2,23 +2,13 @@
 the "Observadas" (with the committee's comment) and "Mías" tabs."""
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 
-from tests.helpers import login
+from tests.helpers import login, upload_titled
 
 SLUG = "jalisco-apoyo-organizaciones-sociedad-civil"
-
-
-def post(client, token, milestone, means, title, visibility="public"):
-    r = client.post("/api/v1/evidence", headers={"Authorization": f"Bearer {token}"},
-                    content_type="multipart/form-data",
-                    data={"milestone": str(milestone), "means": means, "visibility": visibility, "title": title,
-                          "file": (io.BytesIO(title.encode()), "evidencia.txt")})
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.get_json()["id"]
 
 
 @pytest.fixture
@@ -34,8 +24,8 @@ def rows(html):
 
 
 def test_filters_combine_stay_in_the_links_and_page(client, staff_token, staff):
-    made = [post(client, staff_token, 6 if i % 2 else 3, "Minuta", f"Minuta {i:02d}") for i in range(30)]
-    restricted = post(client, staff_token, 6, "Memoria fotográfica", "Fotos con rostros", visibility="restricted")
+    made = [upload_titled(client, staff_token, 6 if i % 2 else 3, "Minuta", f"Minuta {i:02d}") for i in range(30)]
+    restricted = upload_titled(client, staff_token, 6, "Memoria fotográfica", "Fotos con rostros", visibility="restricted")
     html = staff.get(f"/personal/evidencias?compromiso={SLUG}&meta=6&texto=minuta&orden=titulo").get_data(as_text=True)
     listed = rows(html)
     assert listed == [str(i) for i in made[1::2]]  # 15 of milestone 6 by title: one page of 25
@@ -56,7 +46,7 @@ def test_filters_combine_stay_in_the_links_and_page(client, staff_token, staff):
 
 
 def test_each_row_has_an_edit_action_and_the_committee_sees_none(app, client, staff_token, staff, make_user):
-    evidence = post(client, staff_token, 6, "Minuta", "Minuta editable")
+    evidence = upload_titled(client, staff_token, 6, "Minuta", "Minuta editable")
     html = staff.get("/personal/evidencias").get_data(as_text=True)
     assert f'href="/personal/evidencias/{evidence}/editar"' in html and "Editar «Minuta editable»" in html
     make_user("comite@jalisco.gob.mx", "committee")
@@ -67,8 +57,8 @@ def test_each_row_has_an_edit_action_and_the_committee_sees_none(app, client, st
 
 
 def test_observed_tab_shows_the_comment_and_mine_only_mine(app, client, staff_token, staff, make_user):
-    observed = post(client, staff_token, 6, "Minuta", "Minuta sin firma")
-    post(client, staff_token, 6, "Memoria fotográfica", "Fotos en orden")
+    observed = upload_titled(client, staff_token, 6, "Minuta", "Minuta sin firma")
+    upload_titled(client, staff_token, 6, "Memoria fotográfica", "Fotos en orden")
     make_user("comite@jalisco.gob.mx", "committee")
     member = app.test_client()
     login(member, "comite@jalisco.gob.mx")
@@ -92,7 +82,7 @@ def test_observed_tab_shows_the_comment_and_mine_only_mine(app, client, staff_to
 
 
 def test_restricted_evidence_never_reaches_the_public(app, client, staff_token):
-    post(client, staff_token, 6, "Minuta", "Minuta reservada", visibility="restricted")
+    upload_titled(client, staff_token, 6, "Minuta", "Minuta reservada", visibility="restricted")
     anonymous = app.test_client()
     for path in ("/personal/evidencias", "/personal/observadas", "/personal/mias",
                  "/personal/evidencias?visibilidad=restricted"):
