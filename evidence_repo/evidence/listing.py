@@ -166,14 +166,18 @@ def _order(sort: str) -> list[Any]:
 def evidence_page(session: Session, filters: EvidenceFilters, *, include_restricted: bool, page: int = 1,
                   per_page: int = PER_PAGE) -> EvidencePage:
     """A page of the filtered list (a page beyond the last gives the last), in a count and three queries."""
-    query = _filtered(filters, include_restricted)
+    return _paged(session, _filtered(filters, include_restricted), _order(filters.sort), page, per_page)
+
+
+def _paged(session: Session, query: Select, order: list, page: int, per_page: int) -> EvidencePage:
+    """One page of ``query`` in ``order``; a page beyond the last gives the last."""
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
     rows = session.scalars(
         query.options(joinedload(Evidence.milestone).joinedload(Milestone.commitment), joinedload(Evidence.means),
                       joinedload(Evidence.activity), joinedload(Evidence.uploaded_by),
                       selectinload(Evidence.files), selectinload(Evidence.reviews))
-        .order_by(*_order(filters.sort)).offset((page - 1) * per_page).limit(per_page)
+        .order_by(*order).offset((page - 1) * per_page).limit(per_page)
     ).unique().all()
     return EvidencePage(list(rows), total, page, per_page)
 
@@ -194,15 +198,8 @@ def _queue_query(filters: EvidenceFilters, include_restricted: bool) -> Select:
 def queue_page(session: Session, filters: EvidenceFilters, *, include_restricted: bool, page: int = 1,
                per_page: int = PER_PAGE) -> EvidencePage:
     """A page of the committee's queue (restricted evidence only for those who may see it)."""
-    query = _queue_query(filters, include_restricted)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = min(max(page, 1), max((total + per_page - 1) // per_page, 1))
-    rows = session.scalars(
-        query.options(joinedload(Evidence.milestone).joinedload(Milestone.commitment), joinedload(Evidence.means),
-                      joinedload(Evidence.activity), selectinload(Evidence.files), selectinload(Evidence.reviews))
-        .order_by(Evidence.created_at, Evidence.id).offset((page - 1) * per_page).limit(per_page)
-    ).unique().all()
-    return EvidencePage(list(rows), total, page, per_page)
+    return _paged(session, _queue_query(filters, include_restricted), [Evidence.created_at, Evidence.id], page,
+                  per_page)
 
 
 def _after(evidence: Evidence) -> ColumnElement[bool]:
