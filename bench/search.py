@@ -268,6 +268,20 @@ def documents(n: int, vocab: Vocabulary, seed: int = 7):
         }
 
 
+_CORPUS: dict[int, list[dict]] = {}
+
+
+def corpus(n: int, vocab: Vocabulary) -> list[dict]:
+    """The ``n`` documents, generated once per size and kept in memory, so every
+    build below times indexing only (generation is printed apart)."""
+    if n not in _CORPUS:
+        _CORPUS.clear()
+        t = time.perf_counter()
+        _CORPUS[n] = list(documents(n, vocab))
+        print(f"  generated {n} documents in {time.perf_counter() - t:.1f} s (not part of any build time)")
+    return _CORPUS[n]
+
+
 class Timed:
     """Wraps an iterator and adds up the time spent producing items (document generation)."""
 
@@ -442,7 +456,7 @@ def postgres_size_mb(index) -> float:
 
 
 def run_postgres(n: int, url: str, vocab: Vocabulary, queries: list[dict], reps: int, reuse: bool,
-                 out: dict, engines: dict) -> None:
+                 out: dict, engines: dict, procs: int = 1) -> None:
     from indexer.postgres import PostgresBackend
 
     schema = f"bench_{n}"
@@ -450,16 +464,17 @@ def run_postgres(n: int, url: str, vocab: Vocabulary, queries: list[dict], reps:
     if reuse and index.count() == n:
         print("  postgres: reusing the index an earlier run built")
     else:
-        docs = Timed(documents(n, vocab))
+        docs = Timed(corpus(n, vocab))
         t = time.perf_counter()
         index.rebuild(docs, progress=lambda k: print(f"\r  postgres: {k} docs", end="", flush=True)
-                      if k % 10_000 < 500 else None)
+                      if k % 10_000 < 500 else None, procs=procs)
         build = time.perf_counter() - t
-        print(f"\r  postgres build {build:.1f} s (of which {docs.seconds:.1f} s generating documents), "
+        print(f"\r  postgres build {build:.1f} s with {procs} process(es), "
               f"tables {postgres_size_mb(index):.0f} MB")
         if out.get("build_s") is None:
             out["build_s"] = {}
         out["build_s"]["postgres"] = round(build, 1)
+        out["build_s"]["postgres_procs"] = procs
     out.setdefault("size_mb", {})["postgres"] = round(postgres_size_mb(index), 1)
     print(f"  timing postgres queries (load average {load()})")
     engines["postgres_api_first"] = time_first(lambda: PostgresBackend(url, schema=schema), queries)
@@ -630,14 +645,14 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
     index_dir = work / f"index-{n}"
     fts_path = work / f"fts-{n}.sqlite"
     if not whoosh:
-        return run_postgres_only(n, work, vocab, queries, reps, http, reuse, postgres_url or "", out)
+        return run_postgres_only(n, work, vocab, queries, reps, http, reuse, postgres_url or "", out, procs)
 
     if reuse and _reusable(index_dir, fts_path, n):
         print("  reusing the indexes built by an earlier run")
         out["build_s"] = None
     else:
         shutil.rmtree(index_dir, ignore_errors=True)
-        docs = Timed(documents(n, vocab))
+        docs = Timed(corpus(n, vocab))
         t = time.perf_counter()
         index = WhooshBackend(index_dir, batch_size=2000)
         index.rebuild(docs, progress=lambda k: print(f"\r  whoosh: {k} docs", end="", flush=True)
@@ -648,7 +663,7 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
               f"{max_rss_mb():.0f} MB, of the writer processes {max_rss_mb(children=True):.0f} MB")
 
         fts_path.unlink(missing_ok=True)
-        docs = Timed(documents(n, vocab))
+        docs = Timed(corpus(n, vocab))
         t = time.perf_counter()
         build_fts(fts_path, docs)
         fts_build = time.perf_counter() - t
@@ -674,7 +689,7 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
     engines["whoosh_api_cached"] = time_queries(lambda q: whoosh_api(index, q), queries, reps)
     db.close()
     if postgres_url:
-        run_postgres(n, postgres_url, vocab, queries, reps, reuse, out, engines)
+        run_postgres(n, postgres_url, vocab, queries, reps, reuse, out, engines, procs)
     out["engines"] = engines
     base = engines["fts5"]["p95_ms"]
     out["ratio_p95_vs_fts5"] = {k: round(v["p95_ms"] / base, 2) for k, v in engines.items() if k != "fts5"}
@@ -710,10 +725,10 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
 
 
 def run_postgres_only(n: int, work: Path, vocab: Vocabulary, queries: list[dict], reps: int, http: bool,
-                      reuse: bool, url: str, out: dict) -> dict:
+                      reuse: bool, url: str, out: dict, procs: int = 1) -> dict:
     """``--skip-whoosh``: PostgresBackend alone (its figures beside the Whoosh ones of an earlier run)."""
     engines: dict = {}
-    run_postgres(n, url, vocab, queries, reps, reuse, out, engines)
+    run_postgres(n, url, vocab, queries, reps, reuse, out, engines, procs)
     out["engines"] = engines
     print(f"  {'engine':<20}{'p50 ms':>9}{'p95 ms':>9}")
     for name, e in engines.items():
@@ -749,7 +764,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--reuse", action="store_true", help="reuse indexes an earlier run left in --work")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="processes for the Whoosh rebuild (WhooshBackend.rebuild(procs=...))")
+                        help="processes for each rebuild (WhooshBackend/PostgresBackend.rebuild(procs=...))")
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh",
                         help="postgres: also measure PostgresBackend, side by side with Whoosh and FTS5")
     parser.add_argument("--postgres-url", help="an existing server's database (default: a throwaway cluster); "

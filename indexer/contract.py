@@ -161,11 +161,13 @@ class SearchBackend(Protocol):
         ...
 
     def rebuild(
-        self, docs: Iterable[Document], progress: Callable[[int], None] | None = None
+        self, docs: Iterable[Document], progress: Callable[[int], None] | None = None, *, procs: int = 1
     ) -> int:
         """Replace everything with ``docs`` (repeated ids: the first is kept);
         readers see the old contents until the new ones are complete.
-        ``progress`` receives the running count. Returns the count."""
+        ``progress`` receives the running count; ``procs`` > 1 lets the
+        backend analyse in that many child processes (batch use only).
+        Returns the count."""
         ...
 
     def search(

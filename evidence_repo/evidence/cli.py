@@ -1,6 +1,7 @@
 """Evidence commands: the index worker, reindex, integrity check and bulk ingest."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -57,8 +58,11 @@ def worker_command(once: bool, poll: float) -> None:
 @click.option("--re-extract", is_flag=True, help="Volver a extraer el texto de todos los archivos guardados.")
 @click.option("--only-low-quality", is_flag=True,
               help="Con --re-extract: solo los escaneos con texto de baja calidad (confianza OCR baja).")
+@click.option("--procs", type=click.IntRange(1, 64), default=lambda: min(4, os.cpu_count() or 1),
+              show_default="núcleos del equipo, hasta 4",
+              help="Procesos que analizan el texto a la vez (el índice se reconstruye antes con varios).")
 @with_appcontext
-def reindex_command(re_extract: bool, only_low_quality: bool) -> None:
+def reindex_command(re_extract: bool, only_low_quality: bool, procs: int) -> None:
     """Rebuild the search index from the database and the stored files."""
     if only_low_quality and not re_extract:
         raise click.UsageError("--only-low-quality solo tiene sentido con --re-extract.")
@@ -70,7 +74,8 @@ def reindex_command(re_extract: bool, only_low_quality: bool) -> None:
         total = session.scalar(select(func.count()).select_from(Evidence))
     with tqdm(total=total, unit="doc", desc="Reindexando", disable=None, file=sys.stderr) as bar:
         count = reindex(svc.sessions, svc.blobs, svc.index(), svc.limits, re_extract=re_extract,
-                        only_low_quality=only_low_quality, progress=lambda done: bar.update(done - bar.n))
+                        only_low_quality=only_low_quality, progress=lambda done: bar.update(done - bar.n),
+                        procs=procs)
     svc.mark_index_fresh()
     _audit_index(svc, "index.rebuild", count, re_extract=re_extract)
     click.echo(f"Índice reconstruido: {count} evidencias.")

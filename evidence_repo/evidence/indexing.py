@@ -410,8 +410,11 @@ def rewrite_documents(sessions: sessionmaker[Session], index, evidence_ids: Iter
 
 def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: ExtractionLimits, *,
             re_extract: bool = False, only_low_quality: bool = False,
-            progress: Callable[[int], None] | None = None) -> int:
+            progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
     """Rebuild the index from the database (and the stored files for text not yet extracted).
+
+    ``procs`` > 1 analyses the documents in that many child processes (the
+    ``reindex`` command; not for a serving process).
 
     ``re_extract`` extracts every current file again; with ``only_low_quality`` only the scans whose text is
     "de baja calidad" (after an OCR improvement, or to try a rescan's luck).
@@ -448,7 +451,7 @@ def reindex(sessions: sessionmaker[Session], store: BlobStore, index, limits: Ex
             extractor.close()
     with sessions() as session:
         covered = session.scalar(select(func.max(IndexTask.id))) or 0
-        count = index.rebuild(iter_documents(session), progress=progress)
+        count = index.rebuild(iter_documents(session), progress=progress, procs=procs)
         session.execute(update(IndexTask).where(IndexTask.done_at.is_(None), IndexTask.id <= covered)
                         .values(done_at=utcnow()))
         session.commit()

@@ -119,10 +119,13 @@ class PostgresBackend:
         """Delete documents by id; returns how many were found."""
         return self._store.delete(ids)
 
-    def rebuild(self, docs: Iterable[Document], progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(
+        self, docs: Iterable[Document], progress: Callable[[int], None] | None = None, *, procs: int = 1
+    ) -> int:
         """Replace everything with ``docs`` (repeated ids: the first is kept);
-        readers see the old contents until the new ones are complete."""
-        return self._store.rebuild(docs, progress)
+        readers see the old contents until the new ones are complete.
+        ``procs`` > 1 analyses in that many child processes."""
+        return self._store.rebuild(docs, progress, procs)
 
     # --- reading --------------------------------------------------------------
 

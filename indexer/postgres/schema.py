@@ -88,25 +88,41 @@ def _quote(lexeme: str) -> str:
 
 def tsvector_literal(fields: dict[str, object]) -> str:
     """The document's lexemes with positions and weight classes, written as a
-    ``tsvector`` literal (PostgreSQL parses nothing: the lexemes are ours)."""
+    ``tsvector`` literal (PostgreSQL parses nothing: the lexemes are ours).
+
+    Every rebuild runs this on every document, so the usual case (positions
+    below PostgreSQL's limit) takes a short loop; past the limit all later
+    words share the last position, once per lexeme."""
     positions: dict[str, list[str]] = {}
-    last: dict[str, int] = {}
     at = 0
     for name, weight in FIELD_WEIGHTS:
         text = str(fields.get(name) or "")
         if not text:
             continue
-        for term in analyze(text):
-            at += 1
-            if len(term) > MAX_LEXEME:
-                continue
-            pos = min(at, MAX_POSITION)
-            found = positions.setdefault(term, [])
-            if len(found) < MAX_POSITIONS and last.get(term) != pos:
-                found.append(f"{pos}{weight}")
-                last[term] = pos
-        at += FIELD_GAP
+        terms = analyze(text)
+        if at + len(terms) < MAX_POSITION:
+            for pos, term in enumerate(terms, at + 1):
+                found = positions.get(term)
+                if found is None:
+                    if len(term) <= MAX_LEXEME:
+                        positions[term] = [f"{pos}{weight}"]
+                elif len(found) < MAX_POSITIONS:
+                    found.append(f"{pos}{weight}")
+        else:
+            _clamped(positions, terms, at, weight)
+        at += len(terms) + FIELD_GAP
     return " ".join(f"{_quote(t)}:{','.join(p)}" for t, p in positions.items())
+
+
+def _clamped(positions: dict[str, list[str]], terms: list[str], at: int, weight: str) -> None:
+    """Positions of a field that reaches PostgreSQL's last position."""
+    for pos, term in enumerate(terms, at + 1):
+        if len(term) > MAX_LEXEME:
+            continue
+        where = str(min(pos, MAX_POSITION))
+        found = positions.setdefault(term, [])
+        if len(found) < MAX_POSITIONS and (not found or found[-1][:-1] != where):
+            found.append(where + weight)
 
 
 def to_rows(doc: Document) -> tuple[dict[str, object], dict[str, object]]:

@@ -9,8 +9,10 @@ one transaction and swaps them in at its end.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 import psycopg
@@ -267,14 +269,15 @@ class Store:
         return len(visibility)
 
     def rebuild(
-        self, docs: Iterable[Document], progress: Callable[[int], None] | None = None
+        self, docs: Iterable[Document], progress: Callable[[int], None] | None = None, procs: int = 1
     ) -> int:
         """Replace everything with ``docs`` (repeated ids: the first is kept).
 
         One transaction fills new tables with COPY, builds their indexes and
         swaps them in: readers see the old contents until it commits, a crash
         or a bad document leaves the old index intact, and writers wait. A
-        damaged index is simply replaced.
+        damaged index is simply replaced. ``procs`` > 1 analyses the
+        documents in that many child processes while this one copies.
         """
         n = self.names
         with self.writing() as cur:
@@ -287,17 +290,16 @@ class Store:
             seen: set[str] = set()
             vocab: Counter[tuple[str, str]] = Counter()
             doc_cols = ", ".join(DOC_COLUMNS)
-            for batch in batched(docs, max(self.batch_size, 500)):
+            for analysed, counts in analysed_batches(docs, max(self.batch_size, 500), procs):
+                vocab.update(counts)
                 rows = []
-                for doc in batch:
-                    row, stored = to_rows(doc)
-                    if row["id"] in seen:
+                for row, stored in analysed:
+                    if row["id"] in seen:  # the first is kept: its words were counted already
+                        vocab.subtract(_words_of(str(row["visibility"]), str(stored["words"])))
                         continue
                     seen.add(str(row["id"]))
                     row["seq"] = len(seen)
                     rows.append((row, stored))
-                    group = audience(str(row["visibility"]))
-                    vocab.update((group, w) for w in stored["words"])  # type: ignore[attr-defined]
                 with cur.copy(f"COPY {n.table('docs_new')} ({doc_cols}) FROM STDIN") as copy:
                     for row, _ in rows:
                         copy.write_row([row[c] for c in DOC_COLUMNS])
@@ -308,7 +310,8 @@ class Store:
                     progress(len(seen))
             with cur.copy(f"COPY {n.table('vocab_new')} (audience, word, ndocs) FROM STDIN") as copy:
                 for (group, word), count in sorted(vocab.items()):
-                    copy.write_row((group, word, count))
+                    if count > 0:  # a repeated id's words were taken back
+                        copy.write_row((group, word, count))
             for statement in create_indexes(n, "_new"):
                 cur.execute(statement)
             for table in TABLES:
@@ -327,3 +330,59 @@ class Store:
             cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._t('seq')}")
             cur.execute("SELECT setval(%s, %s, true)", (self._t("seq"), max(1, len(seen))))
         return len(seen)
+
+
+def _array(words: list[str]) -> str:
+    """A ``text[]`` literal: COPY takes it as text, far cheaper than psycopg
+    dumping a list (vocabulary words are letters only, so quoting is enough)."""
+    return "{" + ",".join(f'"{w}"' for w in words) + "}"
+
+
+def _words_of(visibility: str, literal: str) -> Counter[tuple[str, str]]:
+    group = audience(visibility)
+    return Counter((group, w) for w in literal[2:-2].split('","') if w)
+
+
+Analysed = tuple[list[tuple[dict, dict]], Counter[tuple[str, str]]]
+
+
+def _rows_of(batch: list[Document]) -> Analysed:
+    """Rows of a batch, their words as a ``text[]`` literal, and how many
+    documents of each audience have each word."""
+    rows = []
+    words: dict[str, list[str]] = {}
+    for doc in batch:
+        row, stored = to_rows(doc)
+        words.setdefault(audience(str(row["visibility"])), []).extend(stored["words"])  # type: ignore[arg-type]
+        stored["words"] = _array(stored["words"])  # type: ignore[arg-type]
+        rows.append((row, stored))
+    counts: Counter[tuple[str, str]] = Counter()
+    for group, found in words.items():
+        counts.update({(group, w): n for w, n in Counter(found).items()})
+    return rows, counts
+
+
+def analysed_batches(docs: Iterable[Document], size: int, procs: int) -> Iterator[Analysed]:
+    """``_rows_of`` ``docs`` in order, batch by batch.
+
+    Analysis is pure Python and most of a rebuild's time, so with ``procs`` > 1
+    it runs in that many spawned processes (spawned, not forked: safe in a
+    process with threads). At most two batches per process are in flight, so
+    memory stays bounded however many documents come; a bad document raises
+    here as it would in one process.
+    """
+    if procs <= 1:
+        for batch in batched(docs, size):
+            yield _rows_of(batch)
+        return
+    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
+    pending: deque[Future] = deque()
+    try:
+        for batch in batched(docs, size):
+            pending.append(pool.submit(_rows_of, batch))
+            if len(pending) >= 2 * procs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

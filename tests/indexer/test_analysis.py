@@ -105,3 +105,49 @@ def test_token_offsets_point_into_original_text():
 def test_fingerprint_is_stable():
     assert analyzer_fingerprint() == analyzer_fingerprint()
     assert len(analyzer_fingerprint()) == 16
+
+
+_AWKWARD = (
+    "Informe de la Sesión 3.ª: 1.5 % de avance; e.g. C.P. 44100, art. 7-bis, snake_case y CamelCase. "
+    "Participacio\u0301n (acento combinado), ﬁnanzas (ligadura), STRAẞE, Ærø, ¿Qué? ¡Sí! — «comillas» "
+    "niños, PINGÜINOS, acción/acciones, luz, luces, mes, meses, 2019-2021, 10:30 h, 😀 emoji, "
+    "de la del y en el los las un una, Estado estados sentido, ÑANDÚ Ñandú ñandú, x y z"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [_AWKWARD, " ".join(p.values[1] + " " + p.values[2] for p in PAIRS), "", "   ", "de la y"],
+    ids=["awkward", "all-pairs", "empty", "blank", "only-stop-words"],
+)
+def test_fast_analyze_yields_what_the_whoosh_chain_yields(text):
+    """``analyze`` skips Whoosh's token objects for speed; both indexes must
+    still hold the same terms, or a query would match in one backend only."""
+    assert analyze(text) == [t.text for t in SpanishAnalyzer()(text)]
+
+
+@pytest.mark.parametrize("text", [_AWKWARD, "ÁRBOL Niño ÑANDÚ Über Ça", "e\u0301\u0327 i\u0307 ǅ ½ ℌ Å Å İstanbul", ""])
+def test_fold_drops_marks_as_whole_text_decomposition_would(text):
+    import unicodedata
+
+    lowered = text.lower()
+    reference = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    assert fold(text) == reference
+
+
+def test_fast_analyze_on_upper_case_accented_text():
+    text = "ÁRBOL Niño ÑANDÚ Über PARTICIPACIÓN, Sesión 3.ª"
+    assert analyze(text) == [t.text for t in SpanishAnalyzer()(text)]
+
+
+def test_fast_paths_agree_with_the_whoosh_chain_on_random_text():
+    import random
+    import unicodedata
+
+    rng = random.Random(5)
+    alphabet = "abcdeñáéíóúüÁÉÑ  ..,-_1ǅİß\u0301\u0327ﬁ½Ω😀\n"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert analyze(text) == [t.text for t in SpanishAnalyzer()(text)], repr(text)
+        reference = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+        assert fold(text) == reference, repr(text)

@@ -4,6 +4,8 @@ The behaviour every backend shares is the contract suite's."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -103,3 +105,30 @@ def test_large_result_sets_rank_candidates_and_page_without_repeats(engine, quer
     assert pages[0].hits[0].id in first  # a title match ranks first
     assert pages[0].facets == exact.facets
     assert "<mark>" in pages[1].hits[0].snippet or pages[1].hits[0].id.startswith("t")
+
+
+def _tables(engine, schema):
+    with engine.connect() as conn:
+        docs = conn.execute(text(f'SELECT id, visibility, tsv::text FROM "{schema}".docs ORDER BY id')).all()
+        stored = conn.execute(text(f'SELECT id, title, words FROM "{schema}".stored ORDER BY id')).all()
+        vocab = conn.execute(text(f'SELECT audience, word, ndocs FROM "{schema}".vocab ORDER BY 1, 2')).all()
+    return docs, stored, vocab
+
+
+def test_a_rebuild_in_child_processes_writes_what_one_process_writes(engine):
+    """``reindex --procs``: the same rows, the first of repeated ids kept, the
+    vocabulary counted once per document, and bad input refused as before."""
+    repeated = {**CORPUS[0], "title": "Otra versión repetida", "visibility": "staff"}
+    docs = CORPUS + [repeated]
+    one, many = PostgresBackend(engine, schema="one"), PostgresBackend(engine, schema="many")
+    assert one.rebuild(iter(docs)) == many.rebuild(iter(docs), procs=2) == len(CORPUS)
+    assert _tables(engine, "one") == _tables(engine, "many")
+    docs_rows, stored, vocab = _tables(engine, "many")
+    audience = {doc_id: ("public" if v == "public" else "restricted") for doc_id, v, _ in docs_rows}
+    counted = Counter((audience[doc_id], w) for doc_id, _, words in stored for w in set(words))
+    assert {(a, w): n for a, w, n in vocab} == dict(counted)
+    assert "repetida" not in {w for _, w, _ in vocab}
+    assert all_ids(many, "ornitorrinco", visibility=STAFF) == {"d22"}
+    with pytest.raises(ValueError):
+        many.rebuild(iter(docs + [{"id": "bad", "nonsense": 1}]), procs=2)
+    assert many.count() == len(CORPUS)  # the old index stays
