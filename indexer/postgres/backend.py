@@ -37,6 +37,8 @@ from ..contract import (
     FACETS,
     MAX_PER_PAGE,
     MAX_SIMILAR,
+    PUBLIC,
+    PUBLIC_ONLY,
     Document,
     Hit,
     IndexCorrupt,
@@ -47,7 +49,7 @@ from ..contract import (
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
 from ..snippets import mark
 from . import query as pq
-from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _match_case, _read
+from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _match_case, _read, facet_counts
 from .schema import RANK_WEIGHTS, Names, vocab_audiences
 from .store import CORRUPTION, Store
 
@@ -323,31 +325,21 @@ class PostgresBackend:
         return [found[i] for i in ids if i in found]
 
     def _facets(self, cur: psycopg.Cursor, where: str, params: list) -> tuple[int, dict[str, dict[str, int]]]:
-        """Total and facet counts of the whole filtered result set, in one pass."""
+        """Total and facet counts of the whole filtered result set, in one pass.
+
+        The pass visits every match (tens of thousands for a common word), so
+        PostgreSQL may split the scan among parallel workers for it alone."""
         columns = ", ".join(f"d.{f}" for f in FACETS)
         sets = ", ".join(["()", *(f"(d.{f})" for f in FACETS)])
+        cur.execute("SET LOCAL parallel_setup_cost = 100; SET LOCAL parallel_tuple_cost = 0.01")
         rows = _read(
             cur,
             f"SELECT GROUPING({columns}), {columns}, count(*) FROM {self._t('docs')} d "
             f"WHERE {where} GROUP BY GROUPING SETS ({sets})",
             params,
         )
-        everything = (1 << len(FACETS)) - 1
-        total = 0
-        counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        for row in rows:
-            mask, values, count = row[0], row[1:-1], row[-1]
-            if mask == everything:
-                total = count
-                continue
-            for i, name in enumerate(FACETS):
-                if not mask & (1 << (len(FACETS) - 1 - i)) and values[i] is not None:
-                    counts[name][values[i]] = count
-        facets = {
-            name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
-            for name, values in counts.items()
-        }
-        return total, facets
+        cur.execute("SET LOCAL parallel_setup_cost TO DEFAULT; SET LOCAL parallel_tuple_cost TO DEFAULT")
+        return facet_counts(rows)
 
     # --- suggestions ----------------------------------------------------------
 
@@ -371,6 +363,11 @@ class PostgresBackend:
         """Found in a visible document, in any inflection ("participaciones")."""
         folded = fold(word)
         if folded in STOP_WORDS or len(folded) < 4 or not folded.isalpha():
+            return True
+        if not wanted and levels == PUBLIC_ONLY and _read(  # the public vocabulary is exactly the public's words
+            cur, f"SELECT EXISTS (SELECT 1 FROM {self._t('vocab')} WHERE audience = %s AND word = %s)",
+            (PUBLIC, folded),
+        )[0][0]:
             return True
         return self._visible(cur, levels, wanted, pq.Node("term", stem(folded)))
 

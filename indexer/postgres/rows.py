@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from ..contract import MAX_QUERY_CHARS, Hit
+from ..contract import FACETS, MAX_QUERY_CHARS, Hit
 from ..snippets import plain_snippet, snippet
 
 _HIT_COLUMNS = (
@@ -66,3 +66,24 @@ def _distance(a: str, b: str, cap: int) -> int:
             return cap + 1
         previous = current
     return previous[-1]
+
+
+def facet_counts(rows: list[tuple]) -> tuple[int, dict[str, dict[str, int]]]:
+    """The total and the facets (most frequent first) from the rows of a
+    ``GROUPING(...), columns..., count(*)`` query over ``FACETS``."""
+    everything = (1 << len(FACETS)) - 1
+    total = 0
+    counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+    for row in rows:
+        mask, values, count = row[0], row[1:-1], row[-1]
+        if mask == everything:
+            total = count
+            continue
+        for i, name in enumerate(FACETS):
+            if not mask & (1 << (len(FACETS) - 1 - i)) and values[i] is not None:
+                counts[name][values[i]] = count
+    facets = {
+        name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+        for name, values in counts.items()
+    }
+    return total, facets
