@@ -75,7 +75,8 @@ def check(session: Session, store: BlobStore, index, *, progress: Callable[[int]
         if searchable:
             referenced.setdefault(searchable, f"PDF con texto de evidencia #{ev_id} v{version} ({searchable})")
     for ev_id, sha, public_copy in session.execute(
-            select(PublicVersion.evidence_id, PublicVersion.sha256, PublicVersion.public_sha256)):
+            select(PublicVersion.evidence_id, PublicVersion.sha256, PublicVersion.public_sha256)
+            .where(PublicVersion.purged_at.is_(None))):
         referenced.setdefault(sha, f"versión pública de evidencia #{ev_id} ({sha})")
         if public_copy:
             referenced.setdefault(public_copy, f"copia pública (sin metadatos) de la versión pública de #{ev_id}")

@@ -195,6 +195,7 @@ class PublicVersion(Base):
     text: Mapped[str | None] = mapped_column(Text)
     pages: Mapped[int | None]
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # bytes and text forgotten with the evidence's
 
     evidence: Mapped[Evidence] = relationship(back_populates="public_versions")
     uploaded_by: Mapped[User | None] = relationship()
@@ -202,7 +203,6 @@ class PublicVersion(Base):
     is_public_version = True
     version = None  # not one of the evidence's numbered versions
     published = True
-    purged_at = None
     thumbnail_sha256 = None
     searchable_sha256 = None
     ocr_confidence = None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from evidence_repo.audit import AuditRecord
 from evidence_repo.services import services
-from tests.helpers import csrf_token, login, upload
+from tests.helpers import csrf_token, login, upload, upload_file
 
 WORD = "tlacuachezintle"
 C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"
@@ -124,3 +124,68 @@ def test_purge_keeps_bytes_another_evidence_still_uses(app, client, staff_token,
     admin.post(f"/admin/evidencias/{evidence_id}/purgar", data={"csrf_token": token, "reason": "ARCO"})
     assert services(app).blobs.exists(hashlib.sha256(content).hexdigest())
     assert client.get(f"/evidencias/{twin.get_json()['id']}/descargar").get_data() == content
+
+
+def _withdraw_and_purge(app, make_user, evidence_id: int):
+    staff = signed_in(app, make_user, "retira@jalisco.gob.mx", "staff")
+    token = csrf_token(staff, f"/personal/evidencias/{evidence_id}/editar")
+    staff.post(f"/personal/evidencias/{evidence_id}/retirar", data={"csrf_token": token, "reason": REASON})
+    admin = signed_in(app, make_user, "purga@jalisco.gob.mx", "admin")
+    token = csrf_token(admin, f"/evidencias/{evidence_id}")
+    r = admin.post(f"/admin/evidencias/{evidence_id}/purgar", data={"csrf_token": token, "reason": "Solicitud ARCO"},
+                   follow_redirects=True)
+    assert "purgado" in r.get_data(as_text=True)
+    return staff
+
+
+def test_purge_removes_every_copy_of_a_photo(app, client, staff_token, make_user, worker, tmp_path):
+    """The thumbnail and the copy without metadata hold the photo too: a purge leaves none of them behind
+    (and `check` finds no stray file afterwards)."""
+    from evidence_repo.evidence.models import EvidenceFile
+    from tests.samples import make_photo
+
+    photo = make_photo(tmp_path / "foto.jpg")
+    evidence_id = upload_file(client, staff_token, "foto.jpg", photo.read_bytes(), milestone=11,
+                              means="Memoria fotográfica")
+    worker.drain()
+    with services(app).sessions() as s:
+        f = s.scalars(select(EvidenceFile).where(EvidenceFile.evidence_id == evidence_id)).one()
+        copies = {f.sha256, f.public_sha256, f.thumbnail_sha256}
+    assert None not in copies and len(copies) == 3
+    store = services(app).blobs
+    assert all(store.exists(sha) for sha in copies)
+    _withdraw_and_purge(app, make_user, evidence_id)
+    assert not any(store.exists(sha) for sha in copies)
+    check = app.test_cli_runner().invoke(args=["check"])
+    assert check.exit_code == 0, check.output
+
+
+def test_purge_forgets_the_public_version_too(app, client, staff_token, make_user, worker):
+    """Purged evidence keeps no readable copy: not its versión pública's bytes, text or search entry."""
+    from evidence_repo.evidence.models import PublicVersion
+
+    evidence_id = upload(client, staff_token, 6, "Lista de asistencia", "Lista con firmas de Xochiquetzal",
+                         visibility="restricted")
+    staff = signed_in(app, make_user, "testado@jalisco.gob.mx", "staff")
+    token = csrf_token(staff, f"/evidencias/{evidence_id}")
+    staff.post(f"/personal/evidencias/{evidence_id}/version-publica", content_type="multipart/form-data",
+               data={"csrf_token": token, "file": (io.BytesIO(b"Lista testada tlapalizquixochitl"), "testada.txt")})
+    worker.drain()
+    sha = hashlib.sha256(b"Lista testada tlapalizquixochitl").hexdigest()
+    store = services(app).blobs
+    assert store.exists(sha)
+    staff = _withdraw_and_purge(app, make_user, evidence_id)
+    worker.drain()
+    assert not store.exists(sha)
+    assert staff.get(f"/evidencias/{evidence_id}/descargar?publica=1").status_code == 410
+    assert staff.get("/api/v1/search", query_string={"q": "tlapalizquixochitl"}).get_json()["total"] == 0
+    assert staff.get("/api/v1/search", query_string={"q": "Xochiquetzal"}).get_json()["total"] == 0
+    with services(app).sessions() as s:
+        version = s.scalars(select(PublicVersion).where(PublicVersion.evidence_id == evidence_id)).one()
+        assert version.purged_at is not None and version.text is None and version.sha256 == sha
+        purge = s.scalars(select(AuditRecord).where(AuditRecord.action == "evidence.purge")).one()
+    assert {"public_version": True, "sha256": sha, "size": 32, "file_name": "testada.txt"} in purge.before["files"]
+    runner = app.test_cli_runner()
+    check = runner.invoke(args=["check"])
+    assert check.exit_code == 0, check.output
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
