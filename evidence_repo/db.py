@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, text
+from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -55,6 +57,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Case- and accent-insensitive lookups that behave the same on both databases: one explicit table, applied by
+# PostgreSQL's translate() and by a Python function registered on every SQLite connection (SQLite has neither
+# unaccent nor a Unicode-aware lower(); PostgreSQL's lower() depends on the cluster's locale).
+_FOLD_FROM = "ABCDEFGHIJKLMNOPQRSTUVWXYZÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝáàâäãåéèêëíìîïóòôöõúùûüñçý"
+_FOLD_TO = "abcdefghijklmnopqrstuvwxyzaaaaaaeeeeiiiiooooouuuuncyaaaaaaeeeeiiiiooooouuuuncy"
+_FOLD = str.maketrans(_FOLD_FROM, _FOLD_TO)
+
+
+def fold_for_lookup(value: str) -> str:
+    """What :class:`folded` makes of a column, for the other side of the comparison: "Reunión" -> "reunion"."""
+    return value.translate(_FOLD)
+
+
+class folded(FunctionElement):
+    """``folded(column)``: the column without case or Spanish accents, in SQL (see :func:`fold_for_lookup`)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"evidence_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"translate({compiler.process(element.clauses, **kw)}, '{_FOLD_FROM}', '{_FOLD_TO}')"
+
+
+def _sqlite_fold(value: Any) -> Any:
+    return value.translate(_FOLD) if isinstance(value, str) else value
+
+
 def make_engine(url: str) -> Engine:
     """SQLite gets WAL, foreign keys and a busy timeout so the web threads and the worker can share it."""
     engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
@@ -67,6 +103,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            dbapi_conn.create_function("evidence_fold", 1, _sqlite_fold, deterministic=True)
 
     return engine
 

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, 
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.accounts.models import User
-from evidence_repo.db import MAX_INTEGER
+from evidence_repo.db import MAX_INTEGER, fold_for_lookup, folded
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, ReviewState, Visibility
 from evidence_repo.plan.models import Commitment, Milestone, VerificationMeans
 
@@ -142,9 +142,9 @@ def _filtered(filters: EvidenceFilters, include_restricted: bool) -> Select:
     elif filters.visibility:
         query = query.where(Evidence.visibility == filters.visibility, Evidence.withdrawn_at.is_(None))
     if filters.text:
-        # the needle is lowered here: SQLite's lower() folds only ASCII, so "TAPATÍA" still finds "Tapatía"
-        needle = filters.text.lower()
-        query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True)
+        # without case or accents on both sides: "reunion" finds "Reunión", "TAPATÍA" finds "Tapatía"
+        needle = fold_for_lookup(filters.text)
+        query = query.where(or_(*(folded(column).contains(needle, autoescape=True)
                                   for column in (Evidence.title, Evidence.description))))
     if filters.uploaded_by is not None:
         query = query.where(Evidence.uploaded_by_id == filters.uploaded_by)
@@ -157,7 +157,7 @@ def _order(sort: str) -> list[Any]:
         "recientes": newest,
         "antiguas": [Evidence.created_at, Evidence.id],
         "fecha": [Evidence.session_date.is_(None), Evidence.session_date.desc(), *newest],
-        "titulo": [func.lower(Evidence.title), Evidence.id],
+        "titulo": [folded(Evidence.title), Evidence.id],
         "meta": [Commitment.slug, Milestone.number, *newest],
     }
     return orders[sort]

@@ -77,6 +77,20 @@ def test_filters_combine_and_restricted_stays_out_for_the_public(session, items)
     assert listing.evidence_page(session, listing.parse({"texto": "_"}), include_restricted=True).total == 1
 
 
+@pytest.mark.parametrize("typed", ["tapatia", "TAPATIA", "Tapatía", "plaza tapatía", "sesion 100%", "SESIÓN"])
+def test_the_text_filter_ignores_case_and_accents_on_both_databases(session, items, typed):
+    """Staff type without accents (or in capitals): the list must still find "Plaza Tapatía", "sesión"."""
+    found = ids(listing.evidence_page(session, listing.parse({"texto": typed}), include_restricted=True))
+    expected = items["convocatoria"] if "ses" in typed.lower() else items["fotos"]
+    assert found == [expected]
+
+
+def test_title_order_ignores_accents(session, client, staff_token, items):
+    post(client, staff_token, 11, "Informe final", "Álbum de la sesión")
+    first = titles(listing.evidence_page(session, listing.parse({"orden": "titulo"}), include_restricted=True))[0]
+    assert first == "Álbum de la sesión"  # among the a's, not after the z's
+
+
 def test_uploaded_by_me_and_by_someone_else(session, items, make_user):
     uploader = session.scalar(select(Evidence.uploaded_by_id).where(Evidence.id == items["fotos"]))
     other = make_user("otra@jalisco.gob.mx", "staff")
