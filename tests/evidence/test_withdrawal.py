@@ -179,7 +179,9 @@ def test_purge_forgets_the_public_version_too(app, client, staff_token, make_use
     assert not store.exists(sha)
     assert staff.get(f"/evidencias/{evidence_id}/descargar?publica=1").status_code == 410
     page = staff.get(f"/evidencias/{evidence_id}")
-    assert page.status_code == 200 and "tlapalizquixochitl" not in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "tlapalizquixochitl" not in html
+    assert "Purgada con la evidencia" in html and "publica=1" not in html  # no link to bytes that are gone
     assert staff.get("/api/v1/search", query_string={"q": "tlapalizquixochitl"}).get_json()["total"] == 0
     assert staff.get("/api/v1/search", query_string={"q": "Xochiquetzal"}).get_json()["total"] == 0
     with services(app).sessions() as s:
