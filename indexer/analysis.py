@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
-from whoosh.analysis import CompositeAnalyzer, Filter, RegexTokenizer, StemFilter, StopFilter, Token
+from whoosh.analysis import Analyzer, CompositeAnalyzer, Filter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.lang.stopwords import stoplists
 
 __all__ = [
@@ -161,14 +161,63 @@ class FoldFilter(Filter):
             yield t
 
 
-def SpanishAnalyzer() -> CompositeAnalyzer:
-    """Full-text analyzer: tokens -> fold (with lower-case) -> stop words -> stem."""
+def spanish_chain() -> CompositeAnalyzer:
+    """The reference pipeline: tokens -> fold (with lower-case) -> stop words -> stem."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | FoldFilter()
         | StopFilter(STOP_WORDS, minsize=1)
         | StemFilter(stem, cachesize=None)
     )
+
+
+class SpanishAnalyzer(Analyzer):
+    """Whoosh's full-text analyzer: :func:`spanish_chain`, with a fast path
+    for what indexing asks (terms and positions only). Whoosh ran the chain's
+    four generator stages and a ``Token`` per word for every word of every
+    document; the fast path yields what the chain yields (same terms, same
+    positions, tested) from :func:`analyze`'s term cache. Any other request
+    (character offsets for highlighting, stop words kept, no tokenizing)
+    goes to the chain itself."""
+
+    def __init__(self) -> None:
+        self.chain = spanish_chain()
+
+    def has_morph(self) -> bool:
+        return self.chain.has_morph()
+
+    def clean(self) -> None:
+        self.chain.clean()
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+        if chars or keeporiginal or not removestops or not tokenize:
+            return self.chain(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                              removestops=removestops, start_pos=start_pos, start_char=start_char,
+                              tokenize=tokenize, mode=mode, **kwargs)
+        return self._terms(value, positions, start_pos, mode, kwargs)
+
+    @staticmethod
+    def _terms(value: str, positions: bool, start_pos: int, mode: str, kwargs: dict) -> Iterator[Token]:
+        t = Token(positions, False, removestops=True, mode=mode, **kwargs)
+        terms = _TERMS
+        pos = None
+        for raw, token in enumerate(_TOKEN.findall(value), start_pos):
+            term = terms.get(token)
+            if term is None:
+                term = _term(token)
+            if not term:
+                continue
+            # StopFilter's renumbering: the first kept word keeps its place
+            # among all words, later ones follow it without gaps.
+            pos = raw if pos is None else pos + 1
+            t.text = term
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = pos
+            yield t
 
 
 # TOKEN_PATTERN's matches, found faster (an optional dot before more word

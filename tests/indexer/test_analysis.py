@@ -11,6 +11,7 @@ from indexer.analysis import (
     analyze,
     analyzer_fingerprint,
     fold,
+    spanish_chain,
     stem,
 )
 from tests.indexer.corpus import load_pairs
@@ -123,7 +124,37 @@ _AWKWARD = (
 def test_fast_analyze_yields_what_the_whoosh_chain_yields(text):
     """``analyze`` skips Whoosh's token objects for speed; both indexes must
     still hold the same terms, or a query would match in one backend only."""
-    assert analyze(text) == [t.text for t in SpanishAnalyzer()(text)]
+    assert analyze(text) == [t.text for t in spanish_chain()(text)]
+
+
+def _positions(analyzer, text, **kwargs):
+    return [(t.text, t.pos, t.boost, t.stopped) for t in analyzer(text, positions=True, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [_AWKWARD, "de la reunión de la mesa", "y", "", "Acta de la sesión. De la y el: Compromiso 5"],
+    ids=["awkward", "leading-stop-words", "one-stop-word", "empty", "stop-words-between"],
+)
+def test_whoosh_analyzer_indexes_what_the_chain_indexes(text):
+    """Whoosh indexes through SpanishAnalyzer's fast path: terms and
+    positions (phrases depend on them) must be the chain's, wherever the
+    stop words fall."""
+    fast, chain = SpanishAnalyzer(), spanish_chain()
+    assert _positions(fast, text, mode="index") == _positions(chain, text, mode="index")
+    assert _positions(fast, text, start_pos=7) == _positions(chain, text, start_pos=7)
+    assert [t.text for t in fast(text, mode="query")] == [t.text for t in chain(text, mode="query")]
+
+
+def test_whoosh_analyzer_keeps_the_chain_for_offsets_and_stop_words():
+    text = "La Participación de la ciudadana"
+    fast, chain = SpanishAnalyzer(), spanish_chain()
+    offsets = [(t.text, t.startchar, t.endchar) for t in fast(text, chars=True)]
+    assert offsets == [(t.text, t.startchar, t.endchar) for t in chain(text, chars=True)]
+    kept = _positions(fast, text, removestops=False)
+    assert kept == _positions(chain, text, removestops=False)
+    assert [w for w, _, _, stopped in kept if stopped] == ["la", "de", "la"]
+    assert fast.has_morph() and fast == SpanishAnalyzer()
 
 
 @pytest.mark.parametrize("text", [_AWKWARD, "ÁRBOL Niño ÑANDÚ Über Ça", "e\u0301\u0327 i\u0307 ǅ ½ ℌ Å Å İstanbul", ""])
@@ -137,7 +168,7 @@ def test_fold_drops_marks_as_whole_text_decomposition_would(text):
 
 def test_fast_analyze_on_upper_case_accented_text():
     text = "ÁRBOL Niño ÑANDÚ Über PARTICIPACIÓN, Sesión 3.ª"
-    assert analyze(text) == [t.text for t in SpanishAnalyzer()(text)]
+    assert analyze(text) == [t.text for t in spanish_chain()(text)]
 
 
 def test_fast_paths_agree_with_the_whoosh_chain_on_random_text():
@@ -148,6 +179,7 @@ def test_fast_paths_agree_with_the_whoosh_chain_on_random_text():
     alphabet = "abcdeñáéíóúüÁÉÑ  ..,-_1ǅİß\u0301\u0327ﬁ½Ω😀\n"
     for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
-        assert analyze(text) == [t.text for t in SpanishAnalyzer()(text)], repr(text)
+        assert analyze(text) == [t.text for t in spanish_chain()(text)], repr(text)
+        assert _positions(SpanishAnalyzer(), text) == _positions(spanish_chain(), text), repr(text)
         reference = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
         assert fold(text) == reference, repr(text)
