@@ -122,6 +122,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("api.commitment_milestone", "GET"): everyone(),
     ("api.commitment_compliance", "GET"): everyone(),
     ("api.commitment_changes_api", "GET"): everyone(),
+    ("api.commitment_agreements", "GET"): everyone(),
     ("api.compliance", "GET"): everyone(),
     ("api.search", "GET"): everyone(),
     ("api.list_evidence_api", "GET"): everyone(),

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from evidence_repo import policy
 from evidence_repo.accounts.tokens import user_for_token
 from evidence_repo.auth.body_limits import accepts_uploads
+from evidence_repo.committee import agreements
 from evidence_repo.compliance import export as compliance_export
 from evidence_repo.compliance import views as compliance_views
 from evidence_repo.compliance.status import STATUSES
@@ -146,6 +147,22 @@ def commitment_compliance(slug: str):
     public = not policy.can_see_restricted(user)
     exported = result.rendered(("json", public), lambda: compliance_export.render("json", db(), result, public=public))
     return current_app.response_class(exported.body, mimetype=exported.mimetype)
+
+
+@bp.get("/commitments/<slug>/agreements")
+def commitment_agreements(slug: str):
+    """The follow-up committee's agreements (all, or one meeting's with ``milestone``) and their status as of a date:
+    the open data of the "Acuerdos del comité" page; evidence of an answer only if the reader may see it."""
+    user = _bearer_user()
+    as_of = _as_of()
+    c = _commitment(slug)
+    listed = agreements.agreements_of(db(), c)
+    if request.args.get("milestone") is not None:
+        number = _int_arg("milestone", 1, MAX_INTEGER)
+        if all(m.number != number for m in c.milestones):
+            raise ApiError(404, f"No existe la meta {number} en el compromiso «{c.slug}»")
+        listed = [a for a in listed if a.milestone.number == number]
+    return jsonify(agreements.open_data(c, agreements.rows(listed, as_of, user), as_of))
 
 
 @bp.get("/commitments/<slug>/changes")

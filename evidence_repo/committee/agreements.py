@@ -160,6 +160,14 @@ def agreements_of(session: Session, commitment: Commitment) -> list[Agreement]:
         .order_by(Milestone.number, Agreement.id)))
 
 
+def agreements_at(session: Session, milestone: Milestone) -> list[Agreement]:
+    """The agreements made at one meeting (milestone), in the order they were recorded."""
+    return list(session.scalars(
+        select(Agreement).where(Agreement.milestone_id == milestone.id)
+        .options(selectinload(Agreement.milestone), selectinload(Agreement.evidence))
+        .order_by(Agreement.id)))
+
+
 def evidence_choices(session: Session, milestone_ids: Iterable[int],
                      per_milestone: int = 100) -> dict[int, list[Evidence]]:
     """For the staff answer form: the newest evidence (not withdrawn) of each milestone that has agreements."""
@@ -221,9 +229,10 @@ def counts(found: Iterable[AgreementRow]) -> dict[str, int]:
 
 # ----------------------------------------------------------------------------------------------- exports
 
-def as_json(commitment: Commitment, found: Sequence[AgreementRow], as_of: dt.date) -> bytes:
-    """Open data: codes, not words (the status is "pendiente", "atendido" or "vencido" in every language)."""
-    data = {
+def open_data(commitment: Commitment, found: Sequence[AgreementRow], as_of: dt.date) -> dict[str, Any]:
+    """Open data: codes, not words (the status is "pendiente", "atendido" or "vencido" in every language). The
+    JSON download and ``/api/v1/commitments/<slug>/agreements`` both give this."""
+    return {
         "as_of": as_of.isoformat(), "plan": commitment.plan.slug, "commitment": commitment.slug,
         "agreements": [{
             "id": r.id, "milestone": r.milestone, "text": r.text, "responsible_institution": r.institution,
@@ -232,7 +241,10 @@ def as_json(commitment: Commitment, found: Sequence[AgreementRow], as_of: dt.dat
             "evidence": [{"id": e.id, "title": e.title} for e in r.evidence],
         } for r in found],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def as_json(commitment: Commitment, found: Sequence[AgreementRow], as_of: dt.date) -> bytes:
+    return (json.dumps(open_data(commitment, found, as_of), ensure_ascii=False, indent=2) + "\n").encode()
 
 
 def as_csv(commitment: Commitment, found: Sequence[AgreementRow]) -> bytes:

@@ -11,9 +11,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from evidence_repo.committee import agreements
 from evidence_repo.compliance import export
 from evidence_repo.compliance import views as compliance
 from evidence_repo.compliance.portfolio import summaries
+from evidence_repo.compliance.status import AGREEMENT_SYMBOLS
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
 from evidence_repo.evidence.indexing import file_type_label
@@ -159,6 +161,8 @@ def commitment_milestone(commitment_slug: str, number: int):
         previous=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
         observations=observations.public_observations(db(), milestone_id=m.id),
+        agreements=agreements.rows(agreements.agreements_at(db(), m), _today(), current_user),
+        agreement_symbols=AGREEMENT_SYMBOLS,
     )
 
 

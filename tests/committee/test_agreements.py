@@ -193,3 +193,18 @@ def test_the_page_and_its_informe_read_in_english(app, people, today):
     data = json.loads(client.get(PAGE + ".json").get_data())
     assert data["agreements"][0]["status"] == "pendiente"  # open data: codes, the same in every language
     assert client.get(PAGE + ".csv").get_data(as_text=True).splitlines()[1].split(",")[5] == "Pending"
+
+
+def test_the_milestone_page_lists_the_agreements_of_its_meeting(app, people, today):
+    committee = _signed_in(app, "comite@jalisco.gob.mx")
+    assert _record(committee).status_code == 302
+    assert _record(committee, milestone="4", text="Revisar el padrón con las organizaciones.").status_code == 302
+    client = app.test_client()
+    page = client.get(f"/compromisos/{SLUG}/metas/3").get_data(as_text=True)
+    assert "Acuerdos del comité en esta reunión" in page
+    assert f'href="{PAGE}#acuerdo-1"' in page and "Publicar la minuta de la reunión de seguimiento." in page
+    assert "Secretaría del Sistema de Asistencia Social" in page and "Revisar el padrón" not in page
+    assert "✗</span> Vencido" in page  # this page reads the real clock: 15 November 2019 has passed
+    assert f'href="{PAGE}#acuerdo-2"' in client.get(f"/compromisos/{SLUG}/metas/4").get_data(as_text=True)
+    assert "Acuerdos del comité en esta reunión" not in client.get(f"/compromisos/{SLUG}/metas/5").get_data(
+        as_text=True)
