@@ -56,6 +56,7 @@ __all__ = [
     "TOKEN_PATTERN",
     "analyze",
     "analyzer_fingerprint",
+    "match_case",
     "vocabulary",
 ]
 
@@ -266,6 +267,16 @@ _PROBE = (
 def analyzer_fingerprint() -> str:
     """Short hash of the analyzer's output on a probe text."""
     return hashlib.sha256(" ".join(analyze(_PROBE)).encode()).hexdigest()[:16]
+
+
+def match_case(original: str, word: str) -> str:
+    """A suggested ``word`` written in the case of the ``original`` the user
+    typed ("Transparensia" -> "Transparencia"): both backends suggest so."""
+    if original.isupper():
+        return word.upper()
+    if original[:1].isupper():
+        return word.capitalize()
+    return word
 
 
 _WORD = re.compile(r"\w+")

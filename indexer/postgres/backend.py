@@ -32,7 +32,7 @@ import psycopg
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from ..analysis import STOP_WORDS, analyze, fold, stem, vocabulary
+from ..analysis import STOP_WORDS, analyze, fold, match_case, stem, vocabulary
 from ..contract import (
     FACETS,
     MAX_PER_PAGE,
@@ -49,7 +49,7 @@ from ..contract import (
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
 from ..snippets import mark
 from . import query as pq
-from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _match_case, _read, facet_counts
+from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _read, facet_counts
 from .schema import RANK_WEIGHTS, Names, vocab_audiences
 from .store import CORRUPTION, Store
 
@@ -382,7 +382,7 @@ class PostgresBackend:
             fix = self._closest(cur, fold(word), levels, wanted)
             if fix:
                 out.append(text[last : m.start()])
-                out.append(_match_case(word, fix))
+                out.append(match_case(word, fix))
                 last, changed = m.end(), True
         if not changed:
             return None

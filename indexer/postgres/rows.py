@@ -45,14 +45,6 @@ def _hit(row: tuple, terms: frozenset[str]) -> Hit:
     )
 
 
-def _match_case(original: str, word: str) -> str:
-    if original.isupper():
-        return word.upper()
-    if original[:1].isupper():
-        return word.capitalize()
-    return word
-
-
 def _distance(a: str, b: str, cap: int) -> int:
     """Levenshtein distance, giving up (cap + 1) once it exceeds ``cap``."""
     if abs(len(a) - len(b)) > cap:

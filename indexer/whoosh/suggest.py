@@ -13,7 +13,7 @@ from typing import Any
 
 from whoosh import qparser, query
 
-from ..analysis import STOP_WORDS, fold, stem
+from ..analysis import STOP_WORDS, fold, match_case, stem
 from .query import OPERATORS, WORD, expand_prefixes, parse
 from .schema import FIELD_BOOSTS
 
@@ -40,7 +40,7 @@ def suggest(
         fix = _closest(reader, vocab_fields, fold(word), visible)
         if fix:
             out.append(text[last : m.start()])
-            out.append(_match_case(word, fix))
+            out.append(match_case(word, fix))
             last, changed = m.end(), True
     if not changed:
         return None
@@ -82,11 +82,3 @@ def _closest(reader: Any, vocab_fields: Iterable[str], word: str, visible: Visib
             if _known(candidate, visible):
                 return candidate
     return None
-
-
-def _match_case(original: str, word: str) -> str:
-    if original.isupper():
-        return word.upper()
-    if original[:1].isupper():
-        return word.capitalize()
-    return word

@@ -8,23 +8,15 @@ from evidence_repo.db import make_engine
 from evidence_repo.schema import alembic_config
 
 
-def test_existing_public_versions_are_not_purged(tmp_path):
+def test_existing_public_versions_are_not_purged(tmp_path, seed):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = alembic_config(engine)
     command.upgrade(cfg, "0011")
     with engine.begin() as conn:
-        for statement in (
-                "INSERT INTO plan (id, title, slug) VALUES (1, 'Plan', 'plan')",
-                "INSERT INTO commitment (id, plan_id, title, government_bodies, civil_society, ogp_values, slug) "
-                "VALUES (1, 1, 'Compromiso', '[]', '[]', '[]', 'c')",
-                "INSERT INTO milestone (id, commitment_id, number, objective, responsible) VALUES (1, 1, 1, 'M', 'R')",
-                "INSERT INTO verification_means (id, name, key, aliases) VALUES (1, 'Lista', 'lista', '[]')",
-                "INSERT INTO evidence (id, milestone_id, means_id, title, visibility, created_at, updated_at) "
-                "VALUES (1, 1, 1, 'Lista', 'restricted', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
-                "INSERT INTO public_version (id, evidence_id, sha256, size, mime_type, original_name, uploaded_at, "
-                "text_status, text) VALUES (1, 1, 'b', 3, 'text/plain', 'testada.txt', '2026-01-02 00:00:00', "
-                "'extracted', 'Lista testada')"):
-            conn.execute(text(statement))
+        seed(conn)
+        conn.execute(text("INSERT INTO public_version (id, evidence_id, sha256, size, mime_type, original_name, "
+                          "uploaded_at, text_status, text) VALUES (1, 1, 'b', 3, 'text/plain', 'testada.txt', "
+                          "'2026-01-02 00:00:00', 'extracted', 'Lista testada')"))
 
     command.upgrade(cfg, "0012")
     with engine.connect() as conn:
