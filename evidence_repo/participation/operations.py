@@ -126,12 +126,21 @@ def answer(session: Session, mail: MailSettings, observation: Observation, user:
     if len(body) > MAX_ANSWER:
         raise ObservationError(_l("La respuesta es demasiado larga: como máximo %(n)s caracteres.", n=MAX_ANSWER),
                                "answer")
+    if body == observation.answer:
+        return  # the same answer again: nothing changes, nobody is told twice
+    correction = observation.status == RESPONDIDA
     before = {"status": observation.status, "answer": observation.answer}
     observation.status, observation.answer = RESPONDIDA, body
     observation.answered_at, observation.answered_by_id = utcnow(), user.id
     record(session, user.id, "observation.answer", "observation", observation.id, before=before,
            after={"status": RESPONDIDA, "answer": body})
-    if observation.email:
+    if observation.email and correction:
+        queue_mail(session, mail, observation.email, str(_l("Se corrigió la respuesta a su observación")),
+                   str(_l("Se corrigió la respuesta oficial a la observación que envió:\n\n%(text)s\n\n"
+                          "Respuesta corregida:\n\n%(answer)s\n\nPuede verla en %(link)s\n",
+                          text=observation.text, answer=body, link=link)),
+                   kind="observation.answered")
+    elif observation.email:
         queue_mail(session, mail, observation.email, str(_l("Respuesta a su observación")),
                    str(_l("Respondieron a la observación que envió:\n\n%(text)s\n\nRespuesta oficial:\n\n"
                           "%(answer)s\n\nPuede verla en %(link)s\n", text=observation.text, answer=body, link=link)),
@@ -181,6 +190,15 @@ def moderation_queue(session: Session) -> tuple[Sequence[Observation], Sequence[
                                .order_by(Observation.created_at, Observation.id)).all()
 
     return by(RECIBIDA), by(PUBLICADA)
+
+
+def recently_answered(session: Session, limit: int = 20) -> Sequence[Observation]:
+    """The newest answered observations, newest answer first: where moderators correct an answer."""
+    return session.scalars(
+        select(Observation).where(Observation.status == RESPONDIDA)
+        .options(selectinload(Observation.milestone).selectinload(Milestone.commitment),
+                 selectinload(Observation.evidence))
+        .order_by(Observation.answered_at.desc(), Observation.id.desc()).limit(limit)).all()
 
 
 def load_observation(session: Session, observation_id: int) -> Observation | None:

@@ -80,6 +80,7 @@ def _observe(milestone, evidence, back: str, where: str):
 def queue():
     received, waiting = ops.moderation_queue(db())
     return render_template("participation/queue.html", received=received, waiting=waiting,
+                           answered=ops.recently_answered(db()),
                            see_restricted=policy.can_see_restricted(current_user))
 
 
@@ -122,7 +123,7 @@ def answer(observation_id: int):
         flash(exc.message, "error")
     else:
         flash(_("Se publicó la respuesta a la observación #%(id)s.", id=observation.id), "success")
-    return redirect(url_for("participation.queue"), code=303)
+    return redirect(url_for("participation.queue") + f"#observacion-{observation.id}", code=303)
 
 
 def _public_link(observation) -> str:

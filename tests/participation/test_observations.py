@@ -209,3 +209,33 @@ def test_an_observation_on_a_milestone_without_evidence_goes_to_every_active_sta
     received = smtp_sink.wait_for(2)
     assert sorted(m["To"] for m in received) == ["dos@jalisco.gob.mx", "uno@jalisco.gob.mx"]
     assert all("meta 2" in m["Subject"] for m in received)
+
+
+@pytest.mark.mail
+def test_a_moderator_corrects_a_published_answer_and_the_citizen_hears_of_it(app, client, session, make_user,
+                                                                              worker, smtp_sink):
+    observe(client, text="¿Dónde está la lista de asistencia?", email="ana@example.org")
+    observation = only_observation(session)
+    staff = staff_client(app, make_user)
+    decide(staff, observation.id, "aceptar")
+    reply(staff, observation.id, "Se publicó el 3 de octubre.")
+    queue = staff.get("/personal/observaciones").get_data(as_text=True)
+    assert "Respondidas recientemente" in queue
+    assert f"Corregir la respuesta a la observación #{observation.id}" in queue
+    assert ">Se publicó el 3 de octubre.</textarea>" in queue  # the form starts from the published answer
+
+    reply(staff, observation.id, "Se publicó el 3 de octubre.")  # the same text again changes nothing
+    done = reply(staff, observation.id, "Se publicó el 13 de octubre (no el 3).").get_data(as_text=True)
+    assert f"Se publicó la respuesta a la observación #{observation.id}." in done
+    page = client.get(MILESTONE).get_data(as_text=True)
+    assert "Se publicó el 13 de octubre (no el 3)." in page and "Se publicó el 3 de octubre." not in page
+
+    audited = session.scalars(select(AuditRecord).where(AuditRecord.action == "observation.answer")
+                              .order_by(AuditRecord.id)).all()
+    assert [(a.before["answer"], a.after["answer"]) for a in audited] == [
+        (None, "Se publicó el 3 de octubre."),
+        ("Se publicó el 3 de octubre.", "Se publicó el 13 de octubre (no el 3).")]
+    worker.drain()
+    mails = [m for m in smtp_sink.wait_for(2) if m["To"] == "ana@example.org"]
+    assert [m["Subject"] for m in mails] == ["Respuesta a su observación", "Se corrigió la respuesta a su observación"]
+    assert "Respuesta corregida:" in mails[1].get_content() and "13 de octubre" in mails[1].get_content()
