@@ -248,6 +248,24 @@ def test_a_restricted_item_with_a_public_version_shows_only_that_version(client,
     assert all(key[0] != evidence_id or key[1] == 0 for key in manifest)
 
 
+def test_a_restricted_item_with_a_public_version_is_listed_as_that_version(client, redacted):
+    """Citizens asking "was milestone 6 done?" see the item in its milestone's list, the evidence list of the API
+    and the feed: by its versión pública (name, download), never by its own file or its review."""
+    evidence_id = redacted["id"]
+    page = client.get(f"/compromisos/{C}/metas/6").get_data(as_text=True)
+    row = page[page.index(f'href="/evidencias/{evidence_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert TITLE_WORD in row and "Versión pública (testada)" in row and "lista-testada-2.txt" in row
+    assert f'href="/evidencias/{evidence_id}/descargar"' in row
+    assert "lista-v2.txt" not in page and "documento.txt" not in page.split(f"#{redacted['public_id']}")[0]
+    assert "Observada" not in row and "miniatura" not in row
+    assert "Evidencias <span class=\"muted count\">(2)</span>" in page
+    listed = {e["id"]: e for e in client.get("/api/v1/evidence").get_json()["results"]}
+    assert listed[evidence_id]["is_public_version"] and listed[evidence_id]["file_name"] == "lista-testada-2.txt"
+    assert listed[evidence_id]["sha256"] not in (redacted["old_sha"], redacted["current_sha"])
+    assert f"/evidencias/{evidence_id}" in client.get("/feed.atom").get_data(as_text=True)
+
+
 def test_staff_see_the_original_and_the_public_version(redacted):
     staff, evidence_id = redacted["staff"], redacted["id"]
     page = staff.get(f"/evidencias/{evidence_id}").get_data(as_text=True)

@@ -15,7 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from evidence_repo.audit import AuditRecord, head
-from evidence_repo.evidence.models import Evidence, Visibility
+from evidence_repo.evidence.models import Evidence
+from evidence_repo.evidence.operations import public_evidence_clause
 from evidence_repo.policy import can_download_version, can_see_evidence
 from storage import BlobStore
 
@@ -41,8 +42,7 @@ def public_files(session: Session, store: BlobStore | None = None) -> list[Publi
     versión pública of restricted evidence (version 0 in the manifest: it is none of the evidence's own files).
     The SHA-256 and size are those of the bytes the public gets (photos without their metadata)."""
     rows = session.scalars(
-        select(Evidence).where(Evidence.withdrawn_at.is_(None), or_(
-            Evidence.visibility == Visibility.public.value, Evidence.public_versions.any()))
+        select(Evidence).where(public_evidence_clause())
         .options(selectinload(Evidence.files), selectinload(Evidence.public_versions)).order_by(Evidence.id)
     )
     found = []

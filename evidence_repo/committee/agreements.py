@@ -164,7 +164,7 @@ def agreements_at(session: Session, milestone: Milestone) -> list[Agreement]:
     """The agreements made at one meeting (milestone), in the order they were recorded."""
     return list(session.scalars(
         select(Agreement).where(Agreement.milestone_id == milestone.id)
-        .options(selectinload(Agreement.milestone), selectinload(Agreement.evidence))
+        .options(selectinload(Agreement.evidence))  # the milestone is the caller's, already loaded
         .order_by(Agreement.id)))
 
 

@@ -19,6 +19,7 @@ from evidence_repo.compliance.load import ComplianceInputs
 from evidence_repo.compliance.status import STATUS_LABELS, utc_date
 from evidence_repo.dates import current_locale
 from evidence_repo.evidence.models import Evidence, EvidenceReview, Visibility
+from evidence_repo.evidence.operations import public_evidence_clause
 from evidence_repo.participation.operations import public_observations
 from evidence_repo.plan.changes import before_after_text
 from evidence_repo.plan.operations import plan_changes
@@ -55,8 +56,9 @@ def status_changes(inputs: ComplianceInputs, today: dt.date, soon_days: int) -> 
 
 def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.date, soon_days: int) -> list[Entry]:
     out: list[Entry] = []
-    public = (Evidence.visibility == Visibility.public.value) & Evidence.withdrawn_at.is_(None)
-    for e in session.scalars(select(Evidence).where(public).options(selectinload(Evidence.milestone),
+    # New evidence: whatever the public may open (restricted evidence by its versión pública). Reviews judged the
+    # evidence's own files, which only public evidence shows: the evidence page shows no review otherwise.
+    for e in session.scalars(select(Evidence).where(public_evidence_clause()).options(selectinload(Evidence.milestone),
                                                                     selectinload(Evidence.means))
                              .order_by(Evidence.created_at.desc()).limit(LIMIT)):
         out.append(Entry(f"evidence-{e.id}", e.created_at, _("Nueva evidencia: %(title)s", title=e.title),
@@ -64,7 +66,8 @@ def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt
                          f"{base_url}evidencias/{e.id}"))
     reviews = session.execute(
         select(EvidenceReview, Evidence.title).join(Evidence, Evidence.id == EvidenceReview.evidence_id)
-        .where(public).order_by(EvidenceReview.at.desc()).limit(LIMIT)
+        .where(Evidence.visibility == Visibility.public.value, Evidence.withdrawn_at.is_(None))
+        .order_by(EvidenceReview.at.desc()).limit(LIMIT)
     )
     for review, title in reviews:
         # Whole sentences per decision (the committee only validates or observes), so each language words them.

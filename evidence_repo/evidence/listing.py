@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.accounts.models import User
 from evidence_repo.db import MAX_INTEGER, fold_for_lookup, folded
-from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, ReviewState, Visibility
+from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, ReviewState
+from evidence_repo.evidence.operations import public_evidence_clause
 from evidence_repo.plan.models import Commitment, Milestone, VerificationMeans
 
 PER_PAGE = 25
@@ -128,7 +129,7 @@ def _filtered(filters: EvidenceFilters, include_restricted: bool) -> Select:
     query = select(Evidence).join(Milestone, Milestone.id == Evidence.milestone_id) \
         .join(Commitment, Commitment.id == Milestone.commitment_id)
     if not include_restricted:
-        query = query.where(Evidence.visibility == Visibility.public.value, Evidence.withdrawn_at.is_(None))
+        query = query.where(public_evidence_clause())
     if filters.review_state:
         query = query.where(state == filters.review_state)
     if filters.commitment:

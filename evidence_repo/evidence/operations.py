@@ -14,7 +14,7 @@ from typing import IO
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.accounts.models import User
@@ -370,6 +370,13 @@ def load_visible_evidence(session: Session, evidence_id: int, viewer: Person | N
     return evidence
 
 
+def public_evidence_clause() -> ColumnElement[bool]:
+    """:func:`policy.can_see_evidence` for the public, in SQL (tests/evidence/test_visibility_sql.py holds them
+    equal): evidence not withdrawn that is public or has a versión pública (the public sees that version)."""
+    return and_(Evidence.withdrawn_at.is_(None),
+                or_(Evidence.visibility == Visibility.public.value, Evidence.public_versions.any()))
+
+
 def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, per_page: int = 20,
                   milestone_number: int | None = None, total: int | None = None,
                   commitment_id: int | None = None) -> tuple[list[Evidence], int]:
@@ -379,7 +386,7 @@ def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, 
     """
     query = select(Evidence)
     if not include_restricted:
-        query = query.where(Evidence.visibility == Visibility.public.value, Evidence.withdrawn_at.is_(None))
+        query = query.where(public_evidence_clause())
     if milestone_number is not None or commitment_id is not None:
         query = query.join(Milestone, Milestone.id == Evidence.milestone_id)
     if milestone_number is not None:
@@ -390,7 +397,8 @@ def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, 
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.options(joinedload(Evidence.milestone), joinedload(Evidence.means), joinedload(Evidence.activity),
-                      selectinload(Evidence.files), selectinload(Evidence.reviews))
+                      selectinload(Evidence.files), selectinload(Evidence.reviews),
+                      *(() if include_restricted else (selectinload(Evidence.public_versions),)))
         .order_by(Evidence.created_at.desc(), Evidence.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ).unique().all()

@@ -194,10 +194,12 @@ def test_constant_queries_at_10000_evidence(app, client, session):
     session.execute(insert(EvidenceReview), reviews)
     session.commit()
     engine = services(app).engine
-    warm_bounds = {C + "/cumplimiento": 6, C: 6, "/api/v1/compliance": 1, C + "/metas/3": 9}
-    for path in warm_bounds:
+    # The milestone page also reads its evidence page (with the public's count and versiones públicas), its
+    # observations and the agreements of its meeting: three queries more than the others, however many rows.
+    bounds = {C + "/cumplimiento": (12, 6), C: (12, 6), "/api/v1/compliance": (12, 1), C + "/metas/3": (14, 12)}
+    for path in bounds:
         services(app).compliance.clear()
-        for bound in (12, warm_bounds[path]):  # cold, then warm
+        for bound in bounds[path]:  # cold, then warm
             statements: list[str] = []
             listener = partial(record_statement, statements)
             event.listen(engine, "before_cursor_execute", listener)
