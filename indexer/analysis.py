@@ -179,7 +179,8 @@ class SpanishAnalyzer(Analyzer):
     document; the fast path yields what the chain yields (same terms, same
     positions, tested) from :func:`analyze`'s term cache. Any other request
     (character offsets for highlighting, stop words kept, no tokenizing)
-    goes to the chain itself."""
+    goes to the chain itself, as does any other keyword (``no_morph`` for
+    spelling words)."""
 
     def __init__(self) -> None:
         self.chain = spanish_chain()
@@ -193,7 +194,7 @@ class SpanishAnalyzer(Analyzer):
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
-        if chars or keeporiginal or not removestops or not tokenize:
+        if chars or keeporiginal or not removestops or not tokenize or kwargs:  # e.g. no_morph=True
             return self.chain(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
                               removestops=removestops, start_pos=start_pos, start_char=start_char,
                               tokenize=tokenize, mode=mode, **kwargs)

@@ -15,3 +15,23 @@ def test_nul_characters_are_refused_everywhere(client, staff_token):
                           "file": (io.BytesIO(b"texto"), "minuta.txt")})
     assert r.status_code == 400 and r.get_json()["error"]["code"] == 400
     assert client.get("/api/v1/evidence").get_json()["total"] == 0  # nothing was stored
+
+
+def test_numbers_people_cannot_mean_are_a_clear_answer_not_a_500(client, staff_token):
+    """``"²".isdigit()`` is true but ``int("²")`` fails, and ``int`` refuses more than 4,300 digits: every number
+    read from a request goes through ``inputs.whole_number``."""
+    huge, superscript = "9" * 5000, "%C2%B2"
+    for value in (huge, superscript):
+        for url in (f"/api/v1/search?q=acta&page={value}", f"/api/v1/evidence?page={value}",
+                    f"/api/v1/commitments/jalisco-apoyo-organizaciones-sociedad-civil/agreements?milestone={value}"):
+            r = client.get(url)
+            assert r.status_code == 400 and "debe ser un número" in r.get_json()["error"]["message"], url
+        for url in (f"/buscar?q=acta&page={value}", f"/buscar?q=acta&milestone={value}",
+                    f"/buscar?q=acta&year={value}"):
+            assert client.get(url).status_code in (200, 400), url
+    for activity in ("²", huge):
+        r = client.post("/api/v1/evidence", headers={"Authorization": f"Bearer {staff_token}"},
+                        content_type="multipart/form-data",
+                        data={"milestone": "3", "means": "Minuta", "activity": activity,
+                              "file": (io.BytesIO(b"texto"), "minuta.txt")})
+        assert r.status_code == 400 and "La actividad no es válida." in r.get_data(as_text=True)

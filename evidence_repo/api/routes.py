@@ -35,6 +35,7 @@ from evidence_repo.evidence.search import (
     results_dict,
     run_search,
 )
+from evidence_repo.inputs import whole_number
 from evidence_repo.participation import operations as observations
 from evidence_repo.plan.operations import commitment_changes, list_plans, load_commitment, load_milestone
 from evidence_repo.plan.serialize import (
@@ -191,10 +192,11 @@ def _int_arg(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    number = whole_number(raw, 1, maximum)
+    if number is None:
         message = f"«{name}» debe ser un número entero entre 1 y {maximum}."
         raise ApiError(400, message, {name: message})
-    return int(raw)
+    return number
 
 
 def _bearer_user():

@@ -23,8 +23,16 @@ from evidence_repo.dates import parse_typed_date
 from evidence_repo.db import MAX_INTEGER
 from evidence_repo.errors import DomainError
 from evidence_repo.evidence.indexing import queue_access_update
-from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, IndexTask, Visibility
+from evidence_repo.evidence.models import (
+    Evidence,
+    EvidenceFile,
+    EvidenceReview,
+    IndexTask,
+    PublicVersion,
+    Visibility,
+)
 from evidence_repo.evidence.public_copy import NoPublicCopy, store_public_copy
+from evidence_repo.inputs import whole_number
 from evidence_repo.plan.models import Activity, Commitment, Milestone, VerificationMeans
 from evidence_repo.plan.operations import find_means
 from evidence_repo.policy import Person, can_see_evidence
@@ -169,10 +177,11 @@ def resolve(session: Session, data: EvidenceInput, *, default_commitment_id: int
             problems["means"] = _l("Medio de verificación desconocido: «%(means)s».", means=means_name[:80])
     raw_activity = str(data.activity).strip() if data.activity not in (None, "") else ""
     if raw_activity:
-        if not raw_activity.isdigit() or int(raw_activity) > MAX_INTEGER:
+        activity_id = whole_number(raw_activity, 0, MAX_INTEGER)
+        if activity_id is None:
             problems["activity"] = _l("La actividad no es válida.")
         else:
-            activity = session.get(Activity, int(raw_activity))
+            activity = session.get(Activity, activity_id)
             if activity is None or (milestone is not None and activity.milestone_id != milestone.id):
                 problems["activity"] = _l("La actividad elegida no pertenece a esa meta.")
     visibility = (data.visibility or Visibility.public.value).strip().lower()
@@ -398,7 +407,8 @@ def list_evidence(session: Session, *, include_restricted: bool, page: int = 1, 
     rows = session.scalars(
         query.options(joinedload(Evidence.milestone), joinedload(Evidence.means), joinedload(Evidence.activity),
                       selectinload(Evidence.files), selectinload(Evidence.reviews),
-                      *(() if include_restricted else (selectinload(Evidence.public_versions),)))
+                      *(() if include_restricted
+                        else (selectinload(Evidence.public_versions).defer(PublicVersion.text),)))
         .order_by(Evidence.created_at.desc(), Evidence.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ).unique().all()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence_repo.db import MAX_INTEGER
+from evidence_repo.inputs import whole_number
 from evidence_repo.plan.models import Commitment, Plan
 from evidence_repo.plan.slugs import is_slug
 from indexer import SearchBackend, SearchResults
@@ -62,11 +63,11 @@ def _int(args: Mapping[str, str], name: str, problems: dict, minimum: int = 1, m
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+    number = whole_number(raw, minimum, maximum)
+    if number is None:
         bounds = f" entre {minimum} y {maximum}" if maximum else f" mayor o igual a {minimum}"
         problems[name] = f"«{name}» debe ser un número{bounds}."
-        return None
-    return int(raw)
+    return number
 
 
 def _slug(args: Mapping[str, str], name: str, problems: dict):

@@ -46,7 +46,8 @@ class Observation(Base):
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)  # for moderators only
     answer: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first given: a correction keeps it
+    answer_corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     milestone: Mapped[Milestone] = relationship()

@@ -115,9 +115,9 @@ def moderate(session: Session, observation: Observation, user: Any, *, accept: b
 
 
 def answer(session: Session, mail: MailSettings, observation: Observation, user: Any, text: str | None, *,
-           link: str = "") -> None:
+           link: str = "") -> bool:
     """The official answer to a published observation (it may be corrected later); the citizen who left an
-    e-mail hears of it, with ``link`` to the page where it is shown."""
+    e-mail hears of it, with ``link`` to the page where it is shown. False when the text is the published one."""
     body = _clean(text)
     if observation.status not in PUBLIC_STATUSES:
         raise ObservationError(_l("Primero acepte la observación; sólo se responden las publicadas."))
@@ -127,11 +127,14 @@ def answer(session: Session, mail: MailSettings, observation: Observation, user:
         raise ObservationError(_l("La respuesta es demasiado larga: como máximo %(n)s caracteres.", n=MAX_ANSWER),
                                "answer")
     if body == observation.answer:
-        return  # the same answer again: nothing changes, nobody is told twice
+        return False  # the same answer again: nothing changes, nobody is told twice
     correction = observation.status == RESPONDIDA
     before = {"status": observation.status, "answer": observation.answer}
-    observation.status, observation.answer = RESPONDIDA, body
-    observation.answered_at, observation.answered_by_id = utcnow(), user.id
+    observation.status, observation.answer, observation.answered_by_id = RESPONDIDA, body, user.id
+    if correction:  # the answer keeps the date it was first given; the correction has its own
+        observation.answer_corrected_at = utcnow()
+    else:
+        observation.answered_at = utcnow()
     record(session, user.id, "observation.answer", "observation", observation.id, before=before,
            after={"status": RESPONDIDA, "answer": body})
     if observation.email and correction:
@@ -145,6 +148,7 @@ def answer(session: Session, mail: MailSettings, observation: Observation, user:
                    str(_l("Respondieron a la observación que envió:\n\n%(text)s\n\nRespuesta oficial:\n\n"
                           "%(answer)s\n\nPuede verla en %(link)s\n", text=observation.text, answer=body, link=link)),
                    kind="observation.answered")
+    return True
 
 
 def public_clause() -> ColumnElement[bool]:
@@ -218,6 +222,7 @@ class PublicRow:
     status: str
     answer: str | None
     answered_at: str | None
+    answer_corrected_at: str | None
 
 
 def public_rows(observations: Sequence[Observation]) -> list[PublicRow]:
@@ -225,6 +230,8 @@ def public_rows(observations: Sequence[Observation]) -> list[PublicRow]:
                       o.created_at.isoformat(timespec="seconds"), o.status,
                       o.answer if o.status == RESPONDIDA else None,
                       o.answered_at.isoformat(timespec="seconds") if o.answered_at and o.status == RESPONDIDA
-                      else None)
+                      else None,
+                      o.answer_corrected_at.isoformat(timespec="seconds")
+                      if o.answer_corrected_at and o.status == RESPONDIDA else None)
                   for o in observations if o.is_public]
 

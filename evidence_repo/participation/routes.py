@@ -117,12 +117,15 @@ def answer(observation_id: int):
     observation = _observation_or_404(observation_id)
     try:
         with savepoint():
-            ops.answer(db(), services().mail, observation, current_user, request.form.get("answer"),
-                       link=_public_link(observation))
+            changed = ops.answer(db(), services().mail, observation, current_user, request.form.get("answer"),
+                                 link=_public_link(observation))
     except ops.ObservationError as exc:
         flash(exc.message, "error")
     else:
-        flash(_("Se publicó la respuesta a la observación #%(id)s.", id=observation.id), "success")
+        if changed:
+            flash(_("Se publicó la respuesta a la observación #%(id)s.", id=observation.id), "success")
+        else:
+            flash(_("La respuesta a la observación #%(id)s no cambió.", id=observation.id), "info")
     return redirect(url_for("participation.queue") + f"#observacion-{observation.id}", code=303)
 
 
@@ -137,7 +140,7 @@ def _public_link(observation) -> str:
 
 
 CSV_COLUMNS = ("id", "compromiso", "meta", "evidencia", "nombre", "observacion", "enviada", "estado", "respuesta",
-               "respondida")
+               "respondida", "respuesta_corregida")
 
 
 def _cell(value):
@@ -156,7 +159,8 @@ def observations_csv():
     writer.writerow(CSV_COLUMNS)
     for row in ops.public_rows(ops.public_observations(db())):
         writer.writerow([_cell(v) for v in (row.id, row.commitment, row.milestone, row.evidence_id, row.name,
-                                            row.text, row.sent_at, row.status, row.answer, row.answered_at)])
+                                            row.text, row.sent_at, row.status, row.answer, row.answered_at,
+                                            row.answer_corrected_at)])
     response = current_app.response_class(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="observaciones.csv"'
     return response

@@ -224,11 +224,17 @@ def test_a_moderator_corrects_a_published_answer_and_the_citizen_hears_of_it(app
     assert f"Corregir la respuesta a la observación #{observation.id}" in queue
     assert ">Se publicó el 3 de octubre.</textarea>" in queue  # the form starts from the published answer
 
-    reply(staff, observation.id, "Se publicó el 3 de octubre.")  # the same text again changes nothing
+    same = reply(staff, observation.id, "Se publicó el 3 de octubre.").get_data(as_text=True)  # changes nothing
+    assert f"La respuesta a la observación #{observation.id} no cambió." in same
     done = reply(staff, observation.id, "Se publicó el 13 de octubre (no el 3).").get_data(as_text=True)
     assert f"Se publicó la respuesta a la observación #{observation.id}." in done
     page = client.get(MILESTONE).get_data(as_text=True)
     assert "Se publicó el 13 de octubre (no el 3)." in page and "Se publicó el 3 de octubre." not in page
+    assert "corregida el" in page  # the answer keeps the date it was first given; the correction says when
+    fixed = only_observation(session)
+    assert fixed.answer_corrected_at is not None and fixed.answered_at <= fixed.answer_corrected_at
+    row, = client.get("/api/v1/observations").get_json()
+    assert row["answer_corrected_at"] is not None and row["answered_at"] <= row["answer_corrected_at"]
 
     audited = session.scalars(select(AuditRecord).where(AuditRecord.action == "observation.answer")
                               .order_by(AuditRecord.id)).all()
