@@ -137,17 +137,17 @@ def answer(session: Session, mail: MailSettings, observation: Observation, user:
         observation.answered_at = utcnow()
     record(session, user.id, "observation.answer", "observation", observation.id, before=before,
            after={"status": RESPONDIDA, "answer": body})
-    if observation.email and correction:
-        queue_mail(session, mail, observation.email, str(_l("Se corrigió la respuesta a su observación")),
-                   str(_l("Se corrigió la respuesta oficial a la observación que envió:\n\n%(text)s\n\n"
-                          "Respuesta corregida:\n\n%(answer)s\n\nPuede verla en %(link)s\n",
-                          text=observation.text, answer=body, link=link)),
-                   kind="observation.answered")
-    elif observation.email:
-        queue_mail(session, mail, observation.email, str(_l("Respuesta a su observación")),
-                   str(_l("Respondieron a la observación que envió:\n\n%(text)s\n\nRespuesta oficial:\n\n"
-                          "%(answer)s\n\nPuede verla en %(link)s\n", text=observation.text, answer=body, link=link)),
-                   kind="observation.answered")
+    if observation.email:
+        words = {"text": observation.text, "answer": body, "link": link}
+        if correction:
+            subject = _l("Se corrigió la respuesta a su observación")
+            message = _l("Se corrigió la respuesta oficial a la observación que envió:\n\n%(text)s\n\n"
+                         "Respuesta corregida:\n\n%(answer)s\n\nPuede verla en %(link)s\n", **words)
+        else:
+            subject = _l("Respuesta a su observación")
+            message = _l("Respondieron a la observación que envió:\n\n%(text)s\n\nRespuesta oficial:\n\n"
+                         "%(answer)s\n\nPuede verla en %(link)s\n", **words)
+        queue_mail(session, mail, observation.email, str(subject), str(message), kind="observation.answered")
     return True
 
 
@@ -184,13 +184,15 @@ def unanswered_counts(session: Session, commitment_id: int) -> dict[int, int]:
     return {number: count for number, count in rows}
 
 
+# What the moderation page shows of each observation: where it was left.
+_PLACE = (selectinload(Observation.milestone).selectinload(Milestone.commitment), selectinload(Observation.evidence))
+
+
 def moderation_queue(session: Session) -> tuple[Sequence[Observation], Sequence[Observation]]:
     """(received, oldest first; published and waiting for an answer, oldest first)."""
-    options = (selectinload(Observation.milestone).selectinload(Milestone.commitment),
-               selectinload(Observation.evidence))
 
     def by(status: str) -> Sequence[Observation]:
-        return session.scalars(select(Observation).where(Observation.status == status).options(*options)
+        return session.scalars(select(Observation).where(Observation.status == status).options(*_PLACE)
                                .order_by(Observation.created_at, Observation.id)).all()
 
     return by(RECIBIDA), by(PUBLICADA)
@@ -199,9 +201,7 @@ def moderation_queue(session: Session) -> tuple[Sequence[Observation], Sequence[
 def recently_answered(session: Session, limit: int = 20) -> Sequence[Observation]:
     """The newest answered observations, newest answer first: where moderators correct an answer."""
     return session.scalars(
-        select(Observation).where(Observation.status == RESPONDIDA)
-        .options(selectinload(Observation.milestone).selectinload(Milestone.commitment),
-                 selectinload(Observation.evidence))
+        select(Observation).where(Observation.status == RESPONDIDA).options(*_PLACE)
         .order_by(Observation.answered_at.desc(), Observation.id.desc()).limit(limit)).all()
 
 

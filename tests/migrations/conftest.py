@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import text
+
+from evidence_repo.db import make_engine
+from evidence_repo.schema import alembic_config
 
 
 def seed_one_evidence(conn, *, means: str = "Lista", title: str = "Lista", visibility: str = "restricted") -> None:
@@ -12,7 +16,7 @@ def seed_one_evidence(conn, *, means: str = "Lista", title: str = "Lista", visib
             "INSERT INTO plan (id, title, slug) VALUES (1, 'Plan', 'plan')",
             "INSERT INTO commitment (id, plan_id, title, government_bodies, civil_society, ogp_values, slug) "
             "VALUES (1, 1, 'Compromiso', '[]', '[]', '[]', 'c')",
-            "INSERT INTO milestone (id, commitment_id, number, objective, responsible) VALUES (1, 1, 1, 'M', 'R')"):
+            "INSERT INTO milestone (id, commitment_id, number, objective, responsible) VALUES (1, 1, 1, 'M', '["R"]')"):
         conn.execute(text(statement))
     conn.execute(text("INSERT INTO verification_means (id, name, key, aliases) VALUES (1, :name, :key, '[]')"),
                  {"name": means, "key": means.lower()})
@@ -24,3 +28,14 @@ def seed_one_evidence(conn, *, means: str = "Lista", title: str = "Lista", visib
 @pytest.fixture
 def seed():
     return seed_one_evidence
+
+
+@pytest.fixture
+def database_at(tmp_path):
+    """``database_at("0011")``: (engine, alembic config) of a new SQLite file migrated up to that revision."""
+    def make(revision: str):
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        cfg = alembic_config(engine)
+        command.upgrade(cfg, revision)
+        return engine, cfg
+    return make

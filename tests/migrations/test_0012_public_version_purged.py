@@ -4,14 +4,9 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, text
 
-from evidence_repo.db import make_engine
-from evidence_repo.schema import alembic_config
 
-
-def test_existing_public_versions_are_not_purged(tmp_path, seed):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = alembic_config(engine)
-    command.upgrade(cfg, "0011")
+def test_existing_public_versions_are_not_purged(database_at, seed):
+    engine, cfg = database_at("0011")
     with engine.begin() as conn:
         seed(conn)
         conn.execute(text("INSERT INTO public_version (id, evidence_id, sha256, size, mime_type, original_name, "

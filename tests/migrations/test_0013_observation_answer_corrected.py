@@ -4,14 +4,9 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, text
 
-from evidence_repo.db import make_engine
-from evidence_repo.schema import alembic_config
 
-
-def test_existing_answers_keep_their_date(tmp_path, seed):
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = alembic_config(engine)
-    command.upgrade(cfg, "0012")
+def test_existing_answers_keep_their_date(database_at, seed):
+    engine, cfg = database_at("0012")
     with engine.begin() as conn:
         seed(conn)
         conn.execute(text("INSERT INTO observation (id, milestone_id, text, status, personal_data, created_at, "
