@@ -193,16 +193,19 @@ class SpanishAnalyzer(Analyzer):
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", boosts: bool = False,
+                 **kwargs):
+        # ``boosts`` is named: Whoosh's Positions format asks for it on every
+        # document, and as an unknown keyword it sent all indexing to the chain.
         if chars or keeporiginal or not removestops or not tokenize or kwargs:  # e.g. no_morph=True
             return self.chain(value, positions=positions, chars=chars, keeporiginal=keeporiginal,
                               removestops=removestops, start_pos=start_pos, start_char=start_char,
-                              tokenize=tokenize, mode=mode, **kwargs)
-        return self._terms(value, positions, start_pos, mode, kwargs)
+                              tokenize=tokenize, mode=mode, boosts=boosts, **kwargs)
+        return self._terms(value, positions, boosts, start_pos, mode)
 
     @staticmethod
-    def _terms(value: str, positions: bool, start_pos: int, mode: str, kwargs: dict) -> Iterator[Token]:
-        t = Token(positions, False, removestops=True, mode=mode, **kwargs)
+    def _terms(value: str, positions: bool, boosts: bool, start_pos: int, mode: str) -> Iterator[Token]:
+        t = Token(positions, False, boosts=boosts, removestops=True, mode=mode)
         terms = _TERMS
         pos = None
         for raw, token in enumerate(_TOKEN.findall(value), start_pos):

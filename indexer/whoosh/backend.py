@@ -255,8 +255,8 @@ class WhooshBackend:
     # --- reading ------------------------------------------------------------
 
     def count(self) -> int:
-        with self._session("count", None) as (s, _):
-            return int(s.doc_count())
+        """Live documents (not the vocabulary documents a rebuild writes)."""
+        return len(self.doc_ids())
 
     def doc_ids(self) -> set[str]:
         """Ids of all live documents, for drift checks against the database."""
@@ -265,13 +265,13 @@ class WhooshBackend:
             if not reader.doc_count():
                 return set()  # an empty index has no column to read
             column = reader.column_reader("id")
-            return {column[n] for n in reader.all_doc_ids()}
+            return {column[n] for n in reader.all_doc_ids()} - {""}
 
     def doc_states(self) -> dict[str, dict[str, str]]:
         with self._session("doc_states", None) as (s, _):
             return {str(f["id"]): {"visibility": f.get("visibility") or "", "title": f.get("title") or "",
                                    "commitment": f.get("commitment") or ""}
-                    for f in s.reader().all_stored_fields()}
+                    for f in s.reader().all_stored_fields() if f.get("id")}
 
     def search(
         self,

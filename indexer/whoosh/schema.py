@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from whoosh import columns
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 
 from ..analysis import SpanishAnalyzer, analyzer_fingerprint, vocabulary
 from ..contract import PUBLIC, PUBLIC_ONLY, Document
@@ -13,7 +16,9 @@ from ..documents import KEYWORD_FIELDS, LABEL_FIELDS, TEXT_FIELDS, normalize_doc
 # field for everyone plus a copy for the public: twice the postings).
 # 3: plan and commitment (slugs, facets and filters; titles stored, the
 # commitment's searched).
-SCHEMA_VERSION = 3
+# 4: a rebuild writes the spelling vocabularies as a few vocabulary documents
+# ({word: documents}) instead of one posting per word per document.
+SCHEMA_VERSION = 4
 # Written beside the index: an index of an older schema version is out of
 # date and reset on open (writer.IndexStore); one of a newer schema or another
 # analyzer is treated as corrupt (rebuilt).
@@ -34,16 +39,29 @@ FIELD_BOOSTS = {
 }
 VOCAB_PUBLIC = "vocab_public"
 VOCAB_RESTRICTED = "vocab_restricted"
+VOCAB_FIELDS = (VOCAB_PUBLIC, VOCAB_RESTRICTED)
+
+
+class Vocabulary(KEYWORD):
+    """A spelling vocabulary field. Its value is either one document's words,
+    already folded and space-separated by :func:`vocabulary` (split, no token
+    pipeline), or ``{word: documents containing it}`` for a vocabulary
+    document that stands for many (see ``IndexStore.rebuild``). A word's
+    frequency is how many documents hold it either way, so
+    ``reader.frequency`` ranks spelling candidates alike in both."""
+
+    def index(self, value: str | Mapping[str, int], **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
+        counts = dict.fromkeys(value.split(), 1) if isinstance(value, str) else value
+        for word, n in counts.items():
+            yield word.encode("utf-8"), n, float(n), pack_uint(n)
 
 
 def build_schema() -> Schema:
     text = SpanishAnalyzer()
-    # Vocabulary fields receive words already folded, filtered and deduplicated
-    # by vocabulary(): splitting on spaces is all the analysis they need.
     # Scorable only because Whoosh's writer, for a field without lengths,
     # stats the disk once per posting looking for them.
-    def words() -> KEYWORD:
-        return KEYWORD(scorable=True)
+    def words() -> Vocabulary:
+        return Vocabulary(scorable=True)
 
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),

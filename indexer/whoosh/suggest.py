@@ -76,7 +76,7 @@ def _closest(reader: Any, vocab_fields: Iterable[str], word: str, visible: Visib
             if w != word
         }
         candidates = sorted(
-            found, key=lambda w: (-sum(reader.doc_frequency(f, w) for f in fields), w)
+            found, key=lambda w: (-sum(reader.frequency(f, w) for f in fields), w)
         )
         for candidate in candidates[:5]:
             if _known(candidate, visible):

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +18,15 @@ from whoosh.index import Index, LockError
 
 from ..contract import Document, IndexCorrupt, IndexLocked
 from ..documents import batched
-from .schema import META_FILE, SCHEMA_VERSION, build_schema, meta, to_fields
+from .schema import META_FILE, SCHEMA_VERSION, VOCAB_FIELDS, build_schema, meta, to_fields
 
 log = logging.getLogger(__name__)
+
+# A rebuild gathers the spelling words of this many documents into one
+# vocabulary document per audience: bounded memory, and a handful of postings
+# per word instead of one per word per document (they were half of all
+# postings, and Whoosh's pure-Python writer spends its time per posting).
+VOCABULARY_SPAN = 20_000
 
 _process_locks: dict[str, threading.RLock] = {}
 _process_locks_guard = threading.Lock()
@@ -193,16 +200,39 @@ class IndexStore:
                 log.warning("recreating search index at %s before rebuild: %r", self.path, exc)
                 self.ix = self._create()
             seen: set[str] = set()
+            words: dict[str, Counter[str]] = {name: Counter() for name in VOCAB_FIELDS}
             with self.writer(mergetype=writing.CLEAR, procs=procs) as writer:
                 for batch in batched(docs, self.batch_size):
                     for fields in map(to_fields, batch):
                         if fields["id"] not in seen:
                             seen.add(str(fields["id"]))
+                            for name in VOCAB_FIELDS:
+                                if name in fields:
+                                    words[name].update(str(fields.pop(name)).split())
                             writer.add_document(**fields)
+                            if len(seen) % VOCABULARY_SPAN == 0:
+                                _add_vocabulary(writer, words)
                     if progress:
                         progress(len(seen))
+                _add_vocabulary(writer, words)
             if procs > 1 and count() != len(seen):
                 raise IndexCorrupt(
                     f"parallel rebuild of {self.path} indexed {count()} of {len(seen)} documents"
                 )
             return len(seen)
+
+
+def _add_vocabulary(writer: Any, words: dict[str, Counter[str]]) -> None:
+    """Write the gathered spelling words as vocabulary documents (one per
+    audience, no id, no visibility: no search, count or facet can reach
+    them) and start gathering anew.
+
+    Deleting or restricting a document later leaves its words here until the
+    next rebuild, as Whoosh's lexicon keeps a deleted document's words until
+    its segment is merged anyway: suggestions and prefixes only ever offer a
+    word after a search shows a document the caller may see contains it.
+    """
+    for name, counts in words.items():
+        if counts:
+            writer.add_document(**{name: dict(counts)})
+            counts.clear()

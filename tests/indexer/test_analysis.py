@@ -183,3 +183,16 @@ def test_fast_paths_agree_with_the_whoosh_chain_on_random_text():
         assert _positions(SpanishAnalyzer(), text) == _positions(spanish_chain(), text), repr(text)
         reference = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
         assert fold(text) == reference, repr(text)
+
+
+def test_whoosh_indexing_takes_the_fast_path():
+    """What Whoosh's writer asks of the analyzer (positions *and* boosts, through
+    the field's format) is answered by the fast path, with the chain's values."""
+    from whoosh.fields import TEXT
+
+    fast = SpanishAnalyzer()
+    fast.chain = None  # any call into the chain fails
+    fmt = TEXT(analyzer=fast).format
+    assert list(fmt.word_values(_AWKWARD, fast, mode="index")) == list(
+        fmt.word_values(_AWKWARD, spanish_chain(), mode="index")
+    )

@@ -8,45 +8,54 @@ import json
 import logging
 
 import pytest
+from whoosh.fields import KEYWORD
 from whoosh.filedb.filestore import FileStorage
 
 from indexer import IndexCorrupt
 from indexer.analysis import analyzer_fingerprint
 from indexer.whoosh import WhooshBackend
-from indexer.whoosh.schema import META_FILE, SCHEMA_VERSION, build_schema
+from indexer.whoosh.schema import META_FILE, SCHEMA_VERSION, VOCAB_FIELDS, Vocabulary, build_schema
 from tests.indexer.corpus import PROGRAMMES, PUBLIC
 
 # What schema version 3 added; an index of version 2 has every other field.
 ADDED_IN_3 = ("plan", "plan_title", "commitment", "commitment_title")
 
 
-def _version_2_index(path):
-    """An index as the code of schema version 2 left it: its fields, its meta
-    file, one document."""
+def _older_index(path, version):
+    """An index as the code of an older schema version left it: its fields,
+    its meta file, one document. Version 3's vocabulary fields were plain
+    keywords, which cannot take the vocabulary documents a rebuild writes."""
     schema = build_schema()
-    for name in ADDED_IN_3:
+    if version == 2:
+        for name in ADDED_IN_3:
+            schema.remove(name)
+    for name in VOCAB_FIELDS:
         schema.remove(name)
+        schema.add(name, KEYWORD(scorable=True))
     path.mkdir(parents=True)
     ix = FileStorage(str(path), supports_mmap=False).create_index(schema)
     with ix.writer() as writer:
-        writer.add_document(id="old", title="minuta antigua", text="minuta", visibility="public")
-    (path / META_FILE).write_text(json.dumps({"schema_version": 2, "analyzer": analyzer_fingerprint()}))
+        writer.add_document(id="old", title="minuta antigua", text="minuta", visibility="public",
+                            vocab_public="minuta antigua")
+    (path / META_FILE).write_text(json.dumps({"schema_version": version, "analyzer": analyzer_fingerprint()}))
 
 
-def test_the_schema_version_names_plans_and_commitments():
-    assert SCHEMA_VERSION == 3
+def test_the_schema_version_names_vocabulary_documents():
+    assert SCHEMA_VERSION == 4
     assert set(ADDED_IN_3) <= set(build_schema().names())
+    assert all(isinstance(build_schema()[name], Vocabulary) for name in VOCAB_FIELDS)
 
 
+@pytest.mark.parametrize("version", [2, 3])
 @pytest.mark.parametrize("reset_if_corrupt", [False, True])
-def test_an_older_schema_version_is_reset_on_open(tmp_path, caplog, reset_if_corrupt):
+def test_an_older_schema_version_is_reset_on_open(tmp_path, caplog, reset_if_corrupt, version):
     path = tmp_path / "index"
-    _version_2_index(path)
+    _older_index(path, version)
     caplog.set_level(logging.WARNING)
     index = WhooshBackend(path, reset_if_corrupt=reset_if_corrupt)
     assert index.created and index.count() == 0
     assert index.search("minuta", visibility=PUBLIC).total == 0
-    assert any("schema version 2" in r.getMessage() for r in caplog.records)
+    assert any(f"schema version {version}" in r.getMessage() for r in caplog.records)
     assert json.loads((path / META_FILE).read_text())["schema_version"] == SCHEMA_VERSION
 
     assert index.rebuild(PROGRAMMES) == len(PROGRAMMES)
