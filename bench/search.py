@@ -507,7 +507,6 @@ def prepare_data_dir(data_dir: Path, index_dir: Path) -> None:
     or whose document count differs from the database's evidence count, so the database gets one evidence row per
     indexed document (same id and visibility; no files) and the index is moved in after `init`."""
     from sqlalchemy import insert, select
-    from whoosh.filedb.filestore import FileStorage
 
     from evidence_repo import create_app
     from evidence_repo.evidence.models import Evidence
@@ -516,11 +515,11 @@ def prepare_data_dir(data_dir: Path, index_dir: Path) -> None:
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     cli({**os.environ, "EVIDENCE_REPO_DATA": str(data_dir)}, "init")
-    with FileStorage(str(index_dir), supports_mmap=False).open_index().searcher() as s:
-        reader = s.reader()
-        column = reader.column_reader("id")
-        restricted = {column[n] for n in s.document_numbers(visibility="restricted")}
-        ids = sorted(int(column[n]) for n in reader.all_doc_ids())
+    index = WhooshBackend(index_dir)
+    states = index.doc_states()
+    index.close()
+    restricted = {i for i, state in states.items() if state["visibility"] == "restricted"}
+    ids = sorted(int(i) for i in states)
     app = create_app({"DATA_DIR": data_dir})
     from evidence_repo.services import services
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from flask import Flask
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, gettext
 from markupsafe import Markup, escape
 
 from evidence_repo import dates
@@ -58,6 +58,11 @@ def memo(result: Compliance | None, *key: Hashable, caller: Callable[[], str]) -
     return result.rendered(("fragment", *key, dates.current_locale()), lambda: Markup(caller()))
 
 
+def file_type_name(value: str) -> str:
+    """A file type as the reader calls it, from a MIME type or an indexed label (a search hit's, a facet's)."""
+    return gettext(file_type_label(value))
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals["memo"] = memo
     app.jinja_env.globals["status_labels"] = STATUS_LABELS
@@ -71,7 +76,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = dates.long_date
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["file_size"] = file_size
-    app.jinja_env.globals["file_type_label"] = file_type_label
+    app.jinja_env.globals["file_type_name"] = file_type_name
     app.jinja_env.globals["external_url"] = external_url  # absolute links from BASE_URL, not the Host header
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True

@@ -52,6 +52,8 @@ ACCESS_POLL_SECONDS = 0.5  # how often a worker busy extracting looks for ACCESS
 
 
 def file_type_label(mime: str) -> str:
+    """The label a type is indexed and filtered by (as written in ``ALLOWED_MIME_TYPES``); pages show it
+    translated (``templating.file_type_name``)."""
     return ALLOWED_MIME_TYPES.get(mime, mime)
 
 

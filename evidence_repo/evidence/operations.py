@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import IO
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -89,7 +90,7 @@ class Resolved:
 
 
 def accepted_types_text() -> str:
-    labels = sorted(set(ALLOWED_MIME_TYPES.values()) - {"Imagen HEIF"})
+    labels = sorted(gettext(label) for label in set(ALLOWED_MIME_TYPES.values()) - {"Imagen HEIF"})
     return ", ".join(labels)
 
 

@@ -18,7 +18,6 @@ from evidence_repo.compliance.portfolio import summaries
 from evidence_repo.compliance.status import AGREEMENT_SYMBOLS
 from evidence_repo.dates import parse_as_of
 from evidence_repo.db import db
-from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.evidence.operations import list_evidence, load_evidence, load_visible_evidence
 from evidence_repo.evidence.previews import preview_pages
 from evidence_repo.evidence.public_copy import NoPublicCopy, without_metadata
@@ -158,7 +157,6 @@ def commitment_milestone(commitment_slug: str, number: int):
         evidence_total=total,
         page=page,
         per_page=50,
-        type_label=file_type_label,
         commitment=commitment,
         previous=numbers[i - 1] if i > 0 else None,
         next=numbers[i + 1] if i + 1 < len(numbers) else None,
@@ -203,7 +201,7 @@ def evidence(evidence_id: int):
         similar = index.similar(str(e.id), visibility=audience(current_user), limit=5)
     except SearchFailed:  # logged by the backend; the evidence itself is still worth showing
         similar = []
-    return render_template("public/evidence.html", evidence=e, f=shown, type_label=file_type_label, query=query,
+    return render_template("public/evidence.html", evidence=e, f=shown, query=query,
                            highlighted=highlighted, text=text[:TEXT_PREVIEW_CHARS],
                            truncated=len(text) > TEXT_PREVIEW_CHARS, similar=similar,
                            observations=observations.public_observations(db(), evidence_id=e.id)

@@ -14,21 +14,30 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 
+
+
+def N_(label: str) -> str:
+    """Marks a label for the translation catalogue (``make messages``): the web
+    app shows it in the reader's language; the index and its filters keep it
+    as written here."""
+    return label
+
+
 ALLOWED_MIME_TYPES = MappingProxyType(
     {
-        PDF: "PDF",
-        DOCX: "Word (DOCX)",
-        PPTX: "PowerPoint (PPTX)",
-        XLSX: "Excel (XLSX)",
-        ODT: "Texto OpenDocument (ODT)",
-        "image/jpeg": "Imagen JPEG",
-        "image/png": "Imagen PNG",
-        "image/tiff": "Imagen TIFF",
-        "image/webp": "Imagen WebP",
-        "image/heic": "Imagen HEIC",
-        "image/heif": "Imagen HEIF",
-        "text/plain": "Texto (TXT)",
-        "text/csv": "Valores separados por comas (CSV)",
+        PDF: N_("PDF"),
+        DOCX: N_("Word (DOCX)"),
+        PPTX: N_("PowerPoint (PPTX)"),
+        XLSX: N_("Excel (XLSX)"),
+        ODT: N_("Texto OpenDocument (ODT)"),
+        "image/jpeg": N_("Imagen JPEG"),
+        "image/png": N_("Imagen PNG"),
+        "image/tiff": N_("Imagen TIFF"),
+        "image/webp": N_("Imagen WebP"),
+        "image/heic": N_("Imagen HEIC"),
+        "image/heif": N_("Imagen HEIF"),
+        "text/plain": N_("Texto (TXT)"),
+        "text/csv": N_("Valores separados por comas (CSV)"),
     }
 )
 

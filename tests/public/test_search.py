@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests import samples
-from tests.helpers import login
+from tests.helpers import login, upload_file
 from tests.plan.test_many_plans import JALISCO, JALISCO_C, OTHER, run, write
 
 C = "/compromisos/jalisco-apoyo-organizaciones-sociedad-civil"  # the seed commitment's canonical URL
@@ -237,6 +237,26 @@ def test_search_page(client, corpus):
     assert "¿Quisiste decir" in html and "transparencia" in html
     html = client.get("/buscar", query_string={"page": "abc"}).get_data(as_text=True)
     assert "«page» debe ser un número" in html
+
+
+def test_file_types_read_in_the_reader_s_language(client, staff_token, worker, tmp_path):
+    """The index keeps one label per type (the filter's value in links); pages name it in the reader's language."""
+    photo = samples.make_photo(tmp_path / "foto.jpg").read_bytes()
+    evidence_id = upload_file(client, staff_token, "foto.jpg", photo, title="Foto de la mesa de trabajo")
+    worker.drain()
+    client.get("/?lang=en")
+    html = client.get("/buscar", query_string={"q": "mesa de trabajo"}).get_data(as_text=True)
+    assert "JPEG image" in html and "Imagen JPEG" not in html.replace("type=Imagen+JPEG", "")
+    assert "type=Imagen+JPEG" in html  # the facet link still filters by the indexed label
+    assert "JPEG image" in client.get(f"/evidencias/{evidence_id}").get_data(as_text=True)
+    assert "Download JPEG image" in client.get(C + "/metas/3").get_data(as_text=True)
+    r = client.post("/api/v1/evidence", data={"milestone": "3", "means": "Minuta", "visibility": "public",
+                                              "file": (io.BytesIO(b"\x00\x01\x02binario"), "x.bin")},
+                    headers={"Authorization": f"Bearer {staff_token}", "Accept-Language": "en"},
+                    content_type="multipart/form-data")
+    assert r.status_code == 415 and "JPEG image" in r.get_data(as_text=True)
+    client.get("/?lang=es_MX")
+    assert "Descargar Imagen JPEG" in client.get(C + "/metas/3").get_data(as_text=True)
 
 
 def test_search_is_linked_from_every_page(client):
