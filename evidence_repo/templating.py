@@ -22,6 +22,7 @@ from evidence_repo.evidence.indexing import file_type_label
 from evidence_repo.rich_text import BulletList
 from evidence_repo.rich_text import parse as parse_rich_text
 from evidence_repo.urls import external_url, language_url, page_url
+from indexer.extract import ALLOWED_MIME_TYPES
 
 
 def rich_text(value: str | None) -> Markup:
@@ -58,9 +59,18 @@ def memo(result: Compliance | None, *key: Hashable, caller: Callable[[], str]) -
     return result.rendered(("fragment", *key, dates.current_locale()), lambda: Markup(caller()))
 
 
-def file_type_name(value: str) -> str:
-    """A file type as the reader calls it, from a MIME type or an indexed label (a search hit's, a facet's)."""
-    return gettext(file_type_label(value))
+_TYPE_LABELS = frozenset(ALLOWED_MIME_TYPES.values())
+
+
+def file_type_name(mime: str) -> str:
+    """A stored file's type as the reader calls it."""
+    return indexed_type_name(file_type_label(mime))
+
+
+def indexed_type_name(label: str) -> str:
+    """A type label as the index has it (a hit's, a facet's, a filter's), in the reader's language; anything else
+    (a filter typed into the URL) as it is, so a label never claims a filter the results do not have."""
+    return gettext(label) if label in _TYPE_LABELS else label
 
 
 def init_templating(app: Flask) -> None:
@@ -77,6 +87,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["rich_text"] = rich_text
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["file_type_name"] = file_type_name
+    app.jinja_env.globals["indexed_type_name"] = indexed_type_name
     app.jinja_env.globals["external_url"] = external_url  # absolute links from BASE_URL, not the Host header
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.trim_blocks = True

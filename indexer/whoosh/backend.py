@@ -52,7 +52,7 @@ from ..contract import (
 )
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
 from ..snippets import mark, plain_snippet, snippet
-from .docsets import DocSets
+from .docsets import DocSets, leaves
 from .query import expand_prefixes, field_terms, make_parser, parse, wanted_terms
 from .ranking import ranked
 from .schema import FIELD_BOOSTS, build_schema, vocab_fields
@@ -255,17 +255,29 @@ class WhooshBackend:
     # --- reading ------------------------------------------------------------
 
     def count(self) -> int:
-        """Live documents (not the vocabulary documents a rebuild writes)."""
-        return len(self.doc_ids())
+        """Live documents: those with a visibility, which the vocabulary
+        documents a rebuild writes have not (C-speed, cached per generation)."""
+        with self._session("count", None) as (s, sets):
+            reader = s.reader()
+            found = 0
+            for value in reader.lexicon("visibility"):
+                found |= sets.term(reader, "visibility", value)
+            return sets.count(found & sets.live)
 
     def doc_ids(self) -> set[str]:
-        """Ids of all live documents, for drift checks against the database."""
+        """Ids of all live documents, for drift checks against the database.
+
+        Read segment by segment: a segment a parallel rebuild filled with
+        vocabulary documents only has no id column, and Whoosh's multi-segment
+        column reader then misnumbers the segments after it."""
         with self._session("doc_ids", None) as (s, _):
-            reader = s.reader()
-            if not reader.doc_count():
-                return set()  # an empty index has no column to read
-            column = reader.column_reader("id")
-            return {column[n] for n in reader.all_doc_ids()} - {""}
+            ids: set[str] = set()
+            for reader, _offset in leaves(s.reader()):
+                if reader.has_column("id"):
+                    column = reader.column_reader("id")
+                    ids.update(column[n] for n in reader.all_doc_ids())
+            ids.discard("")
+            return ids
 
     def doc_states(self) -> dict[str, dict[str, str]]:
         with self._session("doc_states", None) as (s, _):

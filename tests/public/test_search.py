@@ -248,6 +248,11 @@ def test_file_types_read_in_the_reader_s_language(client, staff_token, worker, t
     html = client.get("/buscar", query_string={"q": "mesa de trabajo"}).get_data(as_text=True)
     assert "JPEG image" in html and "Imagen JPEG" not in html.replace("type=Imagen+JPEG", "")
     assert "type=Imagen+JPEG" in html  # the facet link still filters by the indexed label
+    english_filter = client.get("/buscar", query_string={"q": "mesa de trabajo", "type": "Imagen JPEG"})
+    assert "File type: JPEG image" in " ".join(english_filter.get_data(as_text=True).split())
+    for typed in ("image/jpeg", "Descargar"):  # not an indexed label: shown as typed, finds nothing
+        html = client.get("/buscar", query_string={"q": "mesa de trabajo", "type": typed}).get_data(as_text=True)
+        assert f"File type: {typed}" in " ".join(html.split()) and "JPEG image" not in html
     assert "JPEG image" in client.get(f"/evidencias/{evidence_id}").get_data(as_text=True)
     assert "Download JPEG image" in client.get(C + "/metas/3").get_data(as_text=True)
     r = client.post("/api/v1/evidence", data={"milestone": "3", "means": "Minuta", "visibility": "public",
