@@ -5,6 +5,7 @@ Also the two commands that start things: ``init`` and ``serve``.
 from __future__ import annotations
 
 import logging
+import time
 
 import click
 from flask import Flask, current_app
@@ -15,6 +16,7 @@ from evidence_repo.evidence.indexing import reindex
 from evidence_repo.plan.importing import import_plan
 from evidence_repo.plan.operations import plan_exists, seed_plan_document
 from evidence_repo.services import Services, services
+from indexer import IndexCorrupt, SearchFailed
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,22 @@ def ensure_index(svc: Services) -> int | None:
     count = reindex(svc.sessions, svc.blobs, svc.index(), svc.limits)
     svc.mark_index_fresh()
     return count
+
+
+def warm_index(svc: Services) -> int:
+    """Read ahead what the first searches of this web process need (``SearchBackend.warm``), so that citizens
+    arriving right after a restart do not pay for it. An index being rebuilt is skipped. Returns the words read."""
+    if svc.index_stale:
+        return 0
+    started = time.monotonic()
+    try:
+        words = svc.index().warm()
+    except (IndexCorrupt, SearchFailed):
+        log.exception("reading ahead the search index at %s failed; searches will read it on demand", svc.index_path)
+        return 0
+    if words:
+        log.info("search index read ahead: %d words in %.1f s", words, time.monotonic() - started)
+    return words
 
 
 def prepare(app: Flask, *, index: bool = True, seed: bool = True) -> bool:
@@ -93,6 +111,7 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     prepare(app, index=no_worker)
+    warm_index(services(app))
     if not no_worker:
         services(app).start_worker()
     click.echo(f"evidence_repo en http://{host}:{port}/  (datos: {app.config['DATA_DIR']})")

@@ -223,6 +223,12 @@ class SearchBackend(Protocol):
         trouble (logged) the text comes back escaped but unmarked."""
         ...
 
+    def warm(self) -> int:
+        """Read ahead what the first searches of a new process need, so that
+        the first citizens do not pay for it; returns how many words were read
+        (0 where the engine keeps nothing per process). Run before serving."""
+        ...
+
     def close(self) -> None:
         """Release what the backend holds (searchers, connections)."""
         ...

@@ -151,6 +151,10 @@ class PostgresBackend:
             log.exception("search index %s failed on %s %r", self.names.schema, action, detail)
             raise SearchFailed(f"the search engine failed on {action} {detail!r}: {exc!r}") from exc
 
+    def warm(self) -> int:
+        """Nothing to read ahead: the server's shared buffers serve every process."""
+        return 0
+
     def close(self) -> None:
         """Release the connections (only of an engine this backend created)."""
         if self._own_engine:

@@ -43,6 +43,7 @@ from ..contract import (
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
     MAX_SIMILAR,
+    PUBLIC_ONLY,
     Document,
     Hit,
     IndexCorrupt,
@@ -52,7 +53,7 @@ from ..contract import (
 )
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
 from ..snippets import mark, plain_snippet, snippet
-from .docsets import DocSets, leaves
+from .docsets import DocSets, SegmentPostings, leaves
 from .query import expand_prefixes, field_terms, make_parser, parse, wanted_terms
 from .ranking import ranked
 from .schema import FIELD_BOOSTS, build_schema, vocab_fields
@@ -96,6 +97,7 @@ class WhooshBackend:
         self.cache_size = cache_size
         self._local = threading.local()
         self._sets: OrderedDict[tuple, DocSets] = OrderedDict()
+        self._segments = SegmentPostings()
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._cache_generation: tuple | None = None
         self._state_lock = threading.Lock()
@@ -104,7 +106,7 @@ class WhooshBackend:
             reset_if_corrupt=reset_if_corrupt,
             lock_timeout=lock_timeout,
             batch_size=batch_size,
-            on_commit=self.clear_cache,
+            on_commit=self._forget_generation,
         )
         # Not the index's own schema: that rereads the table of contents, which
         # a concurrent commit may just have replaced (and verify vouched for it).
@@ -215,13 +217,20 @@ class WhooshBackend:
         with self._state_lock:
             sets = self._sets.get(key)
             if sets is None:
-                sets = self._sets[key] = DocSets(key, searcher.reader())
+                sets = self._sets[key] = DocSets(key, searcher.reader(), self._segments)
                 while len(self._sets) > 2:
                     self._sets.popitem(last=False)
             return sets
 
     def clear_cache(self) -> None:
-        """Forget cached answers and document sets (they are rebuilt on demand)."""
+        """Forget cached answers, document sets and segments' postings (they
+        are rebuilt on demand)."""
+        self._forget_generation()
+        self._segments.clear()
+
+    def _forget_generation(self) -> None:
+        """After a commit: answers and sets of older generations are stale;
+        the postings of the segments they shared stay true."""
         with self._state_lock:
             self._cache.clear()
             self._sets.clear()
@@ -245,6 +254,15 @@ class WhooshBackend:
             self._cache[key] = value
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+
+    def warm(self) -> int:
+        """The public's visibility set, the facet sets and the postings of the
+        most frequent words (:meth:`SegmentPostings.warm`), read ahead."""
+        with self._session("warm", None) as (s, sets):
+            reader = s.reader()
+            sets.allowed(reader, PUBLIC_ONLY, ())
+            sets.facets(reader, 0)
+            return self._segments.warm(reader, FIELD_BOOSTS)
 
     def close(self) -> None:
         """Close this thread's searcher and forget cached sets (other threads'

@@ -6,8 +6,11 @@ document number ``n`` is in it. Union, intersection, difference and
 document numbers with ``itertools.compress``. A byte rather than a bit per
 document makes building a set from postings a plain byte store.
 
-Each term's postings (document numbers and weights, then its set) are read
-once per generation and kept (LRU, bounded by :data:`TERM_CACHE_BYTES`).
+Each term's postings (document numbers and weights, then its set) are kept
+per generation (LRU, bounded by :data:`TERM_CACHE_BYTES`), assembled from the
+postings of each segment, which :class:`SegmentPostings` keeps across
+generations: a segment never changes once written, so after an upload the
+next generation reads only the new small segment, not the whole index again.
 Deleted documents are removed by ``live``, which every visible set includes.
 Boolean queries, phrases, visibility, filters, totals and facet counts are
 then C-speed ``&``, ``|`` and ``bit_count``; ranking (:mod:`.ranking`) reuses
@@ -18,12 +21,14 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.idsets import DocIdSet
 
@@ -33,6 +38,12 @@ from . import _internals
 
 # Memory for cached per-term document sets (one byte per document each).
 TERM_CACHE_BYTES = 48 << 20
+# Memory for postings kept per segment across generations (8 bytes per posting).
+SEGMENT_CACHE_BYTES = 96 << 20
+# Share of it :meth:`SegmentPostings.warm` fills ahead of searches (the rest is for the words people then ask for).
+WARM_SHARE = 2 / 3
+# ... and for at most this long (the budget, not the vocabulary, bounds what is read; this bounds a slow disk).
+WARM_SECONDS = 30.0
 _MAX_PHRASES = 64
 _MAX_ALLOWED = 256
 
@@ -75,13 +86,88 @@ def leaves(reader: Any) -> list[tuple[Any, int]]:
     return list(reader.leaf_readers()) if reader.doc_count_all() else []
 
 
+def _frequent(reader: Any, fieldname: str, floor: int = 64) -> Iterator[tuple[int, bytes]]:
+    """(documents holding it, word) of each word of a segment's field held
+    by at least ``floor`` documents."""
+    for btext, info in reader.iter_field(fieldname):
+        freq = info.doc_frequency()
+        if freq >= floor:
+            yield freq, btext
+
+
+class SegmentPostings:
+    """Terms' postings per segment (segment-local document numbers), shared by
+    every generation that holds the segment. Whoosh writes a segment once and
+    keeps its deletions apart, so what was read from it stays true until a
+    merge retires it; retired segments' entries age out (LRU)."""
+
+    def __init__(self, budget: int = SEGMENT_CACHE_BYTES):
+        self.budget = budget
+        self._entries: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, reader: Any, fieldname: str, btext: bytes) -> tuple[array, array]:
+        """(ids, weights) of ``btext`` in the segment of ``reader``."""
+        key = (reader.segment().segment_id(), fieldname, btext)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        ids, weights = array("I"), array("f")
+        if (fieldname, btext) in reader:
+            _internals.read_postings(reader.postings(fieldname, btext), 0, ids, weights)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (ids, weights)
+                self._bytes += 8 * len(ids) + 100
+            while self._bytes > self.budget and len(self._entries) > 1:
+                _, (old, _w) = self._entries.popitem(last=False)
+                self._bytes -= 8 * len(old) + 100
+        return ids, weights
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def warm(self, top: Any, fieldnames: Iterable[str]) -> int:
+        """Read ahead the postings of the most frequent words of ``fieldnames``
+        in each segment, most frequent first, until :data:`WARM_SHARE` of the
+        budget is used; returns how many were read.
+
+        The first search of a common word otherwise decodes tens of thousands
+        of postings in pure Python (about 0.2 µs each) while a citizen waits;
+        rare words are cheap to read on demand. Like Solr's warming queries,
+        it runs before a web process serves (``evidence-repo serve``)."""
+        limit = int(self.budget * WARM_SHARE)
+        deadline = time.monotonic() + WARM_SECONDS
+        candidates = []
+        for reader, _offset in leaves(top):
+            for fieldname in fieldnames:
+                if fieldname in reader.schema:
+                    for freq, btext in _frequent(reader, fieldname):
+                        candidates.append((freq, reader, fieldname, btext))
+        candidates.sort(key=lambda c: -c[0])
+        read = 0
+        for freq, reader, fieldname, btext in candidates:
+            if time.monotonic() > deadline:
+                break
+            if self._bytes + 8 * freq + 100 <= limit:  # else a less frequent word may still fit
+                self.get(reader, fieldname, btext)
+                read += 1
+        return read
+
+
 class DocSets:
     """Document sets and postings of one index generation, shared by the
     searches on it. Readers are passed in, not kept: each thread reads with
     its own."""
 
-    def __init__(self, key: tuple, reader: Any):
+    def __init__(self, key: tuple, reader: Any, segments: SegmentPostings | None = None):
         self.key = key
+        self.segments = segments if segments is not None else SegmentPostings()
         self.size: int = reader.doc_count_all()
         self.all = int.from_bytes(b"\x01" * self.size, "little")
         self.live = self._live(reader)
@@ -109,10 +195,11 @@ class DocSets:
     # --- building sets ------------------------------------------------------
 
     def from_docnums(self, docnums: Iterable[int]) -> int:
-        data = bytearray(self.size)
-        for docnum in docnums:
-            data[docnum] = 1
-        return int.from_bytes(data, "little")
+        if not isinstance(docnums, array) or docnums.typecode != "I":
+            docnums = array("I", docnums)
+        data = np.zeros(self.size, np.uint8)
+        data[np.frombuffer(docnums, np.uint32)] = 1
+        return int.from_bytes(data.data, "little")
 
     def single(self, docnum: int) -> int:
         return 1 << (8 * docnum)
@@ -152,9 +239,13 @@ class DocSets:
             btext = schema[fieldname].to_bytes(text) if isinstance(text, str) else text
         except ValueError:
             return Postings(ids, weights)
-        for reader, offset in leaves(top):
-            if (fieldname, btext) in reader:
-                _internals.read_postings(reader.postings(fieldname, btext), offset, ids, weights)
+        parts = [(self.segments.get(reader, fieldname, btext), offset) for reader, offset in leaves(top)]
+        parts = [(part, offset) for part, offset in parts if part[0]]
+        if len(parts) == 1 and parts[0][1] == 0:
+            return Postings(*parts[0][0])  # shared with the segment cache: never modified
+        for (local_ids, local_weights), offset in parts:
+            ids.frombytes((np.frombuffer(local_ids, np.uint32) + np.uint32(offset)).tobytes())
+            weights.extend(local_weights)
         return Postings(ids, weights)
 
     def allowed(self, reader: Any, levels: frozenset[str], filters: Filters) -> int:
@@ -282,8 +373,7 @@ class DocSets:
         btext = top.schema[fieldname].to_bytes(text)
         for reader, offset in leaves(top):
             if (fieldname, btext) in reader:
-                matcher = reader.postings(fieldname, btext)
-                _internals.read_positions(matcher, offset, wanted, fmt.decode_positions, out)
+                _internals.read_positions(reader.postings(fieldname, btext), offset, wanted, fmt, out)
         return out
 
     def visible_test(self, searcher: Any, allowed: int) -> Callable[[wq.Query], bool]:

@@ -8,11 +8,10 @@ document and field, which at 10^5 documents is most of a search.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterator
-from itertools import compress, count, islice
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
@@ -25,45 +24,69 @@ ScoringTerm = tuple[str | None, str | None, float, int]
 
 def ranked(sets: DocSets, searcher: Any, q: wq.Query, matched: int, limit: int) -> list[int] | None:
     """The ``limit`` best documents of ``matched`` for the algebraic query
-    ``q``; ``None`` when the searcher weighs by something else than BM25F."""
+    ``q``; ``None`` when the searcher weighs by something else than BM25F.
+
+    Each term's contribution is computed for all its postings at once
+    (numpy, float64, the same operations in the same order as Whoosh's
+    scorer, so the same scores to the last bit)."""
     weighting = searcher.weighting
     if type(weighting) is not scoring.BM25F:
         return None
     reader = searcher.reader()
-    masks = {matched: sets.to_bytes(matched)}
-    scores: dict[int, float] = {}
-    get = scores.get
+    masks = {matched: _mask(sets, matched)}
+    scores = np.zeros(sets.size, np.float64)
+    scored = np.zeros(sets.size, np.bool_)
     k1 = weighting.K1
-    for fieldname, text, boost, mask in scoring_terms(sets, searcher, q, matched):
-        if not mask:
+    for fieldname, text, boost, bits in scoring_terms(sets, searcher, q, matched):
+        if not bits:
             continue
-        if mask not in masks:
-            masks[mask] = sets.to_bytes(mask)
-        data = masks[mask]
+        if bits not in masks:
+            masks[bits] = _mask(sets, bits)
+        mask = masks[bits]
         if fieldname is None or text is None:
-            for d in compress(count(), data):
-                scores[d] = get(d, 0.0) + boost
+            scores[mask] += boost
+            scored |= mask
             continue
         entry = sets.postings(reader, fieldname, text)
         if not entry.ids:
             continue
-        if not reader.schema[fieldname].scorable:
-            for d, w in zip(entry.ids, entry.weights):
-                if data[d]:
-                    scores[d] = get(d, 0.0) + w * boost
+        ids = np.frombuffer(entry.ids, np.uint32)
+        keep = mask[ids]
+        ids = ids[keep]
+        if not ids.size:
             continue
-        idf = searcher.idf(fieldname, text)
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        norm = _internals.length_norms(k1, _internals.bm25f_b(weighting, fieldname), avgfl)
-        lengths = sets.lengths(reader, fieldname)
-        for d, w in zip(entry.ids, entry.weights):
-            if data[d]:
-                scores[d] = get(d, 0.0) + (idf * ((w * (k1 + 1)) / (w + norm[lengths[d]]))) * boost
-    top = heapq.nlargest(limit, scores, key=lambda d: (scores[d], -d))
+        w = np.frombuffer(entry.weights, np.float32)[keep].astype(np.float64)
+        if not reader.schema[fieldname].scorable:
+            scores[ids] += w * boost
+        else:
+            idf = searcher.idf(fieldname, text)
+            avgfl = searcher.avg_field_length(fieldname) or 1
+            norm = np.array(_internals.length_norms(k1, _internals.bm25f_b(weighting, fieldname), avgfl))
+            lengths = np.frombuffer(sets.lengths(reader, fieldname), np.uint8)
+            scores[ids] += (idf * ((w * (k1 + 1)) / (w + norm[lengths[ids]]))) * boost
+        scored[ids] = True
+    top = _best(np.flatnonzero(scored), scores, limit)
     if len(top) < limit:  # matched without a scoring term (e.g. only NOT)
-        rest = (d for d in compress(count(), masks[matched]) if d not in scores)
-        top += islice(rest, limit - len(top))
+        rest = np.flatnonzero(masks[matched] & ~scored)
+        top += rest[: limit - len(top)].tolist()
     return top
+
+
+def _mask(sets: DocSets, bits: int) -> np.ndarray:
+    return np.frombuffer(sets.to_bytes(bits), np.uint8).astype(np.bool_)
+
+
+def _best(candidates: np.ndarray, scores: np.ndarray, limit: int) -> list[int]:
+    """The ``limit`` candidates of highest score, ties by lower document
+    number first (Whoosh's order)."""
+    values = scores[candidates]
+    if len(candidates) > limit:
+        # Everything scoring at least the limit-th best value (ties included), then a full sort of those few.
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        keep = values >= kth
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))[:limit]
+    return candidates[order].tolist()
 
 
 def scoring_terms(

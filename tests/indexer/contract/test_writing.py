@@ -201,3 +201,28 @@ def test_doc_states_tell_visibility_title_and_commitment_as_indexed(fresh):
                                                     "commitment": "otro-compromiso"}
     fresh.delete([restricted["id"]])
     assert restricted["id"] not in fresh.doc_states()
+
+
+QUERIES_AFTER_WARMING = ["transparencia", "informe presupuesto", '"lista de asistencia"', "minuta OR relatoria", ""]
+
+
+def test_reading_ahead_changes_no_answer(backend_factory, tmp_path):
+    """warm() only reads ahead: every answer (totals, order, facets, suggestions) is the one a cold process gives,
+    and writes after it are seen."""
+    place = tmp_path / "index"
+    writer = backend_factory.open(place)
+    writer.add(CORPUS)
+    cold = backend_factory.open(place)
+    warmed = backend_factory.open(place)
+    assert warmed.warm() >= 0
+    for levels in (PUBLIC, STAFF):
+        for q in QUERIES_AFTER_WARMING:
+            a, b = cold.search(q, visibility=levels), warmed.search(q, visibility=levels)
+            assert (a.total, [h.id for h in a.hits], a.facets, a.suggestion) == (
+                b.total, [h.id for h in b.hits], b.facets, b.suggestion), q
+    writer.delete(["d08"])
+    writer.add([dict(CORPUS[0], id="nuevo", title="Minuta del hackatón cívico")])
+    assert all_ids(warmed, "hackaton") == {"nuevo"}
+    assert "d08" not in all_ids(warmed, "septiembre") | set(warmed.doc_ids())
+    for index in (writer, cold, warmed):
+        index.close()

@@ -16,7 +16,7 @@ import pytest
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.util.numeric import length_to_byte
 
-from indexer.whoosh import _internals
+from indexer.whoosh import WhooshBackend, _internals
 from indexer.whoosh.docsets import leaves
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -104,7 +104,7 @@ def test_read_positions_equals_the_matcher_api(segments):
             continue
         out = {}
         wanted = b"\x01" * (offset + reader.doc_count_all())
-        _internals.read_positions(reader.postings("text", btext), offset, wanted, fmt.decode_positions, out)
+        _internals.read_positions(reader.postings("text", btext), offset, wanted, fmt, out)
         m = _internals._unwrap(reader.postings("text", btext))
         expected = {}
         while m.is_active():
@@ -134,3 +134,80 @@ def test_bm25f_b(whoosh_fresh):
         weighting = searcher.weighting
         assert _internals.bm25f_b(weighting, "title") == weighting.B
     assert len(_internals.length_norms(1.2, 0.75, 10.0)) == 256
+
+
+# --- posting lists of many blocks (the codec writes blocks of 128 postings) ----------
+
+
+@pytest.fixture(scope="module")
+def many_blocks(tmp_path_factory):
+    """One segment of 700 documents: "informe" in all of them (six blocks, the last one short, weights that vary
+    from block to block and within one), "minuta" in every third with weight 1 (blocks whose weights the codec
+    stores as a single value), so the whole-list reader walks every kind of block the writer makes."""
+    index = WhooshBackend(tmp_path_factory.mktemp("blocks") / "index")
+    index.rebuild(
+        {
+            "id": f"b{n:04d}",
+            "title": f"Documento {n}",
+            "text": " ".join(["informe"] * (1 + n % 5) + (["minuta"] if n % 3 == 0 else []) + ["lista", "de", "asistencia"]),
+            "visibility": "public" if n % 7 else "restricted",
+        }
+        for n in range(700)
+    )
+    with index._session("test", None) as (searcher, _):
+        yield searcher.reader()
+    index.close()
+
+
+@pytest.mark.parametrize("fieldname,text", [("text", "inform"), ("text", "minut"), ("visibility", "public")])
+def test_read_postings_of_many_blocks_equals_the_matcher_api(many_blocks, fieldname, text):
+    seen = 0
+    for reader, offset in leaves(many_blocks):
+        btext = reader.schema[fieldname].to_bytes(text)
+        if (fieldname, btext) not in reader:
+            continue
+        ids, weights = array("I"), array("f")
+        _internals.read_postings(reader.postings(fieldname, btext), offset, ids, weights)
+        m = _internals._unwrap(reader.postings(fieldname, btext))
+        expected = []
+        while m.is_active():
+            expected.append((m.id() + offset, m.weight()))
+            m.next()
+        assert list(zip(ids, weights)) == expected
+        seen += len(expected)
+    assert seen > 128  # more than one block
+
+
+def test_read_positions_of_many_blocks_equals_the_matcher_api(many_blocks):
+    fmt = many_blocks.schema["text"].format
+    for reader, offset in leaves(many_blocks):
+        btext = reader.schema["text"].to_bytes("inform")
+        out = {}
+        wanted = bytes(n % 2 for n in range(offset + reader.doc_count_all()))  # every other document
+        _internals.read_positions(reader.postings("text", btext), offset, wanted, fmt, out)
+        m = _internals._unwrap(reader.postings("text", btext))
+        expected = {}
+        while m.is_active():
+            if (m.id() + offset) % 2:
+                expected[m.id() + offset] = fmt.decode_positions(m.value())
+            m.next()
+        assert out == expected and len(out) > 128
+
+
+def test_reading_postings_leaves_positions_packed(many_blocks):
+    """Positions are most of a block's pickle: reading ids and weights stops where they begin."""
+    reader, _ = leaves(many_blocks)[0]
+    m = _internals._unwrap(reader.postings("text", reader.schema["text"].to_bytes("inform")))
+    blocks = list(_internals._blocks(m, values=False))
+    assert len(blocks) > 1
+    assert all(values is None for _n, (_ids, _weights, values) in blocks)
+
+
+def test_positions_decoder_equals_the_format_s(many_blocks):
+    fmt = many_blocks.schema["text"].format
+    decode = _internals.positions_decoder(fmt)
+    assert decode is not fmt.decode_positions
+    for positions in ([0], [3, 4, 9, 200, 70_000], list(range(0, 5000, 7))):
+        value = fmt.encode(positions)
+        assert decode(value) == fmt.decode_positions(value) == positions
+        assert decode(value[:-1]) == positions  # stored without the pickle's final "."
