@@ -8,7 +8,8 @@ For each size (default 10k and 100k documents of ~400 words, Zipf-distributed vo
    - FTS5 plus what our API also returns: snippets and the four facet counts ("fts5_full");
    - Whoosh through WhooshBackend.search (total, facets, snippets, suggestion) with its result cache off
      ("whoosh_api": a query not seen before, per-term document sets already in memory), with every cache
-     dropped before each run ("whoosh_api_cold": the first search after the index changed), and with the
+     dropped before each run ("whoosh_api_cold": a process's first search, nothing read ahead), right after
+     an upload added a small segment ("whoosh_api_after_upload": a new index generation), and with the
      result cache on after one warming run ("whoosh_api_cached");
    - Whoosh "bare": the same parsed query and restriction, top-20 ids + exact total ("whoosh_bare");
    and the ratio Whoosh p95 / FTS5 p95 (target <= 3);
@@ -417,6 +418,23 @@ def time_queries(fn, queries: list[dict], reps: int, before=None) -> dict:
             "samples": len(samples), "queries": per_query}
 
 
+def after_upload(index: WhooshBackend, queries: list[dict], reps: int) -> dict:
+    """Each query right after an upload committed a new small segment (a new generation: no answer or document set
+    of the last one is reused, only the postings of the segments it shares). The uploads are deleted afterwards."""
+    added = []
+
+    def upload() -> None:
+        doc_id = f"bench-upload-{len(added)}"
+        index.add([{"id": doc_id, "title": "Minuta de la sesión", "text": "transparencia informe reunión minuta",
+                    "visibility": "public"}])
+        added.append(doc_id)
+
+    index.search("calentamiento", visibility=PUBLIC_ONLY)  # the process has searched this index before
+    timed = time_queries(lambda q: whoosh_api(index, q), queries, reps, before=upload)
+    index.delete(added)
+    return timed
+
+
 def max_rss_mb(children: bool = False) -> float:
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / 1024
@@ -683,6 +701,7 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
     index.cache_size = 0
     engines["whoosh_api_cold"] = time_queries(lambda q: whoosh_api(index, q), queries, reps,
                                               before=index.clear_cache)
+    engines["whoosh_api_after_upload"] = after_upload(index, queries, reps)
     engines["whoosh_api"] = time_queries(lambda q: whoosh_api(index, q), queries, reps)
     index.cache_size = 512
     engines["whoosh_api_cached"] = time_queries(lambda q: whoosh_api(index, q), queries, reps)
@@ -699,7 +718,7 @@ def run_size(n: int, work: Path, vocab: Vocabulary, reps: int, http: bool, reuse
         print(f"  {name:<18}{e['p50_ms']:>9.1f}{e['p95_ms']:>9.1f}{e['p95_ms'] / base:>10.2f}")
     print("  per query p50 ms (total hits):")
     for q in queries:
-        shown = ("fts5", "whoosh_bare", "whoosh_api_cold", "whoosh_api", "postgres_api_first", "postgres_api")
+        shown = ("fts5", "whoosh_bare", "whoosh_api_cold", "whoosh_api_after_upload", "whoosh_api", "postgres_api_first", "postgres_api")
         row = "  ".join(f"{k}={engines[k]['queries'][q['name']]['p50_ms']:.1f}" for k in shown if k in engines)
         totals = f"fts5 {engines['fts5']['queries'][q['name']]['total']}, " \
                  f"whoosh {engines['whoosh_api']['queries'][q['name']]['total']}"

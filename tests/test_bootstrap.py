@@ -37,3 +37,33 @@ def test_start_up_removes_stray_temporary_uploads(app):
 def test_tests_that_never_search_never_build_an_index(app, client):
     assert client.get("/plan", follow_redirects=True).status_code == 200
     assert not (app.config["DATA_DIR"] / "index").exists()
+
+
+def test_a_web_process_reads_the_index_ahead_before_serving(app, client, staff_token, worker, caplog, monkeypatch):
+    """`serve` reads the most frequent words ahead (none while the index is being rebuilt), and the first
+    search after it answers as any other would."""
+    import logging
+
+    if services(app).search == "whoosh":
+        from indexer.whoosh import docsets
+
+        monkeypatch.setattr(docsets, "WARM_MIN_DOCS", 2)  # three documents: every shared word is "frequent"
+
+    from evidence_repo.bootstrap import warm_index
+    from tests.helpers import upload
+
+    svc = services(app)
+    svc._stale = True  # as at a start that found the index out of step: a rebuild is coming, nothing to read
+    assert warm_index(svc) == 0
+    svc.mark_index_fresh()
+    for n in range(3):
+        upload(client, staff_token, 3, "Minuta", f"Minuta de la sesión {n} del comité de contraloría social")
+    worker.drain()
+    with caplog.at_level(logging.INFO, logger="evidence_repo.bootstrap"):
+        read = warm_index(svc)
+    if svc.search == "whoosh":
+        assert read > 0 and "read ahead" in caplog.text
+    else:
+        assert read == 0  # PostgreSQL's shared buffers serve every process
+    found = client.get("/api/v1/search?q=contraloria").get_json()
+    assert found["total"] == 3

@@ -133,7 +133,8 @@ def as_json(c: Compliance, *, public: bool) -> dict[str, Any]:
             "missing": list(m.missing),
             "missing_items": [missing_item(item) for item in m.missing_items],
             "evidence": {means: c.ids(found, public=public) for means, found in m.evidence.items()},
-            "observed": {means: c.ids(found, public=public) for means, found in m.observed.items() if found},
+            "observed": {means: c.ids(found, public=public, verdict=True) for means, found in m.observed.items()
+                         if found},
             "unassigned": {means: c.ids(found, public=public) for means, found in m.unassigned.items()},
             "activities": [activity(a) for a in m.activities],
         }
@@ -154,7 +155,7 @@ def csv_rows(c: Compliance, *, public: bool) -> list[list[str]]:
                 str(m.number), str(STATUS_LABELS[m.status]), _iso(m.due) or _("Por definir"), means,
                 str(CELL_LABELS[cell(m, means)]),
                 " ".join(str(i) for i in c.ids(m.evidence.get(means, ()), public=public)),
-                " ".join(str(i) for i in c.ids(m.observed.get(means, ()), public=public)),
+                " ".join(str(i) for i in c.ids(m.observed.get(means, ()), public=public, verdict=True)),
                 "; ".join(session_label(a) for a in missing_sessions(m, means)),
                 *slugs,
             ])

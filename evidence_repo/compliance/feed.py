@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from evidence_repo.compliance.engine import assess
 from evidence_repo.compliance.load import ComplianceInputs
 from evidence_repo.compliance.status import STATUS_LABELS, utc_date
 from evidence_repo.dates import current_locale
-from evidence_repo.evidence.models import Evidence, EvidenceReview, Visibility
+from evidence_repo.evidence.models import Evidence, EvidenceReview, PublicVersion, Visibility
 from evidence_repo.evidence.operations import public_evidence_clause
 from evidence_repo.participation.operations import public_observations
 from evidence_repo.plan.changes import before_after_text
@@ -56,12 +56,18 @@ def status_changes(inputs: ComplianceInputs, today: dt.date, soon_days: int) -> 
 
 def entries(session: Session, inputs: ComplianceInputs, base_url: str, today: dt.date, soon_days: int) -> list[Entry]:
     out: list[Entry] = []
-    # New evidence: whatever the public may open (restricted evidence by its versión pública). Reviews judged the
-    # evidence's own files, which only public evidence shows: the evidence page shows no review otherwise.
-    for e in session.scalars(select(Evidence).where(public_evidence_clause()).options(selectinload(Evidence.milestone),
-                                                                    selectinload(Evidence.means))
-                             .order_by(Evidence.created_at.desc()).limit(LIMIT)):
-        out.append(Entry(f"evidence-{e.id}", e.created_at, _("Nueva evidencia: %(title)s", title=e.title),
+    # New evidence: whatever the public may open (restricted evidence by its versión pública, dated when that version
+    # made it public). Reviews judged the evidence's own files, which only public evidence shows: the evidence page
+    # shows no review otherwise.
+    first_public_version = (select(func.min(PublicVersion.uploaded_at))
+                            .where(PublicVersion.evidence_id == Evidence.id).scalar_subquery())
+    public_since = case((Evidence.visibility == Visibility.public.value, Evidence.created_at),
+                        else_=first_public_version)
+    for e, since in session.execute(
+            select(Evidence, public_since).where(public_evidence_clause())
+            .options(selectinload(Evidence.milestone), selectinload(Evidence.means))
+            .order_by(public_since.desc(), Evidence.id.desc()).limit(LIMIT)):
+        out.append(Entry(f"evidence-{e.id}", since, _("Nueva evidencia: %(title)s", title=e.title),
                          _("Meta %(n)s · %(means)s", n=e.milestone.number, means=e.means.name),
                          f"{base_url}evidencias/{e.id}"))
     reviews = session.execute(

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 
-from sqlalchemy import ColumnElement, Connection, Integer, func, literal, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Connection, Integer, case, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from evidence_repo.compliance.engine import (
@@ -31,6 +31,11 @@ from evidence_repo.compliance.status import ReviewInfo, ReviewState, review_hist
 from evidence_repo.evidence.models import Evidence, EvidenceFile, EvidenceReview, Visibility
 from evidence_repo.plan.models import Commitment, Milestone, Requirement, VerificationMeans
 from evidence_repo.plan.operations import load_commitment
+
+# Restricted evidence with a versión pública: the public opens it (by that version) and counts it, but does not read
+# the committee's verdict on it, which judged the evidence's own files.
+PUBLIC_VERSION = "public_version"
+_AUDIENCES = {2: Visibility.public.value, 1: PUBLIC_VERSION, 0: Visibility.restricted.value}
 
 
 @dataclass
@@ -191,7 +196,8 @@ def evidence_groups_of(session: Session, commitments: list[Commitment], as_of: d
     with gc_paused():
         state = _review_states(connection, mine, cutoff)
         rows = select(Evidence.milestone_id, Evidence.activity_id, Evidence.means_id,
-                      type_coerce(Evidence.visibility == Visibility.public.value, Integer),
+                      case((Evidence.visibility == Visibility.public.value, 2),
+                           (Evidence.public_versions.any(), 1), else_=0),
                       type_coerce(Evidence.created_at < cutoff, Integer), Evidence.id) \
             .where(Evidence.withdrawn_at.is_(None))  # withdrawn evidence proves nothing any more
         raw: dict[tuple[int, int | None, int, int, int], list[int]] = defaultdict(list)
@@ -207,7 +213,7 @@ def evidence_groups_of(session: Session, commitments: list[Commitment], as_of: d
             if commitment_id is None:  # a milestone added since the plan was read: nobody's here (yet)
                 continue
             number = numbers[milestone_id]
-            visibility = Visibility.public.value if public else Visibility.restricted.value
+            visibility = _AUDIENCES[public]
             visibilities[commitment_id].update(zip(ids, repeat(visibility)))
             counts[commitment_id][number, visibility] += len(ids)
             name = names.get((commitment_id, means_id))

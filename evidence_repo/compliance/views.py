@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from evidence_repo.compliance.cache import ComplianceCache, read_state, uncommitted
 from evidence_repo.compliance.engine import ActivityInfo, CommitmentAssessment, MilestoneAssessment, assess_groups, cell
 from evidence_repo.compliance.load import (
+    PUBLIC_VERSION,
     EvidenceGroups,
     evidence_groups,
     evidence_groups_of,
@@ -37,6 +38,7 @@ from evidence_repo.plan.models import Commitment
 from evidence_repo.plan.operations import load_commitment, load_commitments
 
 RESTRICTED = "restringida"
+PUBLICLY_OPENED = frozenset({"public", PUBLIC_VERSION})
 __all__ = ["RESTRICTED", "STATUSES", "Compliance", "Timeline", "TimelineRow", "compute", "compute_many", "matrix",
            "missing_labels", "missing_sessions", "timeline"]
 T = TypeVar("T")
@@ -51,7 +53,9 @@ class Compliance:
     start_date: dt.date | None  # the commitment's, for the timeline
     end_date: dt.date | None
     assessment: CommitmentAssessment
-    visibility: Mapping[int, str]  # evidence id → "public" / "restricted", every evidence of the commitment
+    # evidence id → "public", "public_version" (restricted; the public opens its versión pública) or "restricted",
+    # for every evidence of the commitment
+    visibility: Mapping[int, str]
     counts: Mapping[tuple[int, str], int] = field(default_factory=dict)  # (milestone, visibility) → evidence
     plan_slug: str = ""  # for the open data: which programme these figures are about
     commitment_slug: str = ""
@@ -60,15 +64,21 @@ class Compliance:
     def milestone(self, number: int) -> MilestoneAssessment | None:
         return next((m for m in self.assessment.milestones if m.number == number), None)
 
-    def ids(self, ids: Iterable[int], *, public: bool) -> list[int | str]:
-        """Evidence ids as an export shows them: restricted ones hidden as "restringida" when ``public``."""
-        return [i if not public or self.visibility.get(i) == "public" else RESTRICTED for i in ids]
+    def ids(self, ids: Iterable[int], *, public: bool, verdict: bool = False) -> list[int | str]:
+        """Evidence ids as an export shows them: for the ``public``, restricted ones are hidden as "restringida",
+        except those it opens by their versión pública, unless the list tells a committee ``verdict``."""
+        shown = {"public"} if verdict else PUBLICLY_OPENED
+        return [i if not public or self.visibility.get(i) in shown else RESTRICTED for i in ids]
+
+    def opened_by_public(self, evidence_id: int) -> bool:
+        """Whether the public opens this evidence's page (public, or restricted with a versión pública)."""
+        return self.visibility.get(evidence_id) in PUBLICLY_OPENED
 
     def evidence_count(self, number: int, *, include_restricted: bool) -> int:
         """How many evidence milestone ``number`` has (whatever the as-of date), counting restricted ones only
-        for readers who may see them."""
+        for readers who may see them (and those the public opens by their versión pública)."""
         return sum(n for (milestone, visibility), n in self.counts.items()
-                   if milestone == number and (include_restricted or visibility == "public"))
+                   if milestone == number and (include_restricted or visibility in PUBLICLY_OPENED))
 
     @property
     def means_columns(self) -> list[str]:

@@ -15,7 +15,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODT = "application/vnd.oasis.opendocument.text"
 
 
-
 def N_(label: str) -> str:
     """Marks a label for the translation catalogue (``make messages``): the web
     app shows it in the reader's language; the index and its filters keep it

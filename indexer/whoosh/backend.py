@@ -183,8 +183,10 @@ class WhooshBackend:
         return key, searcher
 
     @contextmanager
-    def _session(self, action: str, detail: object) -> Iterator[tuple[Any, DocSets]]:
-        """(searcher, its document sets) for one request.
+    def _session(self, action: str, detail: object, hold: bool = True) -> Iterator[tuple[Any, DocSets]]:
+        """(searcher, its document sets) for one request. ``hold=False`` for
+        a thread that may not search again (start-up, checks): a searcher it
+        kept would keep merged-away segment files open, and on disk.
 
         A damaged index raises :class:`IndexCorrupt`; any other failure of the
         engine is logged and raised as :class:`SearchFailed`, never turned into
@@ -193,6 +195,8 @@ class WhooshBackend:
         try:
             key, searcher = self._current()
             yield searcher, self._docsets(key, searcher)
+            if not hold:
+                self._drop_searcher()
         except _CORRUPTION as exc:
             self._drop_searcher()
             raise IndexCorrupt(f"search index at {self.path} failed: {exc!r}") from exc
@@ -258,7 +262,7 @@ class WhooshBackend:
     def warm(self) -> int:
         """The public's visibility set, the facet sets and the postings of the
         most frequent words (:meth:`SegmentPostings.warm`), read ahead."""
-        with self._session("warm", None) as (s, sets):
+        with self._session("warm", None, hold=False) as (s, sets):
             reader = s.reader()
             sets.allowed(reader, PUBLIC_ONLY, ())
             sets.facets(reader, 0)
@@ -275,12 +279,10 @@ class WhooshBackend:
     def count(self) -> int:
         """Live documents: those with a visibility, which the vocabulary
         documents a rebuild writes have not (C-speed, cached per generation)."""
-        with self._session("count", None) as (s, sets):
+        with self._session("count", None, hold=False) as (s, sets):
             reader = s.reader()
-            found = 0
-            for value in reader.lexicon("visibility"):
-                found |= sets.term(reader, "visibility", value)
-            return sets.count(found & sets.live)
+            levels = frozenset(reader.schema["visibility"].from_bytes(b) for b in reader.lexicon("visibility"))
+            return sets.count(sets.allowed(reader, levels, ()))
 
     def doc_ids(self) -> set[str]:
         """Ids of all live documents, for drift checks against the database.
@@ -288,7 +290,7 @@ class WhooshBackend:
         Read segment by segment: a segment a parallel rebuild filled with
         vocabulary documents only has no id column, and Whoosh's multi-segment
         column reader then misnumbers the segments after it."""
-        with self._session("doc_ids", None) as (s, _):
+        with self._session("doc_ids", None, hold=False) as (s, _):
             ids: set[str] = set()
             for reader, _offset in leaves(s.reader()):
                 if reader.has_column("id"):
@@ -298,7 +300,7 @@ class WhooshBackend:
             return ids
 
     def doc_states(self) -> dict[str, dict[str, str]]:
-        with self._session("doc_states", None) as (s, _):
+        with self._session("doc_states", None, hold=False) as (s, _):
             return {str(f["id"]): {"visibility": f.get("visibility") or "", "title": f.get("title") or "",
                                    "commitment": f.get("commitment") or ""}
                     for f in s.reader().all_stored_fields() if f.get("id")}

@@ -26,7 +26,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, count, islice
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from whoosh import query as wq
@@ -42,6 +42,8 @@ TERM_CACHE_BYTES = 48 << 20
 SEGMENT_CACHE_BYTES = 96 << 20
 # Share of it :meth:`SegmentPostings.warm` fills ahead of searches (the rest is for the words people then ask for).
 WARM_SHARE = 2 / 3
+# Words held by fewer documents are cheap to read when asked for.
+WARM_MIN_DOCS = 64
 # ... and for at most this long (the budget, not the vocabulary, bounds what is read; this bounds a slow disk).
 WARM_SECONDS = 30.0
 _MAX_PHRASES = 64
@@ -86,46 +88,95 @@ def leaves(reader: Any) -> list[tuple[Any, int]]:
     return list(reader.leaf_readers()) if reader.doc_count_all() else []
 
 
-def _frequent(reader: Any, fieldname: str, floor: int = 64) -> Iterator[tuple[int, bytes]]:
+def _frequent(reader: Any, fieldname: str) -> Iterator[tuple[int, bytes]]:
     """(documents holding it, word) of each word of a segment's field held
-    by at least ``floor`` documents."""
+    by at least :data:`WARM_MIN_DOCS` documents."""
     for btext, info in reader.iter_field(fieldname):
         freq = info.doc_frequency()
-        if freq >= floor:
+        if freq >= WARM_MIN_DOCS:
             yield freq, btext
 
 
 class SegmentPostings:
-    """Terms' postings per segment (segment-local document numbers), shared by
-    every generation that holds the segment. Whoosh writes a segment once and
-    keeps its deletions apart, so what was read from it stays true until a
-    merge retires it; retired segments' entries age out (LRU)."""
+    """Terms' postings and phrases' matches per segment (segment-local
+    document numbers), shared by every generation that holds the segment.
+    Whoosh writes a segment once and keeps its deletions apart, so what was
+    read from it stays true until a merge retires it; retired segments'
+    entries age out (LRU)."""
 
     def __init__(self, budget: int = SEGMENT_CACHE_BYTES):
         self.budget = budget
-        self._entries: OrderedDict[tuple, tuple[array, array]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()  # key -> (value, bytes it holds)
         self._bytes = 0
         self._lock = threading.Lock()
+
+    def _cached(self, key: tuple) -> Any:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def _keep(self, key: tuple, value: Any, nbytes: int) -> Any:
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (value, nbytes)
+                self._bytes += nbytes
+            while self._bytes > self.budget and len(self._entries) > 1:
+                _, (_old, freed) = self._entries.popitem(last=False)
+                self._bytes -= freed
+        return value
 
     def get(self, reader: Any, fieldname: str, btext: bytes) -> tuple[array, array]:
         """(ids, weights) of ``btext`` in the segment of ``reader``."""
         key = (reader.segment().segment_id(), fieldname, btext)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
+        found = self._cached(key)
+        if found is not None:
+            return cast(tuple[array, array], found)
         ids, weights = array("I"), array("f")
         if (fieldname, btext) in reader:
             _internals.read_postings(reader.postings(fieldname, btext), 0, ids, weights)
-        with self._lock:
-            if key not in self._entries:
-                self._entries[key] = (ids, weights)
-                self._bytes += 8 * len(ids) + 100
-            while self._bytes > self.budget and len(self._entries) > 1:
-                _, (old, _w) = self._entries.popitem(last=False)
-                self._bytes -= 8 * len(old) + 100
-        return ids, weights
+        return cast(tuple[array, array], self._keep(key, (ids, weights), 8 * len(ids) + 100))
+
+    def phrase(self, reader: Any, fieldname: str, btexts: tuple[bytes, ...], slop: int, fmt: Any) -> int:
+        """Documents of the segment of ``reader`` (a set of segment-local
+        numbers, deleted ones included) with the words ``btexts`` in order,
+        each within ``slop`` positions after the previous one (Whoosh's
+        SpanNear2 semantics). Candidates come from the words' postings;
+        positions are decoded only for them, once per segment: after an
+        upload only the new segment is read."""
+        key = (reader.segment().segment_id(), fieldname, btexts, slop, "phrase")
+        found = self._cached(key)
+        if found is not None:
+            return cast(int, found)
+        n = reader.doc_count_all()
+        candidates = np.ones(n, np.bool_)
+        for btext in set(btexts):
+            holds = np.zeros(n, np.bool_)
+            holds[np.frombuffer(self.get(reader, fieldname, btext)[0], np.uint32)] = True
+            candidates &= holds
+        matched = bytearray(n)
+        if candidates.any():
+            wanted = candidates.astype(np.uint8).tobytes()
+            positions: dict[bytes, dict[int, list[int]]] = {}
+            for btext in set(btexts):
+                positions[btext] = {}
+                _internals.read_positions(reader.postings(fieldname, btext), 0, wanted, fmt, positions[btext])
+            first, rest = positions[btexts[0]], [positions[b] for b in btexts[1:]]
+            slop = max(1, slop)
+            for d in np.flatnonzero(candidates).tolist():
+                ends = set(first[d])
+                for following in rest:
+                    if slop == 1:
+                        ends = {e + 1 for e in ends}.intersection(following[d])
+                    else:
+                        ends = {x for x in following[d] if any(0 < x - e <= slop for e in ends)}
+                    if not ends:
+                        break
+                else:
+                    matched[d] = 1
+        return cast(int, self._keep(key, int.from_bytes(matched, "little"), n + 100))
 
     def clear(self) -> None:
         with self._lock:
@@ -146,6 +197,8 @@ class SegmentPostings:
         candidates = []
         for reader, _offset in leaves(top):
             for fieldname in fieldnames:
+                if time.monotonic() > deadline:
+                    break
                 if fieldname in reader.schema:
                     for freq, btext in _frequent(reader, fieldname):
                         candidates.append((freq, reader, fieldname, btext))
@@ -321,10 +374,8 @@ class DocSets:
         return self.from_docnums(searcher.docs_for_query(q))
 
     def phrase(self, searcher: Any, q: wq.Phrase) -> int:
-        """Documents with the words of ``q`` in order, each within ``slop``
-        positions after the previous one (Whoosh's SpanNear2 semantics): the
-        candidates come from the term sets, positions are decoded only for
-        them."""
+        """Documents with the words of ``q`` in order (deleted ones possibly
+        included), segment by segment (:meth:`SegmentPostings.phrase`)."""
         key = (q.fieldname, tuple(q.words), q.slop)
         found = self._phrases.get(key)
         if found is not None:
@@ -335,46 +386,17 @@ class DocSets:
             return 0
         if not (field.format and field.format.supports("positions")):
             return self.from_docnums(searcher.docs_for_query(q))
-        candidates = self.live
-        for word in q.words:
-            candidates &= self.term(reader, q.fieldname, word)
-            if not candidates:
-                break
+        btexts = tuple(field.to_bytes(w) for w in q.words)
         result = 0
-        if candidates:
-            data = self.to_bytes(candidates)
-            positions = {
-                w: self._positions(reader, q.fieldname, w, data, field.format) for w in set(q.words)
-            }
-            first, rest = positions[q.words[0]], [positions[w] for w in q.words[1:]]
-            slop = max(1, q.slop)
-            matched = bytearray(self.size)
-            for d in compress(count(), data):
-                ends = first[d]
-                for following in rest:
-                    if slop == 1:
-                        ends = {e + 1 for e in ends}.intersection(following[d])
-                    else:
-                        ends = {x for x in following[d] if any(0 < x - e <= slop for e in ends)}
-                    if not ends:
-                        break
-                else:
-                    matched[d] = 1
-            result = int.from_bytes(matched, "little")
+        for leaf, offset in leaves(reader):
+            local = self.segments.phrase(leaf, q.fieldname, btexts, q.slop, field.format)
+            if local:
+                result |= local << (8 * offset)
         with self._lock:
             self._phrases[key] = result
             while len(self._phrases) > _MAX_PHRASES:
                 self._phrases.popitem(last=False)
         return result
-
-    def _positions(self, top: Any, fieldname: str, text: str, wanted: bytes, fmt: Any) -> dict[int, Any]:
-        """Positions of ``text`` in the documents marked in ``wanted``."""
-        out: dict[int, Any] = {}
-        btext = top.schema[fieldname].to_bytes(text)
-        for reader, offset in leaves(top):
-            if (fieldname, btext) in reader:
-                _internals.read_positions(reader.postings(fieldname, btext), offset, wanted, fmt, out)
-        return out
 
     def visible_test(self, searcher: Any, allowed: int) -> Callable[[wq.Query], bool]:
         """``visible(q)``: does ``q`` match any document in ``allowed``? Stops

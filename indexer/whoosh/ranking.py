@@ -27,8 +27,9 @@ def ranked(sets: DocSets, searcher: Any, q: wq.Query, matched: int, limit: int) 
     ``q``; ``None`` when the searcher weighs by something else than BM25F.
 
     Each term's contribution is computed for all its postings at once
-    (numpy, float64, the same operations in the same order as Whoosh's
-    scorer, so the same scores to the last bit)."""
+    (numpy, float64, Whoosh's scorer's operations; terms are summed left to
+    right where Whoosh's matcher tree may pair them otherwise, so a score can
+    differ from Whoosh's in its last bit)."""
     weighting = searcher.weighting
     if type(weighting) is not scoring.BM25F:
         return None

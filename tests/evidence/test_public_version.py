@@ -92,3 +92,67 @@ def test_a_withdrawn_item_hides_its_public_version(app, client, staff_token, mak
     assert client.get(f"/evidencias/{evidence_id}/descargar").status_code == 404
     assert client.get("/api/v1/search", query_string={"q": "tlapalizquixochitl"}).get_json()["total"] == 0
     assert evidence_id not in {f["evidence_id"] for f in client.get("/manifiesto.json").get_json()["files"]}
+
+
+def test_compliance_names_evidence_by_its_public_version(app, client, staff_token, make_user, worker):
+    """Compliance figures and exports name restricted evidence that has a versión pública as its pages do (by its
+    id: the public can open it), and keep hiding it before that; it counts all along."""
+    import csv
+
+    evidence_id = upload(client, staff_token, 11, "Informe final", ORIGINAL, visibility="restricted")
+    worker.drain()
+
+    def shown() -> tuple[str, list, str]:
+        data = client.get("/api/v1/compliance").get_json()
+        milestone = {m["number"]: m for m in data["milestones"]}[11]
+        export = client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff")
+        row = next(r for r in csv.reader(io.StringIO(export)) if r[0] == "11")
+        return milestone["status"], milestone["evidence"]["Informe final"], row[5]
+
+    assert shown() == ("completo", ["restringida"], "restringida")
+    _add_public_version(_staff(app, make_user), evidence_id, REDACTED)
+    worker.drain()
+    status, named, cell = shown()
+    assert (status, named) == ("completo", [evidence_id])
+    assert str(evidence_id) in cell and "restringida" not in cell
+
+    # The committee's verdict judged the evidence's own files, which the public never sees: not named to it.
+    make_user("comite@jalisco.gob.mx", "committee")
+    committee = app.test_client()
+    login(committee, "comite@jalisco.gob.mx")
+    r = committee.post(f"/comite/evidencias/{evidence_id}/revisar", follow_redirects=True,
+                       data={"csrf_token": csrf_token(committee, f"/evidencias/{evidence_id}"), "state": "observada",
+                             "comment": "Falta la firma"})
+    assert "quedó observada" in r.get_data(as_text=True)
+    public = {m["number"]: m for m in client.get("/api/v1/compliance").get_json()["milestones"]}[11]
+    assert public["observed"] == {"Informe final": ["restringida"]}
+    staff = {m["number"]: m for m in client.get("/api/v1/compliance", headers={
+        "Authorization": f"Bearer {staff_token}"}).get_json()["milestones"]}[11]
+    assert staff["observed"] == {"Informe final": [evidence_id]}
+    export = client.get("/cumplimiento.csv").get_data(as_text=True).lstrip("\ufeff")
+    row = next(r for r in csv.reader(io.StringIO(export)) if r[0] == "11")
+    assert row[6] == "restringida" and str(evidence_id) not in row
+
+
+def test_the_feed_announces_evidence_when_its_public_version_makes_it_public(app, client, staff_token, make_user,
+                                                                           worker):
+    """A feed reader learns of restricted evidence when the public can open it, dated then, not when it was
+    uploaded (an old date would sort it below newer entries, or out of the feed's window)."""
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from evidence_repo.evidence.models import Evidence
+
+    evidence_id = upload(client, staff_token, 6, "Lista de asistencia", ORIGINAL, visibility="restricted")
+    with services(app).sessions() as session:  # uploaded a month ago
+        session.get(Evidence, evidence_id).created_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+        session.commit()
+    assert f"evidencias/{evidence_id}" not in client.get("/feed.atom").get_data(as_text=True)
+    _add_public_version(_staff(app, make_user), evidence_id, REDACTED)
+    worker.drain()
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.fromstring(client.get("/feed.atom").get_data())
+    entry = next(e for e in feed.iter(f"{atom}entry") if e.find(f"{atom}id").text.endswith(f"#evidence-{evidence_id}"))
+    updated = dt.datetime.fromisoformat(entry.find(f"{atom}updated").text)
+    assert dt.datetime.now(dt.UTC) - updated < dt.timedelta(minutes=5)

@@ -93,3 +93,42 @@ def test_warm_stays_within_its_budget(index):
     assert 0 < read
     assert index._segments._bytes <= 8_000
     assert index.search("informe", visibility=PUBLIC_ONLY).total == 480
+
+
+def test_a_phrase_is_checked_again_only_in_the_new_segment(index, monkeypatch):
+    checked = []
+    real = _internals.read_positions
+
+    def recording(matcher, offset, wanted, fmt, out):
+        checked.append(_internals._unwrap(matcher)._postfile)
+        return real(matcher, offset, wanted, fmt, out)
+
+    monkeypatch.setattr(_internals, "read_positions", recording)
+    expected = sum(1 for i in range(600) if i % 4 == 0 and i % 5)  # "informe minuta", public
+    assert index.search('"informe minuta"', visibility=PUBLIC_ONLY).total == expected
+    big = set(checked)
+    index.add([{"id": "nueva", "title": "Acta", "text": "informe minuta de la sesión", "visibility": "public"},
+               {"id": "desordenada", "title": "Acta", "text": "minuta informe", "visibility": "public"}])
+    checked.clear()
+    assert index.search('"informe minuta"', visibility=PUBLIC_ONLY).total == expected + 1
+    assert [h.id for h in index.search('"informe minuta" acta', visibility=PUBLIC_ONLY).hits] == ["nueva"]
+    assert checked and not big & set(checked), "only the new segment's positions are read"
+    index.delete(["s0004"])
+    assert index.search('"informe minuta"', visibility=PUBLIC_ONLY).total == expected
+
+
+def test_reading_ahead_keeps_no_merged_away_files_open(index):
+    """`serve` reads ahead in its main thread, which never searches again: a searcher kept there would hold the
+    files of every segment later merged away open, and their space on disk, for the life of the process."""
+    import os
+
+    from whoosh.writing import OPTIMIZE
+
+    assert index.warm() > 0
+    with index._store.writer(mergetype=OPTIMIZE) as writer:  # every old segment merged into a new one
+        writer.add_document(id="s0999", title="Otra", text="minuta", visibility="public")
+    fds = "/proc/self/fd"
+    held = [os.readlink(f"{fds}/{fd}") for fd in os.listdir(fds) if os.path.islink(f"{fds}/{fd}")]
+    assert [f for f in held if str(index.path) in f and f.endswith("(deleted)")] == []
+    assert index.search("minuta", visibility=PUBLIC_ONLY).total == 121
+    assert index.count() == 601 and len(index.doc_ids()) == 601
