@@ -97,6 +97,14 @@ def _frequent(reader: Any, fieldname: str) -> Iterator[tuple[int, bytes]]:
             yield freq, btext
 
 
+def _segment_key(reader: Any) -> tuple[str, int]:
+    """What names a segment's content: Whoosh's random segment id (16
+    characters from the ``random`` module, reseeded in forked processes) and
+    its document count, in case something reseeds ``random`` and a name comes
+    back after its segment was merged away."""
+    return reader.segment().segment_id(), reader.doc_count_all()
+
+
 class SegmentPostings:
     """Terms' postings and phrases' matches per segment (segment-local
     document numbers), shared by every generation that holds the segment.
@@ -130,7 +138,7 @@ class SegmentPostings:
 
     def get(self, reader: Any, fieldname: str, btext: bytes) -> tuple[array, array]:
         """(ids, weights) of ``btext`` in the segment of ``reader``."""
-        key = (reader.segment().segment_id(), fieldname, btext)
+        key = (*_segment_key(reader), fieldname, btext)
         found = self._cached(key)
         if found is not None:
             return cast(tuple[array, array], found)
@@ -146,7 +154,7 @@ class SegmentPostings:
         SpanNear2 semantics). Candidates come from the words' postings;
         positions are decoded only for them, once per segment: after an
         upload only the new segment is read."""
-        key = (reader.segment().segment_id(), fieldname, btexts, slop, "phrase")
+        key = (*_segment_key(reader), fieldname, btexts, slop, "phrase")
         found = self._cached(key)
         if found is not None:
             return cast(int, found)
