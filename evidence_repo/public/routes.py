@@ -142,8 +142,8 @@ def commitment_milestone(commitment_slug: str, number: int):
         abort(404)
     see_all = can_see_restricted(current_user)
     page = max(request.args.get("pagina", 1, type=bounded_int) or 1, 1)
-    # Staff's count comes with the compliance result; the public's is counted, as it includes restricted
-    # evidence shown by its versión pública (which compliance counts as restricted).
+    # Staff's count comes with the compliance result; the public's is counted by the same query that lists the page
+    # (restricted evidence shown by its versión pública included).
     evidence, total = list_evidence(db(), include_restricted=see_all, milestone_number=number, page=page,
                                     per_page=50, total=c.evidence_count(number, include_restricted=True)
                                     if see_all else None, commitment_id=commitment.id)
