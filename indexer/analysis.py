@@ -42,6 +42,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import cast
 
 import Stemmer
 from whoosh.analysis import Analyzer, CompositeAnalyzer, Filter, RegexTokenizer, StemFilter, StopFilter, Token
@@ -247,6 +248,32 @@ def analyze(text: str) -> list[str]:
     return out
 
 
+def term_positions(text: str) -> dict[str, list[int]]:
+    """Each term of ``text`` with its positions, numbered as
+    :class:`SpanishAnalyzer` numbers them (the first kept word keeps its
+    place among all words, later ones follow it without gaps): what Whoosh's
+    ``Positions`` format gathers from the analyzer, without a ``Token`` per
+    word. A Whoosh rebuild indexes every text field with it."""
+    tokens = _TOKEN.findall(text)
+    mapped = list(map(_TERMS.get, tokens))
+    if None in mapped:
+        mapped = [_term(t) if m is None else m for t, m in zip(tokens, mapped)]
+    kept = list(filter(None, mapped))
+    out: dict[str, list[int]] = {}
+    if not kept:
+        return out
+    first = 0
+    while not mapped[first]:
+        first += 1
+    for pos, term in enumerate(kept, first):
+        found = out.get(term)
+        if found is None:
+            out[term] = [pos]
+        else:
+            found.append(pos)
+    return out
+
+
 _TERMS: dict[str, str] = {}  # token as written -> term ("" for a stop word)
 
 
@@ -286,17 +313,54 @@ def match_case(original: str, word: str) -> str:
 _WORD = re.compile(r"\w+")
 
 
+def _keeps_words(c: str) -> bool:
+    """Whether folding ``c`` leaves word boundaries where they were: a word
+    character folds to word characters only, any other to none."""
+    folded = fold(c)
+    if _WORD.fullmatch(c):
+        return _WORD.fullmatch(folded) is not None
+    return _WORD.search(folded) is None
+
+
+# Text made only of ASCII and of these characters (Latin letters with
+# diacritics, Spanish punctuation, typographic spaces and dashes...) has the
+# same words before and after folding, so its words can be folded one by one
+# (and remembered) instead of folding the whole text first.
+_WORD_SAFE = "".join(c for c in map(chr, [*range(0x80, 0x250), *range(0x2000, 0x2070)]) if _keeps_words(c))
+_WORD_UNSAFE = re.compile(f"[^\\x00-\\x7f{re.escape(_WORD_SAFE)}]")
+_VOCABULARY_WORDS: dict[str, str] = {}  # word as written -> folded word, "" if not a vocabulary word
+
+
+def _vocabulary_word(word: str) -> str:
+    folded = fold(word)
+    if not (folded.isalpha() and 2 <= len(folded) <= 40 and folded not in STOP_WORDS):
+        folded = ""
+    if len(_VOCABULARY_WORDS) >= 200_000:  # bounded, like the analyzer's cache
+        _VOCABULARY_WORDS.clear()
+    _VOCABULARY_WORDS[word] = folded
+    return folded
+
+
 def vocabulary(*texts: str) -> str:
     """Distinct plain words of ``texts`` (folded, space-separated): what
     spelling suggestions may propose and prefixes expand to, in every backend.
 
-    A regex over the folded text rather than the analyzer: same words, a
-    fraction of the cost of another token pipeline pass.
+    A regex over the text rather than the analyzer: same words, a fraction
+    of the cost of another token pipeline pass. Each distinct word is folded
+    once and remembered, unless the text holds a character whose folding
+    moves word boundaries (then the whole text is folded first).
     """
     words: set[str] = set()
     for text in texts:
-        if text:
-            words.update(_WORD.findall(fold(text)))
-    return " ".join(
-        sorted(w for w in words if w.isalpha() and 2 <= len(w) <= 40 and w not in STOP_WORDS)
-    )
+        if not text:
+            continue
+        if _WORD_UNSAFE.search(text) is None:
+            written = list(set(_WORD.findall(text)))
+            found: list[str | None] = list(map(_VOCABULARY_WORDS.get, written))
+            if None in found:
+                found = [_vocabulary_word(w) if f is None else f for w, f in zip(written, found)]
+            words.update(cast(list[str], found))
+        else:
+            words.update(w for w in _WORD.findall(fold(text)) if _vocabulary_word(w))
+    words.discard("")
+    return " ".join(sorted(words))

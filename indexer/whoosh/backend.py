@@ -139,19 +139,18 @@ class WhooshBackend:
     ) -> int:
         """Replace the whole index with ``docs`` (repeated ids: the first is kept).
 
-        One writer streams all batches and swaps them in with a single commit:
-        searchers keep seeing the old index until the new one is complete, and a
-        crash leaves the old one intact. Memory stays bounded by the writer's
-        pool size, not the number of documents. With ``procs`` = 1 the result
-        is a single segment, i.e. already optimized. An unreadable index is
-        recreated first.
+        New segments are written beside the current ones and swapped in with a
+        single commit: searchers keep seeing the old index until the new one is
+        complete, and a failure (a bad document raises ``ValueError``) leaves
+        the old one intact. Postings are grouped in memory per term (bounded:
+        past ``writer.REBUILD_MEMORY`` a segment is closed and another begun)
+        and written with Whoosh's own codec, byte for byte what its writer
+        makes, without its sorting pool. An unreadable index is recreated first.
 
-        ``procs`` > 1 analyzes and writes in that many forked processes (one
-        segment each; about 1.9x faster on two idle cores). Forking is only
-        safe where no other thread holds locks, so it is meant for command-line
-        and batch rebuilds, not for a rebuild inside a serving process. A worker
-        that dies loses its documents silently in Whoosh, so the result is
-        counted and a shortfall raises :class:`IndexCorrupt`.
+        ``procs`` > 1 writes in that many spawned processes (a segment or more
+        each), fed batches through a queue; a process that dies fails the
+        rebuild with :class:`IndexCorrupt`. Like any spawn, it needs the
+        calling script's ``if __name__ == "__main__"`` guard.
         """
         return self._store.rebuild(docs, progress, procs, self.count)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
+import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -12,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from whoosh import writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 
 from ..contract import Document, IndexCorrupt, IndexLocked
 from ..documents import batched
+from . import _internals
 from .schema import META_FILE, SCHEMA_VERSION, VOCAB_FIELDS, build_schema, meta, to_fields
 
 log = logging.getLogger(__name__)
@@ -192,34 +194,177 @@ class IndexStore:
         procs: int,
         count: Callable[[], int],
     ) -> int:
-        """Replace the whole index with ``docs``; see WhooshBackend.rebuild."""
+        """Replace the whole index with ``docs``; see WhooshBackend.rebuild.
+
+        New segments are written beside the current ones by
+        :class:`_internals.BulkSegmentWriter` (in this process, or in
+        ``procs`` spawned ones fed batches through a queue), then one commit
+        of this process's locked writer swaps them in for every old segment.
+        """
         with self.locked():
             try:
                 self.verify(self.ix)
             except Exception as exc:
                 log.warning("recreating search index at %s before rebuild: %r", self.path, exc)
                 self.ix = self._create()
-            seen: set[str] = set()
-            words: dict[str, Counter[str]] = {name: Counter() for name in VOCAB_FIELDS}
-            with self.writer(mergetype=writing.CLEAR, procs=procs) as writer:
-                for batch in batched(docs, self.batch_size):
-                    for fields in map(to_fields, batch):
-                        if fields["id"] not in seen:
-                            seen.add(str(fields["id"]))
-                            for name in VOCAB_FIELDS:
-                                if name in fields:
-                                    words[name].update(str(fields.pop(name)).split())
-                            writer.add_document(**fields)
-                            if len(seen) % VOCABULARY_SPAN == 0:
-                                _add_vocabulary(writer, words)
-                    if progress:
-                        progress(len(seen))
-                _add_vocabulary(writer, words)
-            if procs > 1 and count() != len(seen):
-                raise IndexCorrupt(
-                    f"parallel rebuild of {self.path} indexed {count()} of {len(seen)} documents"
-                )
-            return len(seen)
+            with self.writer() as writer:
+                if procs > 1:
+                    segments, written = _parallel(self.path, docs, progress, procs, self.batch_size)
+                else:
+                    part = _Part(self.ix, REBUILD_MEMORY)
+                    written = 0
+                    for batch in _unique_batches(docs, self.batch_size, set()):
+                        part.add(batch)
+                        written += len(batch)
+                        if progress:
+                            progress(written)
+                    segments = part.finish()
+                # Whoosh's merge policy hook: the rebuilt segments replace all others.
+                writer.mergetype = lambda _writer, _old: list(segments)
+            if procs > 1 and count() != written:
+                raise IndexCorrupt(f"parallel rebuild of {self.path} indexed {count()} of {written} documents")
+            return written
+
+
+# Grouped postings a rebuild holds per process before it closes a segment and
+# starts the next (a 100,000-document rebuild on two processes: a segment each).
+REBUILD_MEMORY = 1 << 30
+_JOB_DOCS = 200  # documents per job handed to a rebuild process
+
+
+def _unique_batches(docs: Iterable[Document], size: int, seen: set[str]) -> Iterator[list[Document]]:
+    """Batches of ``docs`` without repeated ids (the first is kept)."""
+    for batch in batched(docs, size):
+        fresh = []
+        for doc in batch:
+            key = str(doc.get("id"))
+            if key not in seen:
+                seen.add(key)
+                fresh.append(doc)
+        if fresh:
+            yield fresh
+
+
+class _Part:
+    """The documents one process writes in a rebuild: segments of at most
+    ``memory`` bytes of grouped postings, and the spelling words of every
+    ``VOCABULARY_SPAN`` documents as vocabulary documents."""
+
+    def __init__(self, ix: Index, memory: int):
+        self.ix, self.memory = ix, memory
+        self.segments: list[Any] = []
+        self.writer: Any = None
+        self.since_vocabulary = 0
+        self.words: dict[str, Counter[str]] = {name: Counter() for name in VOCAB_FIELDS}
+
+    def add(self, docs: list[Document]) -> None:
+        for fields in map(to_fields, docs):
+            if self.writer is None:
+                self.writer = _internals.BulkSegmentWriter(self.ix)
+            for name in VOCAB_FIELDS:
+                if name in fields:
+                    self.words[name].update(str(fields.pop(name)).split())
+            self.writer.add_document(**fields)
+            self.since_vocabulary += 1
+            if self.since_vocabulary == VOCABULARY_SPAN:
+                _add_vocabulary(self.writer, self.words)
+                self.since_vocabulary = 0
+            if self.writer.memory() >= self.memory:
+                self.segments.append(self.writer.finish())
+                self.writer = None
+
+    def finish(self) -> list[Any]:
+        if any(self.words.values()):
+            if self.writer is None:
+                self.writer = _internals.BulkSegmentWriter(self.ix)
+            _add_vocabulary(self.writer, self.words)
+        if self.writer is not None:
+            self.segments.append(self.writer.finish())
+            self.writer = None
+        return self.segments
+
+
+def _part_process(path: str, jobs: Any, results: Any, memory: int) -> None:
+    """A rebuild process: write the batches from ``jobs`` until None, then
+    report ("ok", segments, documents) or ("error", exception)."""
+    try:
+        part = _Part(FileStorage(path, supports_mmap=False).open_index(), memory)
+        written = 0
+        while (batch := jobs.get()) is not None:
+            part.add(batch)
+            written += len(batch)
+        results.put(("ok", part.finish(), written))
+    except BaseException as exc:  # reported to the parent, which raises it
+        try:
+            results.put(("error", exc, 0))
+        except Exception:
+            results.put(("error", RuntimeError(repr(exc)), 0))
+
+
+def _parallel(
+    path: Path, docs: Iterable[Document], progress: Callable[[int], None] | None, procs: int, batch_size: int,
+) -> tuple[list[Any], int]:
+    """Write ``docs`` as segments in ``procs`` spawned processes (spawned, not
+    forked: nothing of a serving process's threads or locks is copied)."""
+    ctx = multiprocessing.get_context("spawn")
+    jobs, results = ctx.Queue(procs * 4), ctx.Queue()
+    workers = [ctx.Process(target=_part_process, args=(str(path), jobs, results, REBUILD_MEMORY // procs),
+                           daemon=True) for _ in range(procs)]
+    for w in workers:
+        w.start()
+    reports: list[tuple] = []
+
+    def put(item: object) -> None:
+        while True:
+            try:
+                jobs.put(item, timeout=1)
+                return
+            except queue.Full:
+                _check_alive(workers, results, reports)
+
+    try:
+        written = 0
+        for batch in _unique_batches(docs, batch_size, set()):
+            for start in range(0, len(batch), _JOB_DOCS):
+                put(batch[start : start + _JOB_DOCS])
+            written += len(batch)
+            if progress:
+                progress(written)
+        for _ in workers:
+            put(None)
+        while len(reports) < procs:
+            try:
+                reports.append(results.get(timeout=1))
+            except queue.Empty:
+                _check_alive(workers, results, reports)
+        for w in workers:
+            w.join()
+    finally:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+    for status, found, _ in reports:
+        if status == "error":
+            raise found
+    segments = [s for _, found, _ in reports for s in found]
+    if sum(n for _, _, n in reports) != written:
+        raise IndexCorrupt(f"parallel rebuild of {path} wrote {sum(n for _, _, n in reports)} of {written} documents")
+    return segments, written
+
+
+def _check_alive(workers: list[Any], results: Any, reports: list[tuple]) -> None:
+    """Raise when a rebuild process reported an error or died without a report."""
+    while True:
+        try:
+            reports.append(results.get_nowait())
+        except queue.Empty:
+            break
+    for status, found, _ in reports:
+        if status == "error":
+            raise found
+    dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+    if dead:
+        raise IndexCorrupt(f"a rebuild process died (exit code {dead[0]})")
 
 
 def _add_vocabulary(writer: Any, words: dict[str, Counter[str]]) -> None:

@@ -13,6 +13,8 @@ from indexer.analysis import (
     fold,
     spanish_chain,
     stem,
+    term_positions,
+    vocabulary,
 )
 from tests.indexer.corpus import load_pairs
 
@@ -146,6 +148,22 @@ def test_whoosh_analyzer_indexes_what_the_chain_indexes(text):
     assert [t.text for t in fast(text, mode="query")] == [t.text for t in chain(text, mode="query")]
 
 
+def _chain_term_positions(text: str) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for t in spanish_chain()(text, positions=True):
+        out.setdefault(t.text, []).append(t.pos)
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [_AWKWARD, "de la reunión de la mesa", "y", "", "Acta de la sesión. De la y el: Compromiso 5", "acta acta de acta"],
+)
+def test_term_positions_are_the_chains(text):
+    """A Whoosh rebuild takes each term's positions from ``term_positions``: phrases need the chain's."""
+    assert list(term_positions(text).items()) == list(_chain_term_positions(text).items())
+
+
 def test_whoosh_analyzer_keeps_the_chain_for_offsets_and_stop_words():
     text = "La Participación de la ciudadana"
     fast, chain = SpanishAnalyzer(), spanish_chain()
@@ -181,8 +199,30 @@ def test_fast_paths_agree_with_the_whoosh_chain_on_random_text():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
         assert analyze(text) == [t.text for t in spanish_chain()(text)], repr(text)
         assert _positions(SpanishAnalyzer(), text) == _positions(spanish_chain(), text), repr(text)
+        assert term_positions(text) == _chain_term_positions(text), repr(text)
+        assert vocabulary(text, "Año de la Participación") == _whole_text_vocabulary(text, "Año de la Participación")
         reference = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
         assert fold(text) == reference, repr(text)
+
+
+def _whole_text_vocabulary(*texts: str) -> str:
+    """What ``vocabulary`` must give: the words of each whole text once folded."""
+    import re
+
+    words = {w for text in texts for w in re.findall(r"\w+", fold(text))}
+    return " ".join(sorted(w for w in words if w.isalpha() and 2 <= len(w) <= 40 and w not in STOP_WORDS))
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [(_AWKWARD,), ("Participación ciudadana — «Año» ¿Qué? 3.ª sesión", "ÑANDÚ Ñandú"), ("½ año",), ("e\u0301x",),
+     ("ﬁnanzas",), ("İstanbul ǅ Ærø STRAẞE",), ("", "de la y")],
+)
+def test_vocabulary_folds_words_as_the_whole_text_would(texts):
+    """Words are folded one by one (and remembered) when the text allows it; either way the result is
+    the words of the folded text."""
+    assert vocabulary(*texts) == _whole_text_vocabulary(*texts)
+    assert vocabulary(*texts) == _whole_text_vocabulary(*texts)  # again, from what was remembered
 
 
 def test_whoosh_indexing_takes_the_fast_path():

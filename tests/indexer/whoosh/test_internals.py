@@ -1,7 +1,7 @@
-"""The private Whoosh names indexer/whoosh/_internals.py relies on.
+"""The private Whoosh names indexer/whoosh/_internals/ relies on.
 
 If one of these fails after a Whoosh upgrade: re-read every function in
-indexer/whoosh/_internals.py against the new Whoosh source, fix what changed,
+indexer/whoosh/_internals/ against the new Whoosh source, fix what changed,
 then move the pin in pyproject.toml and _internals.WHOOSH_VERSION together.
 """
 
@@ -18,13 +18,14 @@ from whoosh.util.numeric import length_to_byte
 
 from indexer.whoosh import WhooshBackend, _internals
 from indexer.whoosh.docsets import leaves
+from tests.indexer.corpus import STAFF
 
 ROOT = Path(__file__).resolve().parents[3]
 INDEXER = ROOT / "indexer"
 REVERIFY = (
-    "indexer/whoosh/_internals.py uses private Whoosh internals verified only against "
+    "indexer/whoosh/_internals/ uses private Whoosh internals verified only against "
     "whoosh-reloaded {pinned}; {found} is installed. Re-verify every function in "
-    "_internals.py against the new source before changing the pin."
+    "_internals/ against the new source before changing the pin."
 )
 
 
@@ -37,7 +38,7 @@ def test_whoosh_version_is_the_pinned_one():
 def test_pyproject_pins_the_verified_version():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert f"whoosh-reloaded=={_internals.WHOOSH_VERSION}" in deps, (
-        "pyproject.toml must pin whoosh-reloaded to the version _internals.py was verified against"
+        "pyproject.toml must pin whoosh-reloaded to the version _internals/ was verified against"
     )
 
 
@@ -49,7 +50,8 @@ def test_private_methods_still_exist():
 
 PRIVATE = re.compile(
     r"whoosh\.codec|_read_ids|_read_weights|_read_values|_next_block|_perdoc|_dbfile|_basepos|"
-    r"_fixedlen|_field_B|LENGTHS_COLUMN|W3LeafMatcher|byte_to_length|length_to_byte"
+    r"_fixedlen|_field_B|LENGTHS_COLUMN|W3LeafMatcher|byte_to_length|length_to_byte|_postwriter|_blocklimit|"
+    r"_write_block|_mini_ids|_mini_weights|_flush_segment|_finalize_segment|perdocwriter|fieldwriter"
 )
 
 
@@ -57,7 +59,7 @@ def test_private_whoosh_names_are_confined_to_internals():
     offenders = [
         f"{path.relative_to(ROOT)}:{n}"
         for path in INDEXER.rglob("*.py")
-        if path.name != "_internals.py"
+        if "_internals" not in path.parts
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if PRIVATE.search(line)
     ]
@@ -205,3 +207,66 @@ def test_positions_decoder_equals_the_format_s(many_blocks):
         value = fmt.encode(positions)
         assert decode(value) == fmt.decode_positions(value) == positions
         assert decode(value[:-1]) == positions  # stored without the pickle's final "."
+
+
+# --- a rebuild's segments are what Whoosh's own writer makes ------------------------
+
+
+def _awkward_documents(n: int = 400) -> list[dict]:
+    """Long bodies (terms of many blocks and many positions), titles of stop words only, empty and missing
+    fields, accents, numbers with dots, restricted and dated documents."""
+    docs = []
+    for i in range(n):
+        body = " ".join(["informe"] * (1 + i % 7) + ["de", "la", f"palabra{i % 37}", "Participación", "1.5"])
+        docs.append({
+            "id": f"a{i:04d}",
+            "title": "de la y el" if i % 11 == 0 else f"Minuta {i} de la sesión",
+            "description": "" if i % 5 == 0 else f"Reunión número {i} con organizaciones",
+            "text": body * (1 + (i % 40 == 0) * 60),
+            "milestone": str(1 + i % 4),
+            "milestone_text": "Reglas de operación",
+            "means": "minuta" if i % 2 else "lista de asistencia",
+            "date": f"2019-{1 + i % 12:02d}-{1 + i % 28:02d}" if i % 9 else None,
+            "year": "2019",
+            "file_type": "pdf",
+            "visibility": "public" if i % 4 else "restricted",
+        })
+    return docs
+
+
+def _segment_files(index: WhooshBackend) -> tuple[list, dict[str, bytes]]:
+    """(each segment's document count and field lengths, the files of the only segment by kind)."""
+    storage = index._store.ix.storage
+    segments = index._store.ix._segments()
+    files = {}
+    for segment in segments:
+        parts = segment.open_compound_file(storage) if segment.is_compound() else storage
+        for name in parts.list():
+            if name.startswith(segment.segment_id()):
+                with parts.open_file(name) as f:
+                    files[name[len(segment.segment_id()):]] = f.read()
+    return [(s.doc_count_all(), s._fieldlengths) for s in segments], files
+
+
+def test_a_bulk_written_segment_is_byte_for_byte_whooshs(tmp_path):
+    from indexer.whoosh.schema import to_fields
+
+    docs = [to_fields(d) for d in _awkward_documents()]
+    reference = WhooshBackend(tmp_path / "whoosh")
+    with reference._store.writer() as writer:
+        for fields in docs:
+            writer.add_document(**fields)
+    bulk = WhooshBackend(tmp_path / "bulk")
+    with bulk._store.writer() as writer:
+        part = _internals.BulkSegmentWriter(bulk._store.ix)
+        for fields in docs:
+            part.add_document(**fields)
+        segment = part.finish()
+        writer.mergetype = lambda _writer, _old: [segment]
+    made, files = _segment_files(bulk)
+    expected, expected_files = _segment_files(reference)
+    assert made == expected and made[0][0] == 400
+    assert sorted(files) == sorted(expected_files) and ".pst" in files and ".trm" in files
+    assert [kind for kind in files if files[kind] != expected_files[kind]] == []
+    hits = bulk.search("participacion informe", visibility=STAFF)
+    assert hits.total == 400 and hits.hits and bulk.search('"minuta 7"', visibility=STAFF).total == 1

@@ -191,6 +191,39 @@ def test_parallel_rebuild(tmp_path):
     assert index.search("transparencia", visibility=PUBLIC).total == 0  # the old documents are gone
 
 
+def test_a_parallel_rebuild_with_a_bad_document_keeps_the_old_index(tmp_path):
+    """A document the rebuild processes reject fails the whole rebuild with the same error, and the index
+    searched before is still there, whole."""
+    index = WhooshBackend(tmp_path / "index")
+    index.add(CORPUS)
+    docs = [*dated_docs(150), {"id": "malo", "title": "fecha imposible", "date": "2019-02-30", "visibility": "public"}]
+    with pytest.raises(ValueError):
+        index.rebuild(iter(docs), procs=2)
+    assert index.doc_ids() == ALL_IDS
+    assert WhooshBackend(tmp_path / "index").doc_ids() == ALL_IDS
+    assert index.search("transparencia", visibility=PUBLIC).total > 0
+
+
+def test_a_rebuild_over_its_memory_budget_writes_several_segments(tmp_path, monkeypatch):
+    """Postings are grouped in memory up to a budget; past it the rebuild closes a segment and starts another.
+    The answers are the same as from an index written one document at a time."""
+    from indexer.whoosh import writer
+
+    docs = list(dated_docs(300))
+    monkeypatch.setattr(writer, "REBUILD_MEMORY", 20_000)
+    index = WhooshBackend(tmp_path / "index")
+    assert index.rebuild(iter(docs)) == 300
+    assert len(index._store.ix._segments()) > 3
+    reference = WhooshBackend(tmp_path / "reference", batch_size=1000)
+    reference.add(docs)
+    for query in ("padron", "informe minuta", '"padron presupuesto"', "padr*", ""):
+        for levels in (PUBLIC, STAFF):
+            got, expected = index.search(query, visibility=levels), reference.search(query, visibility=levels)
+            assert (got.total, got.facets) == (expected.total, expected.facets), query
+            assert {h.id for h in got.hits} == {h.id for h in expected.hits}, query
+    assert index.count() == 300 and index.doc_ids() == {d["id"] for d in docs}
+
+
 def test_a_writer_waits_for_the_lock_then_gives_up(tmp_path):
     holder = WhooshBackend(tmp_path / "index")
     waiting = WhooshBackend(tmp_path / "index", lock_timeout=0.2)

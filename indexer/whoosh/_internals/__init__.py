@@ -1,4 +1,5 @@
-"""Every use of a private Whoosh name, in one place.
+"""Every use of a private Whoosh name, in one place: this package (reading
+here, writing a rebuild in :mod:`.bulk`).
 
 Why: speed. At 10^5 documents in pure Python, going through Whoosh's public
 matcher API costs a method call per posting (``id()``, ``weight()``,
@@ -41,13 +42,15 @@ from collections.abc import Callable, Iterator
 from itertools import accumulate, repeat
 from typing import Any, cast
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PostingsWriter
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
 
 __all__ = [
     "WHOOSH_VERSION",
+    "BulkSegmentWriter",
     "bm25f_b",
     "check",
     "date_keys",
@@ -62,7 +65,11 @@ __all__ = [
 WHOOSH_VERSION = "2.7.5"
 
 # Private methods this module calls, by class: check() looks for each.
-_METHODS = {W3LeafMatcher: ("_read_ids", "_read_weights", "_read_values", "_next_block")}
+_METHODS = {
+    W3LeafMatcher: ("_read_ids", "_read_weights", "_read_values", "_next_block"),
+    W3PostingsWriter: ("_write_block", "_new_block", "_mini_ids", "_mini_weights", "_mini_values"),
+    SegmentWriter: ("_flush_segment", "_finalize_segment", "_close_segment", "_assemble_segment"),
+}
 
 
 def installed_version() -> str:
@@ -265,3 +272,6 @@ def length_norms(k1: float, b: float, avg_length: float) -> list[float]:
     """BM25's length normalization for each of the 256 length bytes, decoded
     the way the codec encoded them."""
     return [k1 * ((1 - b) + b * byte_to_length(i) / avg_length) for i in range(256)]
+
+
+from .bulk import BulkSegmentWriter  # noqa: E402  (re-exported: the writing half)
