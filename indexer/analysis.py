@@ -42,6 +42,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 from typing import cast
 
 import Stemmer
@@ -248,16 +249,27 @@ def analyze(text: str) -> list[str]:
     return out
 
 
-def term_positions(text: str) -> dict[str, list[int]]:
+def term_positions(text: str, words: set[str] | None = None) -> dict[str, list[int]]:
     """Each term of ``text`` with its positions, numbered as
     :class:`SpanishAnalyzer` numbers them (the first kept word keeps its
     place among all words, later ones follow it without gaps): what Whoosh's
     ``Positions`` format gathers from the analyzer, without a ``Token`` per
-    word. A Whoosh rebuild indexes every text field with it."""
+    word. A Whoosh rebuild indexes every text field with it, and gathers the
+    text's :func:`vocabulary` words into ``words`` from the same tokens."""
     tokens = _TOKEN.findall(text)
     mapped = list(map(_TERMS.get, tokens))
     if None in mapped:
         mapped = [_term(t) if m is None else m for t, m in zip(tokens, mapped)]
+    if words is not None:
+        if _WORD_UNSAFE.search(text) is None:
+            # A token is words joined by dots; each is folded once and remembered.
+            distinct = list(set(tokens))
+            groups = list(map(_TOKEN_WORDS.get, distinct))
+            if None in groups:
+                groups = [_token_words(t) if g is None else g for t, g in zip(distinct, groups)]
+            words.update(chain.from_iterable(cast(list[tuple[str, ...]], groups)))
+        else:
+            words.update(vocabulary(text).split())
     kept = list(filter(None, mapped))
     out: dict[str, list[int]] = {}
     if not kept:
@@ -329,6 +341,17 @@ def _keeps_words(c: str) -> bool:
 _WORD_SAFE = "".join(c for c in map(chr, [*range(0x80, 0x250), *range(0x2000, 0x2070)]) if _keeps_words(c))
 _WORD_UNSAFE = re.compile(f"[^\\x00-\\x7f{re.escape(_WORD_SAFE)}]")
 _VOCABULARY_WORDS: dict[str, str] = {}  # word as written -> folded word, "" if not a vocabulary word
+
+
+_TOKEN_WORDS: dict[str, tuple[str, ...]] = {}  # token as written -> its vocabulary words
+
+
+def _token_words(token: str) -> tuple[str, ...]:
+    found = tuple(w for w in map(_vocabulary_word, token.split(".")) if w)
+    if len(_TOKEN_WORDS) >= 200_000:  # bounded, like the analyzer's cache
+        _TOKEN_WORDS.clear()
+    _TOKEN_WORDS[token] = found
+    return found
 
 
 def _vocabulary_word(word: str) -> str:

@@ -96,8 +96,15 @@ def meta() -> dict[str, object]:
     return {"schema_version": SCHEMA_VERSION, "analyzer": analyzer_fingerprint()}
 
 
-def to_fields(doc: Document) -> dict[str, object]:
-    """Validate a caller's document and map it onto schema fields."""
+def vocab_field(visibility: object) -> str:
+    """The spelling vocabulary a document's words go to."""
+    return VOCAB_PUBLIC if visibility == PUBLIC else VOCAB_RESTRICTED
+
+
+def to_fields(doc: Document, *, words: bool = True) -> dict[str, object]:
+    """Validate a caller's document and map it onto schema fields (with its
+    spelling words unless ``words`` is False: a rebuild gathers them while
+    indexing, see ``writer._Part``)."""
     clean = normalize_document(doc)
     text = str(clean["text"])
     fields: dict[str, object] = {name: clean[name] for name in TEXT_FIELDS}
@@ -106,8 +113,8 @@ def to_fields(doc: Document) -> dict[str, object]:
     for name in ("id", "date", "visibility", *KEYWORD_FIELDS, *LABEL_FIELDS):
         if clean[name] is not None:
             fields[name] = clean[name]
-    vocab = VOCAB_PUBLIC if clean["visibility"] == PUBLIC else VOCAB_RESTRICTED
-    fields[vocab] = vocabulary(*(str(clean[name]) for name in TEXT_FIELDS))
+    if words:
+        fields[vocab_field(clean["visibility"])] = vocabulary(*(str(clean[name]) for name in TEXT_FIELDS))
     return fields
 
 

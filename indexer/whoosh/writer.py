@@ -18,9 +18,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 
 from ..contract import Document, IndexCorrupt, IndexLocked
-from ..documents import batched
+from ..documents import TEXT_FIELDS, batched
 from . import _internals
-from .schema import META_FILE, SCHEMA_VERSION, VOCAB_FIELDS, build_schema, meta, to_fields
+from .schema import META_FILE, SCHEMA_VERSION, VOCAB_FIELDS, build_schema, meta, to_fields, vocab_field
 
 log = logging.getLogger(__name__)
 
@@ -258,13 +258,13 @@ class _Part:
         self.words: dict[str, Counter[str]] = {name: Counter() for name in VOCAB_FIELDS}
 
     def add(self, docs: list[Document]) -> None:
-        for fields in map(to_fields, docs):
+        for doc in docs:
+            fields = to_fields(doc, words=False)
             if self.writer is None:
-                self.writer = _internals.BulkSegmentWriter(self.ix)
-            for name in VOCAB_FIELDS:
-                if name in fields:
-                    self.words[name].update(str(fields.pop(name)).split())
+                self.writer = self._new_writer()
             self.writer.add_document(**fields)
+            # The words to_fields would have listed, gathered from the tokens indexing read.
+            self.words[vocab_field(fields["visibility"])].update(self.writer.words)
             self.since_vocabulary += 1
             if self.since_vocabulary == VOCABULARY_SPAN:
                 _add_vocabulary(self.writer, self.words)
@@ -273,10 +273,13 @@ class _Part:
                 self.segments.append(self.writer.finish())
                 self.writer = None
 
+    def _new_writer(self) -> Any:
+        return _internals.BulkSegmentWriter(self.ix, vocabulary_fields=TEXT_FIELDS)
+
     def finish(self) -> list[Any]:
         if any(self.words.values()):
             if self.writer is None:
-                self.writer = _internals.BulkSegmentWriter(self.ix)
+                self.writer = self._new_writer()
             _add_vocabulary(self.writer, self.words)
         if self.writer is not None:
             self.segments.append(self.writer.finish())

@@ -201,6 +201,9 @@ def test_fast_paths_agree_with_the_whoosh_chain_on_random_text():
         assert _positions(SpanishAnalyzer(), text) == _positions(spanish_chain(), text), repr(text)
         assert term_positions(text) == _chain_term_positions(text), repr(text)
         assert vocabulary(text, "Año de la Participación") == _whole_text_vocabulary(text, "Año de la Participación")
+        gathered: set[str] = set()
+        term_positions(text, gathered)
+        assert " ".join(sorted(gathered)) == _whole_text_vocabulary(text), repr(text)
         reference = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
         assert fold(text) == reference, repr(text)
 
@@ -223,6 +226,10 @@ def test_vocabulary_folds_words_as_the_whole_text_would(texts):
     the words of the folded text."""
     assert vocabulary(*texts) == _whole_text_vocabulary(*texts)
     assert vocabulary(*texts) == _whole_text_vocabulary(*texts)  # again, from what was remembered
+    gathered: set[str] = set()
+    for text in texts:  # what a rebuild gathers while it reads the tokens for positions
+        assert term_positions(text, gathered) == term_positions(text)
+    assert " ".join(sorted(gathered)) == _whole_text_vocabulary(*texts)
 
 
 def test_whoosh_indexing_takes_the_fast_path():

@@ -33,7 +33,7 @@ from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from ...analysis import SpanishAnalyzer, term_positions
+from ...analysis import SpanishAnalyzer, term_positions, vocabulary
 
 __all__ = ["BulkSegmentWriter"]
 
@@ -45,19 +45,22 @@ POSTING_BYTES = 32
 _PACK_UINT = struct.Struct("!I").pack
 
 
-def _add_text(terms: dict, docnum: int, value: Any, field: Any) -> tuple[int, int]:
+def _add_text(terms: dict, docnum: int, value: Any, field: Any, words: set[str] | None) -> tuple[int, int]:
     """Group one Spanish text field's postings under their terms, as
     ``TEXT.index`` would give them (frequency, weight, ``Positions.encode``\\ d
     positions), straight from :func:`term_positions`. Terms stay ``str``
     here, encoded when written: UTF-8 keeps their order. Values are kept end
     to end and cut into new objects when written (as Whoosh's are new
     objects: pickling a block memoizes repeated ones, which would change its
-    bytes), so the encoding of a single position can be shared. Returns
-    (field length, postings added)."""
+    bytes), so the encoding of a single position can be shared. The text's
+    vocabulary words go to ``words`` when it is not None. Returns (field
+    length, postings added)."""
     if not isinstance(value, str):
+        if words is not None:
+            words.update(vocabulary(*map(str, value)).split())
         return _add_items(terms, docnum, ((t.decode("utf-8"), f, w, v) for t, f, w, v in field.index(value)))
     boost, pack, dumps, once = field.format.field_boost, _PACK_UINT, pickle.dumps, _ONE_POSITION
-    found_positions = term_positions(value)
+    found_positions = term_positions(value, words)
     length = 0
     for term, places in found_positions.items():
         n = len(places)
@@ -151,7 +154,10 @@ class BulkSegmentWriter(SegmentWriter):
     segments. Supports what the evidence schema uses (no term vectors, no
     separate spelling fields, no ``_boost`` keywords)."""
 
-    def __init__(self, ix: Any):
+    def __init__(self, ix: Any, vocabulary_fields: Iterable[str] = ()):
+        """``vocabulary_fields``: Spanish text fields whose plain words
+        (:func:`analysis.vocabulary`) each document's indexing gathers in
+        ``words``, from the tokens it reads anyway (spelling vocabularies)."""
         super().__init__(ix, _lk=False)
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
@@ -161,6 +167,10 @@ class BulkSegmentWriter(SegmentWriter):
         self.lengths: dict[str, dict[int, int]] = {}
         self.postings = 0
         self._fast = {name: _fast_text(field) for name, field in self.schema.items()}
+        self.vocabulary_fields = frozenset(vocabulary_fields)
+        if not all(self._fast.get(name) for name in self.vocabulary_fields):
+            raise ValueError(f"vocabulary words come from Spanish text fields only: {sorted(self.vocabulary_fields)}")
+        self.words: set[str] = set()
         fw = self.fieldwriter
         fw._postfile.file = _Counted(fw._postfile.file)
         fw._tindex.dbfile.file = _Counted(fw._tindex.dbfile.file)
@@ -171,6 +181,7 @@ class BulkSegmentWriter(SegmentWriter):
 
     def add_document(self, **fields: Any) -> None:
         perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        self.words = set()
         perdoc.start_doc(docnum)
         try:
             for fieldname in sorted(fields):
@@ -182,7 +193,8 @@ class BulkSegmentWriter(SegmentWriter):
                 if field.indexed:
                     terms = self.terms.setdefault(fieldname, {})
                     if self._fast[fieldname]:
-                        length, added = _add_text(terms, docnum, value, field)
+                        wanted = self.words if fieldname in self.vocabulary_fields else None
+                        length, added = _add_text(terms, docnum, value, field, wanted)
                     else:
                         length, added = _add_items(terms, docnum, field.index(value))
                     self.postings += added

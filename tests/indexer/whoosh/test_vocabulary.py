@@ -111,3 +111,26 @@ def test_a_segment_of_vocabulary_documents_only_comes_after_documents(tmp_path):
     with index._session("test", None) as (s, _):
         assert [r.has_column("id") for r, _ in s.reader().leaf_readers()] == [True, False]
     assert index.count() == len(DOCS) and index.doc_ids() == IDS and set(index.doc_states()) == IDS
+
+
+def test_a_rebuild_counts_the_words_documents_added_one_by_one_count(tmp_path):
+    """A rebuild gathers each document's words from the tokens it indexes (not from ``vocabulary()``): every
+    word's document count per audience must be what documents added one by one give, awkward text included."""
+    from tests.indexer.corpus import CORPUS
+    from tests.indexer.whoosh.test_internals import _awkward_documents
+
+    docs = [*CORPUS, *_awkward_documents(120), _minuta(999, "½ año, ﬁnanzas, e\u0301xito, İstanbul", "restricted")]
+    rebuilt, added = WhooshBackend(tmp_path / "rebuilt"), WhooshBackend(tmp_path / "added", batch_size=1000)
+    rebuilt.rebuild(docs)
+    added.add(docs)
+
+    def counts(index):
+        with index._store.ix.reader() as reader:
+            return {
+                (field, word): reader.frequency(field, word)
+                for field in (VOCAB_PUBLIC, VOCAB_RESTRICTED)
+                for word in reader.field_terms(field)
+            }
+
+    found = counts(rebuilt)
+    assert found == counts(added) and ("vocab_restricted", "finanzas") in found and len(found) > 200
