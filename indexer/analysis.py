@@ -43,6 +43,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from itertools import chain
+from operator import itemgetter
 from typing import cast
 
 import Stemmer
@@ -257,17 +258,14 @@ def term_positions(text: str, words: set[str] | None = None) -> dict[str, list[i
     word. A Whoosh rebuild indexes every text field with it, and gathers the
     text's :func:`vocabulary` words into ``words`` from the same tokens."""
     tokens = _TOKEN.findall(text)
-    mapped = list(map(_TERMS.get, tokens))
-    if None in mapped:
-        mapped = [_term(t) if m is None else m for t, m in zip(tokens, mapped)]
+    infos = list(map(_TOKEN_INFO.get, tokens))
+    if None in infos:
+        infos = [_token_info(t) if i is None else i for t, i in zip(tokens, infos)]
+    mapped = list(map(itemgetter(0), cast(list[tuple[str, tuple[str, ...]]], infos)))
     if words is not None:
         if _WORD_UNSAFE.search(text) is None:
-            # A token is words joined by dots; each is folded once and remembered.
-            distinct = list(set(tokens))
-            groups = list(map(_TOKEN_WORDS.get, distinct))
-            if None in groups:
-                groups = [_token_words(t) if g is None else g for t, g in zip(distinct, groups)]
-            words.update(chain.from_iterable(cast(list[tuple[str, ...]], groups)))
+            # A token is words joined by dots, each folded once and remembered.
+            words.update(chain.from_iterable(map(itemgetter(1), cast(list[tuple[str, tuple[str, ...]]], infos))))
         else:
             words.update(vocabulary(text).split())
     kept = list(filter(None, mapped))
@@ -343,14 +341,18 @@ _WORD_UNSAFE = re.compile(f"[^\\x00-\\x7f{re.escape(_WORD_SAFE)}]")
 _VOCABULARY_WORDS: dict[str, str] = {}  # word as written -> folded word, "" if not a vocabulary word
 
 
-_TOKEN_WORDS: dict[str, tuple[str, ...]] = {}  # token as written -> its vocabulary words
+# token as written -> (its term, its vocabulary words when folded word by word)
+_TOKEN_INFO: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
-def _token_words(token: str) -> tuple[str, ...]:
-    found = tuple(w for w in map(_vocabulary_word, token.split(".")) if w)
-    if len(_TOKEN_WORDS) >= 200_000:  # bounded, like the analyzer's cache
-        _TOKEN_WORDS.clear()
-    _TOKEN_WORDS[token] = found
+def _token_info(token: str) -> tuple[str, tuple[str, ...]]:
+    term = _TERMS.get(token)
+    if term is None:
+        term = _term(token)
+    found = (term, tuple(w for w in map(_vocabulary_word, token.split(".")) if w))
+    if len(_TOKEN_INFO) >= 200_000:  # bounded, like the analyzer's cache
+        _TOKEN_INFO.clear()
+    _TOKEN_INFO[token] = found
     return found
 
 

@@ -61,24 +61,22 @@ def _add_text(terms: dict, docnum: int, value: Any, field: Any, words: set[str] 
         return _add_items(terms, docnum, ((t.decode("utf-8"), f, w, v) for t, f, w, v in field.index(value)))
     boost, pack, dumps, once = field.format.field_boost, _PACK_UINT, pickle.dumps, _ONE_POSITION
     found_positions = term_positions(value, words)
-    length = 0
+    get = terms.get
     for term, places in found_positions.items():
-        n = len(places)
-        length += n
-        found = terms.get(term)
+        found = get(term)
         if found is None:
             terms[term] = found = (array("I"), array("d"), bytearray(), array("I"))
-        found[0].append(docnum)
-        found[1].append(n * boost)
-        if n == 1:
-            value = once.get(places[0])
-            if value is None:
-                value = _one_position(places[0])
-            found[2].extend(value)
+        ids, weights, data, ends = found
+        ids.append(docnum)
+        if len(places) == 1:
+            weights.append(boost)
+            data += once.get(places[0]) or _one_position(places[0])
         else:
-            found[2].extend(pack(n) + dumps([b - a for a, b in zip([0, *places], places)], 2))
-        found[3].append(len(found[2]))
-    return length, len(found_positions)
+            n = len(places)
+            weights.append(n * boost)
+            data += pack(n) + dumps([b - a for a, b in zip([0, *places], places)], 2)
+        ends.append(len(data))
+    return sum(map(len, found_positions.values())), len(found_positions)
 
 
 _ONE_POSITION: dict[int, bytes] = {}
