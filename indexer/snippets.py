@@ -19,8 +19,9 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .analysis import STOP_WORDS, TOKEN_PATTERN, fold_token, stem
+from .analysis import STOP_WORDS, TOKEN_PATTERN, fold, fold_token, stem
 
 __all__ = ["mark", "plain_snippet", "snippet"]
 
@@ -34,8 +35,32 @@ CHAR_LIMIT = 2**15  # no fragment starts past this character
 def index_term(word: str) -> str:
     """The index term of one token, as SpanishAnalyzer makes it (stop words
     are left unstemmed)."""
-    folded = fold_token(word)
-    return folded if folded in STOP_WORDS else stem(folded)
+    term = _TERMS.get(word)
+    if term is None:
+        folded = fold_token(word)
+        term = folded if folded in STOP_WORDS else stem(folded)
+        if len(_TERMS) >= 200_000:  # bounded: an adversarial text cannot grow it
+            _TERMS.clear()
+        _TERMS[word] = term
+    return term
+
+
+@lru_cache(maxsize=4096)
+def _initial(char: str) -> str:
+    return fold(char)[:1]
+
+
+def initial(word: str) -> str:
+    """The first letter of ``word``'s term, "" if unsure: folding works
+    character by character, and stemming (and the plural and accent rules
+    before it) only ever changes a word's ending, never its first letter."""
+    return _initial(word[:1]) if word else ""
+
+
+# token as written -> its term: a page of hits scans up to 20 long excerpts, and
+# one dictionary lookup per token is several times cheaper than folding and
+# stemming through two caches.
+_TERMS: dict[str, str] = {}
 
 
 def matches(
@@ -43,9 +68,16 @@ def matches(
 ) -> Iterator[tuple[int, int, str]]:
     """(start, end, term) of the tokens of ``text`` whose term is in
     ``terms`` or whose folded word starts with one of ``prefixes``."""
+    cached = _TERMS.get
+    initials = {t[:1] for t in terms}
     for m in _TOKEN.finditer(text):
         word = m.group()
-        term = index_term(word)
+        term = cached(word)
+        if term is None:
+            first = initial(word)
+            if first and first not in initials and not prefixes:
+                continue  # cannot be one of the terms: not worth stemming
+            term = index_term(word)
         if term in terms or (prefixes and fold_token(word).startswith(prefixes)):
             yield m.start(), m.end(), term
 

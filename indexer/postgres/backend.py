@@ -8,19 +8,16 @@ documents only ever come from documents the caller may see. Writers
 serialize on one advisory lock per index (vocabulary counts stay exact);
 readers never wait for them (MVCC).
 
-Typical start-up::
+Typical start-up (the backend keeps no answers in memory: every process
+sees every commit at once)::
 
     index = PostgresBackend("postgresql+psycopg://…", schema="search", reset_if_corrupt=True)
     if index.created:                      # new or reset: fill from the database
         index.rebuild(documents_from_db(), progress=print)
-
-The backend keeps no answers in memory: every process sees every commit at
-once.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import re
@@ -47,9 +44,8 @@ from ..contract import (
     Visibility,
 )
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
-from ..snippets import mark
 from . import query as pq
-from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _read, facet_counts
+from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _read, facet_counts, highlight
 from .schema import RANK_WEIGHTS, Names, vocab_audiences
 from .store import CORRUPTION, Store
 
@@ -231,17 +227,18 @@ class PostgresBackend:
             node = self._tsquery(cur, text, levels)
             if node is pq.NOTHING:
                 return SearchResults(0, page, per_page)
-            tsquery = None if node is None else pq.to_tsquery(node)
+            tsquery = None if node is None else pq.to_tsquery(node)  # for ranking
+            match = None if node is None else self._match(cur, node)
             if tsquery is None:  # listing: every visible row counts, scan them
                 cur.execute("SET LOCAL enable_seqscan = on")
-            where, params = self._where(levels, wanted, tsquery)
+            where, params = self._where(levels, wanted, match)
             total, facets = self._facets(cur, where, params)
             offset = (page - 1) * per_page
             rows = []
             if total <= offset:
                 pass
             elif tsquery is not None and sort == "relevance" and total > self.rank_all:
-                rows = self._ranked(cur, levels, wanted, tsquery, offset, per_page)
+                rows = self._ranked(cur, levels, wanted, (str(match), tsquery), offset, per_page)
             else:
                 rank = "0.0"
                 if tsquery is not None and sort == "relevance":
@@ -269,8 +266,8 @@ class PostgresBackend:
         )
 
     def _ranked(
-        self, cur: psycopg.Cursor, levels: frozenset[str], wanted: Filters, tsquery: str, offset: int,
-        per_page: int,
+        self, cur: psycopg.Cursor, levels: frozenset[str], wanted: Filters, tsqueries: tuple[str, str],
+        offset: int, per_page: int,
     ) -> list[tuple]:
         """One page of a large result set in relevance order, reading the whole
         ``tsvector`` of at most ``2 * candidates`` matches.
@@ -284,8 +281,10 @@ class PostgresBackend:
         there, also the ``candidates`` last indexed matches. The other matches
         follow the candidates, newest first. The order depends on the query
         only, not on the page, so paging neither repeats nor skips a hit.
+        ``tsqueries``: the query for matching and for ranking (see ``_match``).
         """
-        where, params = self._where(levels, wanted, tsquery)
+        match, tsquery = tsqueries
+        where, params = self._where(levels, wanted, match)
         bare, bare_params = self._where(levels, wanted, None)
         docs, order = self._t("docs"), "date DESC NULLS LAST, seq"
         weights = f"'{RANK_WEIGHTS}'"
@@ -301,14 +300,14 @@ class PostgresBackend:
             f"SELECT d.id, d.tsv @@ %s::tsquery FROM {docs} d WHERE d.id = ANY(CANDIDATES) "
             f"ORDER BY ts_rank({weights}, d.tsv, %s::tsquery, 1) DESC, {order}"
         )
-        rows = _read(cur, rank.replace("CANDIDATES", f"ARRAY({head})"), [tsquery, *head_params, tsquery])
+        rows = _read(cur, rank.replace("CANDIDATES", f"ARRAY({head})"), [match, *head_params, tsquery])
         if len(rows) < self.candidates:  # few title matches: add the last indexed matches
             # seq has no index: the GIN bitmap and a top-N sort, no tsvector read for plain terms
             # (ordering by date would walk the date index and read every tsvector it passes).
             newest = f"SELECT d.id FROM {docs} d WHERE {where} ORDER BY d.seq DESC LIMIT %s"
             rows = _read(
                 cur, rank.replace("CANDIDATES", f"ARRAY(({head}) UNION ({newest}))"),
-                [tsquery, *head_params, *params, self.candidates, tsquery],
+                [match, *head_params, *params, self.candidates, tsquery],
             )
         ranked = [r[0] for r in rows if r[1]]
         ids = ranked[offset : offset + per_page]
@@ -327,6 +326,13 @@ class PostgresBackend:
             [ids],
         )}
         return [found[i] for i in ids if i in found]
+
+    def _match(self, cur: psycopg.Cursor, node: pq.Node) -> str:
+        """The ``tsquery`` that finds the matches: phrases by the pairs of
+        words the index holds (``ts_rank`` gets them as words: see
+        :func:`.query.to_tsquery`)."""
+        terms = pq.phrase_terms(node)
+        return pq.to_tsquery(node, pairs=self._store.pair_terms(cur, terms) if terms else None)
 
     def _facets(self, cur: psycopg.Cursor, where: str, params: list) -> tuple[int, dict[str, dict[str, int]]]:
         """Total and facet counts of the whole filtered result set, in one pass.
@@ -358,7 +364,7 @@ class PostgresBackend:
             return self._suggest(cur, text, levels, ())
 
     def _visible(self, cur: psycopg.Cursor, levels: frozenset[str], wanted: Filters, node: pq.Node) -> bool:
-        where, params = self._where(levels, wanted, pq.to_tsquery(node))
+        where, params = self._where(levels, wanted, self._match(cur, node))
         return bool(_read(cur, f"SELECT EXISTS (SELECT 1 FROM {self._t('docs')} d WHERE {where})", params)[0][0])
 
     def _known(self, cur: psycopg.Cursor, word: str, levels: frozenset[str], wanted: Filters) -> bool:
@@ -482,16 +488,4 @@ class PostgresBackend:
     def highlight(self, text: str, query: str, *, max_chars: int = 200_000) -> str:
         """``text`` (at most ``max_chars`` characters) as safe HTML with the
         words ``query`` matches in ``<mark>``; needs no database. Never raises."""
-        try:
-            text = (text if isinstance(text, str) else str(text or ""))[: max(0, int(max_chars))]
-        except Exception:
-            log.exception("highlight got unusable text")
-            return ""
-        try:
-            node = pq.parse(_clean(query)) if query else None
-            terms, prefixes = pq.positive_terms(node), pq.prefixes(node)
-            if terms or prefixes:
-                return mark(text, terms, prefixes)
-        except Exception:  # presentation only: the text is still shown, unmarked
-            log.exception("highlight failed for %r", query)
-        return html.escape(text, quote=False)
+        return highlight(text, query, max_chars)

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..analysis import analyze, fold
+from .schema import pair
 
-__all__ = ["NOTHING", "Node", "parse", "positive_terms", "prefixes", "to_tsquery"]
+__all__ = ["NOTHING", "Node", "parse", "phrase_terms", "positive_terms", "prefixes", "to_tsquery"]
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _BINARY = {("op", o) for o in ("AND", "OR", "ANDNOT", "ANDMAYBE")}
@@ -197,20 +198,40 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def to_tsquery(node: Node, weights: str = "") -> str:
+def to_tsquery(node: Node, weights: str = "", pairs: frozenset[str] | None = None) -> str:
     """A ``tsquery`` literal for an expanded tree (no prefixes, not NOTHING).
-    ``weights`` (e.g. "AD") restricts every lexeme to those weight classes."""
+    ``weights`` (e.g. "AD") restricts every lexeme to those weight classes.
+
+    ``pairs``: the terms whose adjacent pairs the index holds (see
+    :func:`indexer.postgres.schema.pair_terms`). A phrase of such terms is
+    written with its pairs, ``'a b' <-> 'b c'``, which matches exactly the
+    same documents without reading their ``tsvector``s when it is one pair;
+    for ranking (``None``), phrases are written with their words, which
+    weigh as the fields they are in."""
     suffix = f":{weights}" if weights else ""
     if node.kind == "term":
         return _quote(node.value) + suffix
     if node.kind == "phrase":
-        return "(" + " <-> ".join(_quote(c.value) + suffix for c in node.children) + ")"
+        values = [c.value for c in node.children]
+        if pairs is not None and not weights and all(v in pairs for v in values):
+            lexemes = [_quote(pair(a, b)) for a, b in zip(values, values[1:])]
+            return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
+        return "(" + " <-> ".join(_quote(v) + suffix for v in values) + ")"
     if node.kind == "not":
-        return "!" + to_tsquery(node.children[0], weights)
+        return "!" + to_tsquery(node.children[0], weights, pairs)
     if node.kind in ("and", "or"):
         joiner = " & " if node.kind == "and" else " | "
-        return "(" + joiner.join(to_tsquery(c, weights) for c in node.children) + ")"
+        return "(" + joiner.join(to_tsquery(c, weights, pairs) for c in node.children) + ")"
     raise ValueError(f"cannot write {node.kind} as a tsquery")
+
+
+def phrase_terms(node: Node | None) -> frozenset[str]:
+    """Terms of the query's phrases (excluded ones too)."""
+    if node is None:
+        return frozenset()
+    if node.kind == "phrase":
+        return frozenset(c.value for c in node.children)
+    return frozenset().union(*(phrase_terms(c) for c in node.children))
 
 
 def positive_terms(node: Node | None) -> frozenset[str]:

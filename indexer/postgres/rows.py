@@ -3,13 +3,18 @@ from :mod:`indexer.postgres.backend` so each module stays readable)."""
 
 from __future__ import annotations
 
+import html
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 
 from ..contract import FACETS, MAX_QUERY_CHARS, Hit
-from ..snippets import plain_snippet, snippet
+from ..snippets import mark, plain_snippet, snippet
+from . import query as pq
+
+log = logging.getLogger(__name__)
 
 _HIT_COLUMNS = (
     "d.id, d.date, d.milestone, d.means, d.file_type, d.plan, d.commitment, "
@@ -79,3 +84,20 @@ def facet_counts(rows: list[tuple]) -> tuple[int, dict[str, dict[str, int]]]:
         for name, values in counts.items()
     }
     return total, facets
+
+
+def highlight(text: object, query: str, max_chars: int) -> str:
+    """:meth:`PostgresBackend.highlight`: safe HTML, never raises."""
+    try:
+        text = (text if isinstance(text, str) else str(text or ""))[: max(0, int(max_chars))]
+    except Exception:
+        log.exception("highlight got unusable text")
+        return ""
+    try:
+        node = pq.parse(_clean(query)) if query else None
+        terms, prefixes = pq.positive_terms(node), pq.prefixes(node)
+        if terms or prefixes:
+            return mark(text, terms, prefixes)
+    except Exception:  # presentation only: the text is still shown, unmarked
+        log.exception("highlight failed for %r", query)
+    return html.escape(text, quote=False)

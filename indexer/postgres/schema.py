@@ -22,19 +22,26 @@ Tables, all in one schema (``prefix`` in front of each name):
 - ``vocab``: words per audience ("public" or "restricted") with the number
   of documents holding them, for prefixes and "¿Quisiste decir?" (pg_trgm),
   so a restricted document's words never reach the public;
+- ``pairs``: the frequent terms whose adjacent pairs are lexemes too, chosen
+  by the last rebuild (see :func:`pair_terms`);
 - ``meta``: schema version and analyzer fingerprint.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..analysis import analyze, analyzer_fingerprint, vocabulary
-from ..contract import PUBLIC, PUBLIC_ONLY, Document
+from ..contract import FACETS, PUBLIC, PUBLIC_ONLY, Document
 from ..documents import KEYWORD_FIELDS, normalize_document
 
-SCHEMA_VERSION = 2  # 2: docs.head and its GIN index
-EXCERPT_CHARS = 20_000  # as Whoosh: snippets come from the start of the body
+SCHEMA_VERSION = 3  # 2: docs.head and its GIN index; 3: an index per facet
+EXCERPT_CHARS = 20_000
+PAIR_SAMPLE = 2_000  # documents a rebuild reads to choose the terms whose pairs it indexes
+PAIR_SHARE = 0.02  # ... those in at least this share of them  # as Whoosh: snippets come from the start of the body
 # Weight classes: A title, B description, C what the document proves (milestone,
 # commitment, means, activity), D body. ts_rank's weights, in {D, C, B, A} order,
 # follow the Whoosh backend's field boosts (4, 2, 1.5, 1).
@@ -86,9 +93,39 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(fields: dict[str, object]) -> str:
+def pair(first: str, second: str) -> str:
+    """The lexeme of two adjacent terms; a space, which no term holds, keeps
+    it apart from every single word."""
+    return f"{first} {second}"
+
+
+def pair_terms(sample: Iterable[Document]) -> frozenset[str]:
+    """The terms whose adjacent pairs a rebuild indexes: those in at least
+    ``PAIR_SHARE`` of ``sample`` (the first documents it gets).
+
+    A phrase of such words is matched by its pairs (see
+    :func:`.query.to_tsquery`), which the GIN index answers without reading
+    a ``tsvector``; checking positions instead reads every document holding
+    all the words ("rendición de cuentas" at 100,000 documents: 23,000
+    ``tsvector``s for 9,600 matches). Phrases with a rarer word have few such
+    documents, so their pairs are not worth the index's size: pairs of every
+    word doubled a rebuild's time."""
+    counts: Counter[str] = Counter()
+    n = 0
+    for doc in sample:
+        clean = normalize_document(doc)
+        counts.update({t for name, _ in FIELD_WEIGHTS for t in analyze(str(clean.get(name) or ""))})
+        n += 1
+    least = max(1, math.ceil(PAIR_SHARE * n))
+    return frozenset(t for t, c in counts.items() if c >= least and len(t) < MAX_LEXEME // 2)
+
+
+def tsvector_literal(fields: dict[str, object], pairs: frozenset[str] = frozenset()) -> str:
     """The document's lexemes with positions and weight classes, written as a
     ``tsvector`` literal (PostgreSQL parses nothing: the lexemes are ours).
+    Two adjacent terms of a field that are both in ``pairs`` also make a
+    lexeme (:func:`pair`) at the first one's position, of weight D so that
+    ``head`` leaves it out.
 
     Every rebuild runs this on every document, so the usual case (positions
     below PostgreSQL's limit) takes a short loop; past the limit all later
@@ -101,6 +138,7 @@ def tsvector_literal(fields: dict[str, object]) -> str:
             continue
         terms = analyze(text)
         if at + len(terms) < MAX_POSITION:
+            previous = ""
             for pos, term in enumerate(terms, at + 1):
                 found = positions.get(term)
                 if found is None:
@@ -108,29 +146,50 @@ def tsvector_literal(fields: dict[str, object]) -> str:
                         positions[term] = [f"{pos}{weight}"]
                 elif len(found) < MAX_POSITIONS:
                     found.append(f"{pos}{weight}")
+                if term in pairs:
+                    if previous:
+                        _add_pair(positions, pair(previous, term), pos - 1)
+                    previous = term
+                else:
+                    previous = ""
         else:
-            _clamped(positions, terms, at, weight)
+            _clamped(positions, terms, at, weight, pairs)
         at += len(terms) + FIELD_GAP
     return " ".join(f"{_quote(t)}:{','.join(p)}" for t, p in positions.items())
 
 
-def _clamped(positions: dict[str, list[str]], terms: list[str], at: int, weight: str) -> None:
+def _add_pair(positions: dict[str, list[str]], lexeme: str, pos: int) -> None:
+    found = positions.get(lexeme)
+    if found is None:
+        positions[lexeme] = [str(pos)]
+    elif len(found) < MAX_POSITIONS and found[-1] != str(pos):
+        found.append(str(pos))
+
+
+def _clamped(
+    positions: dict[str, list[str]], terms: list[str], at: int, weight: str, pairs: frozenset[str]
+) -> None:
     """Positions of a field that reaches PostgreSQL's last position."""
-    for pos, term in enumerate(terms, at + 1):
+    for i, (pos, term) in enumerate(enumerate(terms, at + 1)):
         if len(term) > MAX_LEXEME:
             continue
         where = str(min(pos, MAX_POSITION))
         found = positions.setdefault(term, [])
         if len(found) < MAX_POSITIONS and (not found or found[-1][:-1] != where):
             found.append(where + weight)
+        if i and term in pairs and terms[i - 1] in pairs:
+            _add_pair(positions, pair(terms[i - 1], term), min(pos - 1, MAX_POSITION))
 
 
-def to_rows(doc: Document) -> tuple[dict[str, object], dict[str, object]]:
+def to_rows(
+    doc: Document, pairs: frozenset[str] = frozenset()
+) -> tuple[dict[str, object], dict[str, object]]:
     """Validate a caller's document: its ``docs`` row (without ``seq``) and
-    its ``stored`` row. Raises ``ValueError`` like every backend."""
+    its ``stored`` row; ``pairs``: see :func:`pair_terms`. Raises
+    ``ValueError`` like every backend."""
     clean = normalize_document(doc)
     row: dict[str, object] = {name: clean[name] for name in ("id", "visibility", "date", *KEYWORD_FIELDS)}
-    row["tsv"] = tsvector_literal(clean)
+    row["tsv"] = tsvector_literal(clean, pairs)
     text = str(clean["text"])
     stored = {
         "id": clean["id"],
@@ -170,20 +229,30 @@ def create_tables(n: Names, suffix: str = "") -> list[str]:
             audience text NOT NULL, word text COLLATE "C" NOT NULL, ndocs integer NOT NULL,
             CONSTRAINT "{p}vocab{suffix}_pkey" PRIMARY KEY (audience, word)
         )""",
+        f"""CREATE TABLE {n.table("pairs" + suffix)} (
+            term text COLLATE "C" NOT NULL, CONSTRAINT "{p}pairs{suffix}_pkey" PRIMARY KEY (term)
+        )""",
     ]
 
 
 def create_indexes(n: Names, suffix: str = "") -> list[str]:
-    """GIN for the lexemes and the trigrams of the vocabulary; date order for listings."""
+    """GIN for the lexemes and the trigrams of the vocabulary; date order for
+    listings; one B-tree per facet, so that a filter combines with the words
+    (a bitmap AND) instead of reading every match of a common word to keep a
+    few ("informe" in milestone 3 at 100,000 documents: 35,000 read for 1,300)."""
     docs, vocab = n.table("docs" + suffix), n.table("vocab" + suffix)
     p = n.prefix
     return [
         f'CREATE INDEX "{p}docs{suffix}_tsv" ON {docs} USING gin (tsv)',
         f'CREATE INDEX "{p}docs{suffix}_head" ON {docs} USING gin (head)',
         f'CREATE INDEX "{p}docs{suffix}_date" ON {docs} (date DESC NULLS LAST, seq)',
+        *(f'CREATE INDEX "{p}docs{suffix}_{f}" ON {docs} ({f})' for f in FACETS),
         f'CREATE INDEX "{p}vocab{suffix}_trgm" ON {vocab} USING gin (word gin_trgm_ops)',
     ]
 
 
-INDEX_NAMES = ("docs_pkey", "stored_pkey", "vocab_pkey", "docs_tsv", "docs_head", "docs_date", "vocab_trgm")
-TABLES = ("docs", "stored", "vocab")
+INDEX_NAMES = (
+    "docs_pkey", "stored_pkey", "vocab_pkey", "docs_tsv", "docs_head", "docs_date",
+    *(f"docs_{f}" for f in FACETS), "vocab_trgm", "pairs_pkey",
+)
+TABLES = ("docs", "stored", "vocab", "pairs")

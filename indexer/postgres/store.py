@@ -8,6 +8,7 @@ one transaction and swaps them in at its end.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 from collections import Counter, deque
@@ -24,6 +25,7 @@ from .schema import (
     DOC_COLUMNS,
     GENERATED_COLUMNS,
     INDEX_NAMES,
+    PAIR_SAMPLE,
     SCHEMA_VERSION,
     STORED_COLUMNS,
     TABLES,
@@ -32,6 +34,7 @@ from .schema import (
     create_indexes,
     create_tables,
     meta,
+    pair_terms,
     to_rows,
 )
 
@@ -158,7 +161,7 @@ class Store:
             raise IndexCorrupt(f"index built by another schema/analyzer version: {found}")
         expected = {
             "docs": {*DOC_COLUMNS, *GENERATED_COLUMNS}, "stored": set(STORED_COLUMNS),
-            "vocab": {"audience", "word", "ndocs"},
+            "vocab": {"audience", "word", "ndocs"}, "pairs": {"term"},
         }
         for table, columns in expected.items():
             if tables[table] != columns:
@@ -188,14 +191,23 @@ class Store:
         """
         written = 0
         for batch in batched(docs, self.batch_size):
-            latest = {}
-            for doc in batch:
-                row, stored = to_rows(doc)
-                latest[row["id"]] = (row, stored)
             with self.writing() as cur:
+                pairs = self.pair_terms(cur)
+                latest = {}
+                for doc in batch:
+                    row, stored = to_rows(doc, pairs)
+                    latest[row["id"]] = (row, stored)
                 self._upsert(cur, latest)
             written += len(latest)
         return written
+
+    def pair_terms(self, cur: psycopg.Cursor, among: Iterable[str] | None = None) -> frozenset[str]:
+        """The terms whose pairs the index holds (all, or those ``among``)."""
+        if among is None:
+            cur.execute(f"SELECT term FROM {self._t('pairs')}")
+        else:
+            cur.execute(f"SELECT term FROM {self._t('pairs')} WHERE term = ANY(%s)", (list(among),))
+        return frozenset(r[0] for r in cur.fetchall())
 
     def _upsert(self, cur: psycopg.Cursor, latest: dict[object, tuple[dict, dict]]) -> None:
         cur.execute(
@@ -277,7 +289,9 @@ class Store:
         swaps them in: readers see the old contents until it commits, a crash
         or a bad document leaves the old index intact, and writers wait. A
         damaged index is simply replaced. ``procs`` > 1 analyses the
-        documents in that many child processes while this one copies.
+        documents in that many child processes while this one copies. The
+        first ``PAIR_SAMPLE`` documents choose the terms whose pairs are
+        indexed until the next rebuild (:func:`.schema.pair_terms`).
         """
         n = self.names
         with self.writing() as cur:
@@ -290,7 +304,14 @@ class Store:
             seen: set[str] = set()
             vocab: Counter[tuple[str, str]] = Counter()
             doc_cols = ", ".join(DOC_COLUMNS)
-            for analysed, counts in analysed_batches(docs, max(self.batch_size, 500), procs):
+            docs = iter(docs)
+            sample = list(itertools.islice(docs, PAIR_SAMPLE))
+            pairs = pair_terms(sample)
+            docs = itertools.chain(sample, docs)
+            with cur.copy(f"COPY {n.table('pairs_new')} (term) FROM STDIN") as copy:
+                for term in sorted(pairs):
+                    copy.write_row((term,))
+            for analysed, counts in analysed_batches(docs, max(self.batch_size, 500), procs, pairs):
                 vocab.update(counts)
                 rows = []
                 for row, stored in analysed:
@@ -346,13 +367,13 @@ def _words_of(visibility: str, literal: str) -> Counter[tuple[str, str]]:
 Analysed = tuple[list[tuple[dict, dict]], Counter[tuple[str, str]]]
 
 
-def _rows_of(batch: list[Document]) -> Analysed:
+def _rows_of(batch: list[Document], pairs: frozenset[str]) -> Analysed:
     """Rows of a batch, their words as a ``text[]`` literal, and how many
     documents of each audience have each word."""
     rows = []
     words: dict[str, list[str]] = {}
     for doc in batch:
-        row, stored = to_rows(doc)
+        row, stored = to_rows(doc, pairs)
         words.setdefault(audience(str(row["visibility"])), []).extend(stored["words"])  # type: ignore[arg-type]
         stored["words"] = _array(stored["words"])  # type: ignore[arg-type]
         rows.append((row, stored))
@@ -362,7 +383,9 @@ def _rows_of(batch: list[Document]) -> Analysed:
     return rows, counts
 
 
-def analysed_batches(docs: Iterable[Document], size: int, procs: int) -> Iterator[Analysed]:
+def analysed_batches(
+    docs: Iterable[Document], size: int, procs: int, pairs: frozenset[str] = frozenset()
+) -> Iterator[Analysed]:
     """``_rows_of`` ``docs`` in order, batch by batch.
 
     Analysis is pure Python and most of a rebuild's time, so with ``procs`` > 1
@@ -373,13 +396,13 @@ def analysed_batches(docs: Iterable[Document], size: int, procs: int) -> Iterato
     """
     if procs <= 1:
         for batch in batched(docs, size):
-            yield _rows_of(batch)
+            yield _rows_of(batch, pairs)
         return
     pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
     pending: deque[Future] = deque()
     try:
         for batch in batched(docs, size):
-            pending.append(pool.submit(_rows_of, batch))
+            pending.append(pool.submit(_rows_of, batch, pairs))
             if len(pending) >= 2 * procs:
                 yield pending.popleft().result()
         while pending:

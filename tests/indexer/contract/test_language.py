@@ -82,6 +82,27 @@ def test_exact_phrase(idx):
     assert {"d07", "d02", "d13"} <= phrase  # d02/d13: the means name is searchable
 
 
+@pytest.mark.parametrize("write", ["add", "rebuild"])
+def test_phrases_keep_word_order_and_fields(backend, write):
+    """A phrase matches its words together and in order (stop words between
+    them do not count), never across two fields; documents added one by one
+    or by a rebuild (which may index pairs of words: see the PostgreSQL backend)."""
+    filler = "palabra " * 2_000
+    getattr(backend, write)([
+        {"id": "order", "title": "Cuentas y rendición", "visibility": PUBLIC},
+        {"id": "stop", "title": "Rendición de las cuentas públicas", "visibility": PUBLIC},
+        {"id": "fields", "title": "Informe de rendición", "text": "Cuentas del trimestre", "visibility": PUBLIC},
+        {"id": "deep", "title": "Anexo", "text": filler + "la rendición de cuentas del año", "visibility": PUBLIC},
+        {"id": "three", "title": "Informe y rendición", "text": "rendición de cuentas", "visibility": PUBLIC},
+    ])
+    assert all_ids(backend, '"rendición de cuentas"') == {"stop", "deep", "three"}
+    assert all_ids(backend, '"informe de rendición de cuentas"') == set()
+    assert all_ids(backend, '"informe rendición"') == {"fields", "three"}
+    assert all_ids(backend, '"rendición cuentas públicas"') == {"stop"}
+    assert all_ids(backend, '"rendición de cuentas" -anexo') == {"stop", "three"}
+    assert all_ids(backend, '"cuentas rendición" OR "cuentas trimestre"') == {"order", "fields"}
+
+
 def test_prefix(idx):
     assert {"d04", "d14", "d15", "d19"} <= all_ids(idx, "transpar*")
     assert {"d06", "d14", "d26"} <= all_ids(idx, "capacit*")

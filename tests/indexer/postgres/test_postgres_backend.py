@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from indexer import IndexCorrupt
 from indexer.postgres import PostgresBackend
+from indexer.postgres import query as pq
 from tests.indexer.corpus import CORPUS, PUBLIC, STAFF, all_ids
 
 
@@ -105,6 +106,44 @@ def test_large_result_sets_rank_candidates_and_page_without_repeats(engine, quer
     assert pages[0].hits[0].id in first  # a title match ranks first
     assert pages[0].facets == exact.facets
     assert "<mark>" in pages[1].hits[0].snippet or pages[1].hits[0].id.startswith("t")
+
+
+def _phrase_corpus():
+    """100 documents: "rendición" and "cuentas" in ten (frequent enough for their
+    pairs to be indexed), "ornitorrinco" in one."""
+    docs = [{"id": f"f{i}", "title": f"Minuta {i}", "text": "Sesión del comité.", "visibility": "public"}
+            for i in range(89)]
+    docs += [{"id": f"r{i}", "title": "Informe", "text": "La rendición de cuentas del comité.",
+              "visibility": "public"} for i in range(9)]
+    docs.append({"id": "mixed", "title": "Cuentas", "text": "Sin rendición. Ornitorrinco rendición comité.",
+                 "visibility": "public"})
+    docs.append({"id": "hidden", "title": "Rendición de cuentas", "text": "reservado", "visibility": "restricted"})
+    return docs
+
+
+def test_a_rebuild_indexes_pairs_of_frequent_words_and_additions_follow_it(engine):
+    """The rebuild chooses the frequent terms; a phrase of them is one pair
+    lexeme (no ``tsvector`` read), a phrase with a rarer word is checked by
+    position, documents added later get the same pairs, and visibility holds."""
+    index = PostgresBackend(engine, schema="search")
+    index.rebuild(_phrase_corpus())
+    with engine.connect() as conn:
+        pairs = {r[0] for r in conn.execute(text('SELECT term FROM "search".pairs'))}
+        tsv, head = conn.execute(text('SELECT tsv::text, head::text FROM "search".docs WHERE id = \'r0\'')).one()
+    assert {"rendicion", "cuent", "comit"} <= pairs and "ornitorrinc" not in pairs
+    assert "'rendicion cuent':" in tsv and "'cuent comit':" in tsv and "rendicion cuent" not in head
+    node = pq.parse('"rendición de cuentas"')
+    assert pq.to_tsquery(node, pairs=frozenset(pairs)) == "'rendicion cuent'"
+    assert pq.to_tsquery(node) == "('rendicion' <-> 'cuent')"  # ranking weighs the words
+    assert pq.to_tsquery(pq.parse('"ornitorrinco rendición"'), pairs=frozenset(pairs)) == (
+        "('ornitorrinc' <-> 'rendicion')")
+    assert all_ids(index, '"rendición de cuentas"') == {f"r{i}" for i in range(9)}
+    assert all_ids(index, '"rendición de cuentas"', visibility=STAFF) == {f"r{i}" for i in range(9)} | {"hidden"}
+    assert all_ids(index, '"ornitorrinco rendición comité"') == {"mixed"}
+    assert all_ids(index, '"cuentas sin rendición"') == set()  # across title and body
+    index.add([{"id": "new", "title": "Nueva", "text": "Rendición de cuentas.", "visibility": "public"}])
+    assert "new" in all_ids(index, '"rendición de cuentas"')
+    assert index.search('"rendición de cuentas"', visibility=PUBLIC).total == 10
 
 
 def _tables(engine, schema):
