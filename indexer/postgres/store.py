@@ -350,7 +350,24 @@ class Store:
             cur.executemany(f"INSERT INTO {self._t('meta')} (key, value) VALUES (%s, %s)", list(meta().items()))
             cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {self._t('seq')}")
             cur.execute("SELECT setval(%s, %s, true)", (self._t("seq"), max(1, len(seen))))
+        self._vacuum()
         return len(seen)
+
+    def _vacuum(self) -> None:
+        """Mark the new rows as committed for everyone (hint bits, visibility
+        map), so the first searches after a rebuild do not each write that on
+        the pages they read: at 100,000 documents the first search for a
+        common word was ~40 % slower than the next. Best effort: a failure is
+        logged, the index is already complete."""
+        try:
+            with self.connection() as conn:
+                conn.autocommit = True
+                try:
+                    conn.execute(f"VACUUM {self._t('docs')}, {self._t('stored')}")
+                finally:
+                    conn.autocommit = False
+        except psycopg.Error:
+            log.warning("could not vacuum search index %s after its rebuild", self.names.schema, exc_info=True)
 
 
 def _array(words: list[str]) -> str:
