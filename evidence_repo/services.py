@@ -181,6 +181,10 @@ class Services:
         if self.worker is not None:
             self.worker.close()
             self.worker = None
+        with self._lock:
+            if self._index is not None:  # PostgreSQL: its side connections (indexer/postgres/parallel.py)
+                self._index.close()
+                self._index = None
         self.engine.dispose()
 
 

@@ -8,8 +8,7 @@ documents only ever come from documents the caller may see. Writers
 serialize on one advisory lock per index (vocabulary counts stay exact);
 readers never wait for them (MVCC).
 
-Typical start-up (the backend keeps no answers in memory: every process
-sees every commit at once)::
+Typical start-up (no answers are kept in memory: every process sees every commit)::
 
     index = PostgresBackend("postgresql+psycopg://…", schema="search", reset_if_corrupt=True)
     if index.created:                      # new or reset: fill from the database
@@ -45,8 +44,9 @@ from ..contract import (
 )
 from ..documents import Filters, check_sort, normalize_filters, visibility_levels
 from . import query as pq
+from .parallel import BUSY, LISTING, LOOKUPS, SideReader
 from .rows import _HIT_COLUMNS, _clean, _distance, _hit, _read, facet_counts, highlight
-from .schema import RANK_WEIGHTS, Names, vocab_audiences
+from .schema import RANK_WEIGHTS, TABLES, Names, vocab_audiences
 from .store import CORRUPTION, Store
 
 __all__ = ["PostgresBackend"]
@@ -76,28 +76,26 @@ class PostgresBackend:
         batch_size: int = 500,
     ):
         """Open the index in ``schema`` (tables named ``prefix`` + docs,
-        stored, vocab, meta), creating it if there is none.
-
-        ``database``: a SQLAlchemy URL (``postgresql+psycopg://…``) or engine;
-        an engine is shared, not disposed by :meth:`close`. The role needs to
+        stored, vocab, pairs, meta), creating it if there is none.
+        ``database``: a SQLAlchemy URL (``postgresql+psycopg://…``) or engine
+        (shared: not disposed by :meth:`close`; searches also open up to two
+        connections of their own, see :mod:`.parallel`). The role needs to
         create the schema and, once per database, the ``pg_trgm`` extension.
-        An index of an older schema version is reset; a damaged one, or one
-        written with another analyzer, raises :class:`IndexCorrupt` unless
-        ``reset_if_corrupt``.
-        """
+        An older schema version is reset; a damaged index, or one written
+        with another analyzer, raises :class:`IndexCorrupt` unless
+        ``reset_if_corrupt``."""
         for name in (schema, prefix or "x"):
             if not _IDENTIFIER.match(name):
                 raise ValueError(f"schema and prefix must be lower-case identifiers, not {name!r}")
         self._own_engine = isinstance(database, str)
         self.engine: Engine = create_engine(database, pool_pre_ping=True) if isinstance(database, str) else database
         self.names = Names(schema, prefix)
-        # Result sets up to rank_all matches are ranked whole; larger ones by candidates (see _ranked).
-        self.rank_all = RANK_ALL
-        self.candidates = RANK_CANDIDATES
+        self.rank_all, self.candidates = RANK_ALL, RANK_CANDIDATES  # see _ranked
         self._store = Store(
             self.engine, self.names, reset_if_corrupt=reset_if_corrupt, lock_timeout=lock_timeout,
             batch_size=batch_size,
         )
+        self._side = SideReader(self.engine)
 
     @property
     def created(self) -> bool:
@@ -128,16 +126,21 @@ class PostgresBackend:
     # --- reading --------------------------------------------------------------
 
     @contextmanager
-    def _reading(self, action: str, detail: object) -> Iterator[psycopg.Cursor]:
+    def _reading(self, action: str, detail: object, shared: bool = False) -> Iterator[psycopg.Cursor]:
         """A read-only transaction; a damaged index raises :class:`IndexCorrupt`,
-        any other failure is logged and raised as :class:`SearchFailed`."""
+        any other failure is logged and raised as :class:`SearchFailed`.
+        ``shared``: one snapshot a side connection can share (see
+        :mod:`.parallel`), taken once this holds the tables, so a rebuild
+        swapping them in between cannot make them look empty."""
         try:
             with self._store.connection() as conn, conn.cursor() as cur:
-                # The planner prices a tsvector match like any operator and picks a
-                # sequential scan for common words, which detoasts every row's
-                # tsvector (10x slower than the GIN bitmap, which needs no recheck
-                # for plain terms); JIT only adds compile time to these short queries.
-                cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+                if shared:
+                    tables = ", ".join(self._t(t) for t in TABLES)
+                    cur.execute(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; LOCK {tables} IN ACCESS SHARE MODE")
+                # LOOKUPS: a sequential scan (common words) or a walk of the date or a facet's B-tree
+                # (rare ones) detoasts each row's tsvector to test it (a rare word by date: 1,700 rows,
+                # 33 ms warm, 370 ms cold); the GIN bitmap needs none for plain terms. No JIT either.
+                cur.execute(LOOKUPS)
                 yield cur
         except CORRUPTION as exc:
             raise IndexCorrupt(f"search index {self.names.schema} failed: {exc!r}") from exc
@@ -153,6 +156,7 @@ class PostgresBackend:
 
     def close(self) -> None:
         """Release the connections (only of an engine this backend created)."""
+        self._side.close()
         if self._own_engine:
             self.engine.dispose()
 
@@ -223,21 +227,25 @@ class PostgresBackend:
         if not levels:
             return SearchResults(0, page, per_page)
         text = _clean(query)
-        with self._reading("search", text) as cur:
+        with self._reading("search", text, shared=True) as cur:
             node = self._tsquery(cur, text, levels)
             if node is pq.NOTHING:
                 return SearchResults(0, page, per_page)
             tsquery = None if node is None else pq.to_tsquery(node)  # for ranking
             match = None if node is None else self._match(cur, node)
-            if tsquery is None:  # listing: every visible row counts, scan them
-                cur.execute("SET LOCAL enable_seqscan = on")
+            if tsquery is None:  # listing: every visible row counts, scan them; the date index orders them
+                cur.execute(LISTING)
             where, params = self._where(levels, wanted, match)
-            total, facets = self._facets(cur, where, params)
+
+            def count(c: psycopg.Cursor) -> tuple[int, dict[str, dict[str, int]]]:
+                if tsquery is None:
+                    c.execute(LISTING)
+                return self._facets(c, where, params)
+
+            # Total and facets on a side connection while this one ranks and fetches the page.
+            side = self._side.submit(cur, count)
             offset = (page - 1) * per_page
-            rows = []
-            if total <= offset:
-                pass
-            elif tsquery is not None and sort == "relevance" and total > self.rank_all:
+            if tsquery is not None and sort == "relevance" and self._more_than(cur, where, params, self.rank_all):
                 rows = self._ranked(cur, levels, wanted, (str(match), tsquery), offset, per_page)
             else:
                 rank = "0.0"
@@ -250,10 +258,15 @@ class PostgresBackend:
                 )
             terms = pq.positive_terms(node)
             hits = [_hit(r, terms) for r in rows]
-            suggestion = None
-            if node is not None:
-                suggestion = self._suggest(cur, text, levels, wanted)
+            suggestion = None if node is None else self._suggest(cur, text, levels, wanted)
+            counted = BUSY if side is None else side.result()
+            total, facets = count(cur) if counted is BUSY else counted  # type: ignore[misc]
         return SearchResults(total, page, per_page, hits, facets, suggestion)
+
+    def _more_than(self, cur: psycopg.Cursor, where: str, params: list, n: int) -> bool:
+        """More than ``n`` matches? (reads at most ``n + 1``)"""
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {self._t('docs')} d WHERE {where} LIMIT %s) m"
+        return int(_read(cur, sql, [*params, n + 1])[0][0]) > n
 
     def _page_sql(self, where: str, rank: str, limit: str) -> str:
         """One page of hits with what they show: ordered by ``rank`` (a
@@ -270,19 +283,15 @@ class PostgresBackend:
         offset: int, per_page: int,
     ) -> list[tuple]:
         """One page of a large result set in relevance order, reading the whole
-        ``tsvector`` of at most ``2 * candidates`` matches.
-
-        ``ts_rank`` must read a match's whole (out-of-line, compressed)
-        ``tsvector``: for a word in most of 100,000 documents that is most of
-        a second. So the exact rank is computed only for candidates: the
-        ``candidates`` best matches by rank over ``head`` (title, description,
-        what the document proves: small, in line, with its own GIN index),
-        which outrank body-only matches by their weights; when fewer match
-        there, also the ``candidates`` last indexed matches. The other matches
-        follow the candidates, newest first. The order depends on the query
-        only, not on the page, so paging neither repeats nor skips a hit.
-        ``tsqueries``: the query for matching and for ranking (see ``_match``).
-        """
+        ``tsvector`` of at most ``2 * candidates`` matches (``ts_rank`` must
+        read it, out of line and compressed: for a word in most of 100,000
+        documents, most of a second). Only candidates get the exact rank: the
+        ``candidates`` best by rank over ``head`` (title, description, what
+        the document proves: small, in line, own GIN index), which outrank
+        body-only matches by their weights, and when fewer match there the
+        ``candidates`` last indexed matches. The other matches follow them,
+        newest first; the order depends on the query only, so paging neither
+        repeats nor skips a hit. ``tsqueries``: for matching and for ranking."""
         match, tsquery = tsqueries
         where, params = self._where(levels, wanted, match)
         bare, bare_params = self._where(levels, wanted, None)

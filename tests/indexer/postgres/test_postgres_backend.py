@@ -171,3 +171,42 @@ def test_a_rebuild_in_child_processes_writes_what_one_process_writes(engine):
     with pytest.raises(ValueError):
         many.rebuild(iter(docs + [{"id": "bad", "nonsense": 1}]), procs=2)
     assert many.count() == len(CORPUS)  # the old index stays
+
+
+def test_totals_and_facets_are_counted_on_a_side_connection_sharing_the_searchs_snapshot(engine, monkeypatch):
+    """The facet pass runs on a second connection while the first ranks; it sees
+    the search's snapshot, so a document committed in between is neither counted
+    nor shown. With every side slot busy it runs inline, with the same answer."""
+    index = PostgresBackend(engine, schema="search")
+    index.add(CORPUS)
+    before = index.search("participacion", visibility=PUBLIC)
+    writer = PostgresBackend(engine, schema="search")
+    pids, real = [], PostgresBackend._facets
+
+    def facets_after_a_write(self, cur, where, params):
+        if not pids:  # committed after the search began, before its facet pass reads anything
+            writer.add([{"id": "late", "title": "Participación tardía", "visibility": "public"}])
+        pids.append(cur.execute("SELECT pg_backend_pid()").fetchone()[0])
+        return real(self, cur, where, params)
+
+    def more_than(self, cur, where, params, n):
+        main_pids.append(cur.execute("SELECT pg_backend_pid()").fetchone()[0])
+        return real_more_than(self, cur, where, params, n)
+
+    main_pids, real_more_than = [], PostgresBackend._more_than
+    monkeypatch.setattr(PostgresBackend, "_facets", facets_after_a_write)
+    monkeypatch.setattr(PostgresBackend, "_more_than", more_than)
+    during = index.search("participacion", visibility=PUBLIC)
+    assert during.total == before.total == len(during.hits) and "late" not in {h.id for h in during.hits}
+    assert during.facets == before.facets
+    assert pids[0] != main_pids[0]  # counted on another connection
+    after = index.search("participacion", visibility=PUBLIC)
+    assert after.total == before.total + 1 and "late" in {h.id for h in after.hits}
+    slots = index._side._slots
+    while slots.acquire(blocking=False):  # every side slot busy: counted inline
+        pass
+    inline = index.search("participacion", visibility=PUBLIC)
+    assert (inline.total, inline.facets, [h.id for h in inline.hits]) == (after.total, after.facets,
+                                                                            [h.id for h in after.hits])
+    index.close()
+    writer.close()
