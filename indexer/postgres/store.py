@@ -191,15 +191,23 @@ class Store:
         """
         written = 0
         for batch in batched(docs, self.batch_size):
+            # Analysed before taking the writer lock, so other writers do not wait for it; again
+            # under the lock only if a rebuild chose other pair terms in between.
+            pairs = self._current_pairs()
+            latest = _latest(batch, pairs)
             with self.writing() as cur:
-                pairs = self.pair_terms(cur)
-                latest = {}
-                for doc in batch:
-                    row, stored = to_rows(doc, pairs)
-                    latest[row["id"]] = (row, stored)
+                if (now := self.pair_terms(cur)) != pairs:
+                    latest = _latest(batch, now)
                 self._upsert(cur, latest)
             written += len(latest)
         return written
+
+    def _current_pairs(self) -> frozenset[str]:
+        try:
+            with self.connection() as conn, conn.cursor() as cur:
+                return self.pair_terms(cur)
+        except CORRUPTION:
+            return frozenset()  # the writer's transaction reports the damage
 
     def pair_terms(self, cur: psycopg.Cursor, among: Iterable[str] | None = None) -> frozenset[str]:
         """The terms whose pairs the index holds (all, or those ``among``)."""
@@ -368,6 +376,15 @@ class Store:
                     conn.autocommit = False
         except psycopg.Error:
             log.warning("could not vacuum search index %s after its rebuild", self.names.schema, exc_info=True)
+
+
+def _latest(batch: list[Document], pairs: frozenset[str]) -> dict[object, tuple[dict, dict]]:
+    """The rows of a batch by id (a repeated id: the last wins)."""
+    latest = {}
+    for doc in batch:
+        row, stored = to_rows(doc, pairs)
+        latest[row["id"]] = (row, stored)
+    return latest
 
 
 def _array(words: list[str]) -> str:

@@ -210,3 +210,16 @@ def test_totals_and_facets_are_counted_on_a_side_connection_sharing_the_searchs_
                                                                             [h.id for h in after.hits])
     index.close()
     writer.close()
+
+
+def test_documents_analysed_before_a_rebuild_changed_the_pairs_are_analysed_again(engine, monkeypatch):
+    """``add`` analyses before taking the writer lock; when a rebuild chose other
+    pair terms meanwhile, the batch is analysed again with them under the lock."""
+    index = PostgresBackend(engine, schema="search")
+    index.rebuild(_phrase_corpus())
+    monkeypatch.setattr(index._store, "_current_pairs", lambda: frozenset())  # read before the rebuild
+    index.add([{"id": "new", "title": "Nueva", "text": "Rendición de cuentas.", "visibility": "public"}])
+    with engine.connect() as conn:
+        tsv = conn.execute(text('SELECT tsv::text FROM "search".docs WHERE id = \'new\'')).scalar()
+    assert "'rendicion cuent'" in tsv
+    assert "new" in all_ids(index, '"rendición de cuentas"')
