@@ -9,6 +9,12 @@ transaction's snapshot (``pg_export_snapshot``, as ``pg_dump --jobs`` does),
 so both see the same committed documents: the total always counts the hits
 shown. When no side connection or thread is free at once (a busy server),
 the pass runs inline: parallelism here only ever saves time, never waits.
+
+Nor may it deadlock: the search holds its tables (shared), and a rebuild's
+swap queued behind it (exclusive) would queue the side pass's shared lock
+behind itself, while the search waits for the side pass in Python, where
+PostgreSQL cannot see the cycle. So the side pass gives up a lock it cannot
+have within ``LOCK_WAIT`` and the search counts inline.
 """
 
 from __future__ import annotations
@@ -22,13 +28,15 @@ from typing import TypeVar
 import psycopg
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 T = TypeVar("T")
 # Planner settings of every search transaction (see PostgresBackend._reading), and of listings.
 LOOKUPS = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; SET LOCAL jit = off"
 LISTING = "SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = on"
-BUSY = object()  # what a side job returns when no connection was free
+BUSY = object()  # what a side job returns when it could not run: the caller counts inline
+LOCK_WAIT = "200ms"
 _SNAPSHOT = re.compile(r"^[0-9A-F-]+$")
 
 
@@ -77,7 +85,7 @@ class SideReader:
         try:
             try:
                 raw = engine.raw_connection()
-            except PoolTimeout:
+            except (PoolTimeout, DBAPIError):  # none free, or the server refuses one more
                 return BUSY
             try:
                 conn = raw.driver_connection
@@ -85,9 +93,12 @@ class SideReader:
                 with conn.cursor() as cur:
                     cur.execute(
                         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
-                        f"SET TRANSACTION SNAPSHOT '{snapshot}'; {LOOKUPS}"
+                        f"SET TRANSACTION SNAPSHOT '{snapshot}'; SET LOCAL lock_timeout = '{LOCK_WAIT}'; {LOOKUPS}"
                     )
-                    return job(cur)
+                    try:
+                        return job(cur)
+                    except psycopg.errors.LockNotAvailable:
+                        return BUSY
             finally:
                 raw.close()  # back to the pool, rolled back
         finally:

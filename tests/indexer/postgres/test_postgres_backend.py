@@ -223,3 +223,38 @@ def test_documents_analysed_before_a_rebuild_changed_the_pairs_are_analysed_agai
         tsv = conn.execute(text('SELECT tsv::text FROM "search".docs WHERE id = \'new\'')).scalar()
     assert "'rendicion cuent'" in tsv
     assert "new" in all_ids(index, '"rendición de cuentas"')
+
+
+def test_a_side_pass_queued_behind_a_waiting_rebuild_gives_way_instead_of_deadlocking(engine, monkeypatch):
+    """A rebuild's swap waits for the search's lock; the side pass, queued behind the
+    swap, would wait for it while the search waits for the side pass (a cycle
+    PostgreSQL cannot see). The side pass gives up and the search counts inline."""
+    import threading
+    import time
+
+    index = PostgresBackend(engine, schema="search")
+    index.add(CORPUS)
+    expected = index.search("participacion", visibility=PUBLIC)
+    real, started, swapped = PostgresBackend._facets, [], threading.Event()
+
+    def swap():
+        with engine.begin() as conn:  # what a rebuild's swap asks for
+            conn.execute(text('LOCK TABLE "search".docs IN ACCESS EXCLUSIVE MODE'))
+        swapped.set()
+
+    def facets(self, cur, where, params):
+        if not started:  # on the side connection, once the search holds its tables
+            started.append(threading.Thread(target=swap))
+            started[0].start()
+            time.sleep(0.5)  # the exclusive request is queued behind the search
+        return real(self, cur, where, params)
+
+    monkeypatch.setattr(PostgresBackend, "_facets", facets)
+    answers = []
+    search = threading.Thread(target=lambda: answers.append(index.search("participacion", visibility=PUBLIC)))
+    search.start()
+    search.join(20)
+    assert not search.is_alive(), "the search waited for its side pass forever"
+    assert (answers[0].total, answers[0].facets) == (expected.total, expected.facets)
+    assert swapped.wait(20)
+    index.close()
