@@ -244,7 +244,7 @@ class PostgresBackend:
 
             # Total and facets on a side connection while this one ranks and fetches the page.
             side = self._side.submit(cur, count)
-            offset = (page - 1) * per_page
+            offset = min((page - 1) * per_page, 2**62)  # past every match, and a bigint however large the page
             if tsquery is not None and sort == "relevance" and self._more_than(cur, where, params, self.rank_all):
                 rows = self._ranked(cur, levels, wanted, (str(match), tsquery), offset, per_page)
             else:

@@ -112,6 +112,15 @@ def test_paging_arguments_are_clamped(idx):
     assert idx.search("", visibility=PUBLIC, per_page=0).per_page == 1
 
 
+@pytest.mark.parametrize("query", ["", "transparencia", '"lista de asistencia"'])
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_a_page_past_the_end_is_empty_however_large(idx, query, sort):
+    total = idx.search(query, visibility=PUBLIC, sort=sort).total
+    for page in (10**6, 10**30):
+        results = idx.search(query, visibility=PUBLIC, page=page, sort=sort)
+        assert (results.total, results.hits, results.page) == (total, [], page)
+
+
 def _newest_first(hits):
     dates = [h.date for h in hits]
     dated = [d for d in dates if d is not None]
