@@ -15,12 +15,18 @@ swap queued behind it (exclusive) would queue the side pass's shared lock
 behind itself, while the search waits for the side pass in Python, where
 PostgreSQL cannot see the cycle. So the side pass gives up a lock it cannot
 have within ``LOCK_WAIT`` and the search counts inline.
+
+A process forked after searching gets a fresh side reader: the parent's
+threads do not exist in the child (a pass handed to them would never run)
+and its connections are the parent's sockets.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -48,9 +54,15 @@ class SideReader:
     def __init__(self, engine: Engine, workers: int = 2):
         self._url = engine.url
         self._workers = workers
+        self._forget()
+        _READERS.add(self)
+
+    def _forget(self) -> None:
+        """Start afresh (also in a forked child: the parent's pool and threads
+        stay the parent's; psycopg does not close a parent's connection)."""
         self._engine: Engine | None = None
         self._threads: ThreadPoolExecutor | None = None
-        self._slots = threading.BoundedSemaphore(workers)
+        self._slots = threading.BoundedSemaphore(self._workers)
         self._lock = threading.Lock()
 
     def _start(self) -> tuple[Engine, ThreadPoolExecutor]:
@@ -111,3 +123,14 @@ class SideReader:
             if self._engine is not None:
                 self._engine.dispose()
             self._engine, self._threads = None, None
+
+
+_READERS: weakref.WeakSet[SideReader] = weakref.WeakSet()
+
+
+def _forget_in_child() -> None:
+    for reader in list(_READERS):
+        reader._forget()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)

@@ -258,3 +258,35 @@ def test_a_side_pass_queued_behind_a_waiting_rebuild_gives_way_instead_of_deadlo
     assert (answers[0].total, answers[0].facets) == (expected.total, expected.facets)
     assert swapped.wait(20)
     index.close()
+
+
+def test_a_process_forked_after_searching_searches_with_side_passes_of_its_own(engine):
+    """The side pass's threads and connections are the parent's: a child forked
+    after a search (a pre-forking server) gets its own instead of handing its
+    facet pass to threads that do not exist in it (it would wait forever)."""
+    import os
+    import signal
+
+    index = PostgresBackend(engine, schema="search")
+    index.add(CORPUS)
+    expected = index.search("participacion", visibility=PUBLIC)
+    parent_side = index._side._threads
+    assert parent_side is not None and expected.total > 0  # the parent's side pass has run
+
+    pid = os.fork()
+    if pid == 0:  # the child: answer, then exit without pytest's teardown
+        status = 1
+        try:
+            signal.alarm(30)  # a hang ends the child (killed by SIGALRM), and the test fails
+            engine.dispose(close=False)  # SQLAlchemy's recipe for the caller's own engine after a fork
+            found = index.search("participacion", visibility=PUBLIC)
+            side = index._side._threads
+            if (found.total, found.facets) == (expected.total, expected.facets) and side is not parent_side:
+                status = 0
+        finally:
+            os._exit(status)
+    _, code = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(code) == 0
+    again = index.search("participacion", visibility=PUBLIC)  # the parent's connections are still its own
+    assert (again.total, again.facets) == (expected.total, expected.facets)
+    index.close()

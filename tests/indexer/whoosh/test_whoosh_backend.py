@@ -4,6 +4,7 @@ Whoosh's own matchers, caches, locks, parallel rebuilds and damaged files."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 from datetime import date, timedelta
@@ -199,6 +200,40 @@ def test_a_parallel_rebuild_with_a_bad_document_keeps_the_old_index(tmp_path):
     docs = [*dated_docs(150), {"id": "malo", "title": "fecha imposible", "date": "2019-02-30", "visibility": "public"}]
     with pytest.raises(ValueError):
         index.rebuild(iter(docs), procs=2)
+    assert index.doc_ids() == ALL_IDS
+    assert WhooshBackend(tmp_path / "index").doc_ids() == ALL_IDS
+    assert index.search("transparencia", visibility=PUBLIC).total > 0
+
+
+class _KillsItsReader:
+    """A field value whose unpickling ends the process at once (``os._exit``):
+    a rebuild process dying outright, with no chance to report."""
+
+    def __reduce__(self) -> tuple:
+        return os._exit, (3,)
+
+
+def test_a_parallel_rebuild_whose_process_dies_fails_and_keeps_the_old_index(tmp_path):
+    """A rebuild process killed mid-rebuild (here: it exits as it reads a batch) fails the rebuild with
+    IndexCorrupt instead of waiting for it forever or indexing the others' documents only, and the old index is
+    still there, whole."""
+    index = WhooshBackend(tmp_path / "index")
+    index.add(CORPUS)
+    docs = [*dated_docs(150), {"id": "muere", "title": _KillsItsReader(), "visibility": "public"}, *dated_docs(5)]
+    outcome: list[BaseException | None] = []
+
+    def rebuild() -> None:
+        try:
+            index.rebuild(iter(docs), procs=2)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    runner = threading.Thread(target=rebuild, daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), "the rebuild still waits for a dead process"
+    assert isinstance(outcome[0], IndexCorrupt) and "died (exit code 3)" in str(outcome[0])
     assert index.doc_ids() == ALL_IDS
     assert WhooshBackend(tmp_path / "index").doc_ids() == ALL_IDS
     assert index.search("transparencia", visibility=PUBLIC).total > 0
