@@ -52,7 +52,7 @@ def ensure_index(svc: Services) -> int | None:
 
 def warm_index(svc: Services) -> int:
     """Read ahead what the first searches of this web process need (``SearchBackend.warm``), so that citizens
-    arriving right after a restart do not pay for it. An index being rebuilt is skipped. Returns the words read."""
+    arriving right after a restart do not pay for it. An index being rebuilt is skipped. Returns what ``warm`` read."""
     started = time.monotonic()
     try:
         if svc.index_stale:
@@ -62,7 +62,7 @@ def warm_index(svc: Services) -> int:
         log.exception("reading ahead the search index at %s failed; searches will read it on demand", svc.index_path)
         return 0
     if words:
-        log.info("search index read ahead: %d words in %.1f s", words, time.monotonic() - started)
+        log.info("search index read ahead: %d (words or blocks) in %.1f s", words, time.monotonic() - started)
     return words
 
 

@@ -225,8 +225,9 @@ class SearchBackend(Protocol):
 
     def warm(self) -> int:
         """Read ahead what the first searches of a new process need, so that
-        the first citizens do not pay for it; returns how many words were read
-        (0 where the engine keeps nothing per process). Run before serving."""
+        the first citizens do not pay for it; returns how much was read (Whoosh:
+        words into the process; PostgreSQL: blocks the server was asked to read
+        ahead; 0 for nothing). Run before serving."""
         ...
 
     def close(self) -> None:

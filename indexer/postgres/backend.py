@@ -151,8 +151,8 @@ class PostgresBackend:
             raise SearchFailed(f"the search engine failed on {action} {detail!r}: {exc!r}") from exc
 
     def warm(self) -> int:
-        """Nothing to read ahead: the server's shared buffers serve every process."""
-        return 0
+        """Have the server read ahead what searches read (:meth:`.store.Store.warm`)."""
+        return self._store.warm()
 
     def close(self) -> None:
         """Release the connections (only of an engine this backend created)."""

