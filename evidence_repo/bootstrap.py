@@ -21,6 +21,12 @@ from evidence_repo.services import Services, services
 log = logging.getLogger(__name__)
 
 
+def log_to_stderr() -> None:
+    """What a long-running process does (batches indexed, the index read ahead, uploads cleaned up) as INFO lines
+    on standard error, for the operator or the service manager's journal; unless logging was set up already."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def migrate(svc: Services) -> None:
     """Create or upgrade the schema (Alembic, programmatically)."""
     schema.upgrade(svc.engine)
@@ -109,6 +115,7 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     """
     from evidence_repo.serving import serve
 
+    log_to_stderr()
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     prepare(app, index=no_worker)
     warm_index(services(app))

@@ -1,16 +1,18 @@
 """The production layout under load and faults: 2 `serve --no-worker` + 2 `worker` processes on PostgreSQL.
 
-Uploaders and searchers run at once against both web processes; one worker is killed with SIGKILL while it
-holds claimed tasks (mid-extraction) and one web process while uploads are arriving. Afterwards every task is
-done, the killed worker's tasks were finished by the other one after its lease, nothing any uploader was told
-was saved is missing, and `evidence-repo check` finds database = files = index. Runs in `make test` (PostgreSQL
-half); bounded to a couple of minutes.
+8 uploaders send 50 mixed files each while 4 citizens search, against both web processes; one worker is killed
+with SIGKILL while it extracts a scan (holding claimed tasks) and one web process while uploads are arriving.
+Afterwards every task is done exactly once (the workers log what they finish), the killed worker's tasks were
+finished by the other one after its lease, nothing any uploader was told was saved is missing, no request but
+those to the killed process failed, and `evidence-repo check` finds database = files = index. Runs in
+`make test` (PostgreSQL half); about a minute.
 """
 from __future__ import annotations
 
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -31,7 +34,7 @@ from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.databases("postgres")  # the PostgreSQL half of the suite only
 BIN = Path(sys.executable).parent
-UPLOADERS, FILES_EACH, SEARCHERS = 4, 6, 2
+UPLOADERS, FILES_EACH, SEARCHERS = 8, 50, 4  # the issue's figures: 8 uploaders x 50 mixed files, 4 citizens
 LEASE = 4
 
 
@@ -112,18 +115,24 @@ def deployment(tmp_path, postgres_url):
 
 
 def make_files(folder: Path, who: int) -> list[Path]:
-    """Mixed files; every third is a scan that needs OCR (seconds each), so a worker is killed mid-extraction."""
+    """What a secretariat uploads after a round of sessions: scanned minutes (OCR, a second or more each, so a
+    worker is killed mid-extraction), minutes and reports in PDF and Word, attendance lists, slides, notes. Each
+    holds a word of its own (its name)."""
     folder.mkdir()
     files = []
     for n in range(FILES_EACH):
         word = f"expediente{who}x{n}"
-        kind = n % 3
+        kind = n % 6
         if kind == 0:
-            files.append(samples.make_scanned_pdf(folder / f"{word}.pdf", f"Acta escaneada {word}") or
-                         folder / f"{word}.pdf")
+            files.append(samples.make_scanned_pdf(folder / f"{word}.pdf", f"Acta escaneada {word}"))
         elif kind == 1:
-            samples.make_docx(folder / f"{word}.docx", [f"Relatoría {word} de la mesa"])
-            files.append(folder / f"{word}.docx")
+            files.append(samples.make_docx(folder / f"{word}.docx", [f"Relatoría {word} de la mesa"]))
+        elif kind == 2:
+            files.append(samples.make_text_pdf(folder / f"{word}.pdf", f"Informe {word} del trimestre"))
+        elif kind == 3:
+            files.append(samples.make_xlsx(folder / f"{word}.xlsx", [("Nombre", "Firma"), (word, "firmado")]))
+        elif kind == 4:
+            files.append(samples.make_pptx(folder / f"{word}.pptx", [(f"Presentación {word}", "Avances")]))
         else:
             samples.make_text_file(folder / f"{word}.txt", f"Notas {word} de la sesión")
             files.append(folder / f"{word}.txt")
@@ -135,7 +144,7 @@ def test_two_web_and_two_worker_processes_survive_load_and_kills(deployment, tmp
     engine = create_engine(d.env["DATABASE_URL"])
     d.start_web("web1")
     d.start_web("web2")
-    workers = {"worker1": d.start("worker1", "worker", "--poll", "0.2")}  # worker2 joins once worker1 is busy
+    workers = {name: d.start(name, "worker", "--poll", "0.2") for name in ("worker1", "worker2")}
     folders = [make_files(tmp_path / f"up{i}", i) for i in range(UPLOADERS)]
 
     saved: list[int] = []
@@ -190,19 +199,33 @@ def test_two_web_and_two_worker_processes_survive_load_and_kills(deployment, tmp
         time.sleep(0.02)
     d.procs["web2"].send_signal(signal.SIGKILL)
     web2_killed.set()
-    # and kill -9 worker1 while it holds claimed tasks that are not done (it is extracting them)
+    # and kill -9 worker1 once both workers have finished tasks side by side (a batch or more each), while it
+    # extracts a scan
     pid = workers["worker1"].pid
-    held: list[int] = []
-    deadline = time.monotonic() + 120
-    while not held and time.monotonic() < deadline:
+
+    def finished(worker_pid: int) -> int:
         with engine.connect() as conn:
-            held = list(conn.scalars(text("SELECT id FROM index_task WHERE done_at IS NULL AND claimed_by LIKE :p"),
-                                     {"p": f"%:{pid}:%"}))
+            return conn.scalar(text("SELECT count(*) FROM index_task WHERE done_at IS NOT NULL AND claimed_by LIKE :p"),
+                               {"p": f"%:{worker_pid}:%"})
+
+    def extracting_a_scan() -> bool:
+        """worker1 holds an unfinished task whose file is a scan still being read (OCR: a second or more)."""
+        with engine.connect() as conn:
+            names = conn.scalars(text(
+                "SELECT f.original_name FROM index_task t JOIN evidence_file f ON f.evidence_id = t.evidence_id "
+                "WHERE t.done_at IS NULL AND t.claimed_by LIKE :p AND f.text_status = 'pending'"), {"p": f"%:{pid}:%"})
+            return any(int(Path(name).stem.rpartition("x")[2]) % 6 == 0 for name in names)
+
+    deadline = time.monotonic() + 180
+    while not (finished(pid) >= 50 and finished(workers["worker2"].pid) >= 50 and extracting_a_scan()):
+        assert time.monotonic() < deadline, "the two workers never both finished tasks"
         time.sleep(0.05)
-    assert held, "worker1 never claimed a task"
-    workers["worker2"] = d.start("worker2", "worker", "--poll", "0.2")
-    time.sleep(3)  # worker2 drains beside it (it may not take worker1's evidence while that lease is live)
     workers["worker1"].send_signal(signal.SIGKILL)
+    workers["worker1"].wait(30)
+    with engine.connect() as conn:  # what it died holding
+        held = list(conn.scalars(text("SELECT id FROM index_task WHERE done_at IS NULL AND claimed_by LIKE :p"),
+                                 {"p": f"%:{pid}:%"}))
+    assert held, "worker1 was not killed mid-extraction"
 
     for t in threads[:UPLOADERS]:
         t.join(300)
@@ -224,6 +247,7 @@ def test_two_web_and_two_worker_processes_survive_load_and_kills(deployment, tmp
         finished_by = dict(conn.execute(text("SELECT id, claimed_by FROM index_task WHERE id = ANY(:ids)"),
                                         {"ids": held}).all())
         statuses = dict(conn.execute(text("SELECT text_status, count(*) FROM evidence_file GROUP BY 1")).all())
+        tasks = set(conn.scalars(text("SELECT id FROM index_task")))
     engine.dispose()
     print(f"saved {len(saved)}, refused by the killed web process {len(refused)}, worker1 held {len(held)} tasks")
     assert server_errors == []
@@ -232,8 +256,17 @@ def test_two_web_and_two_worker_processes_survive_load_and_kills(deployment, tmp
     # the killed worker's tasks were taken over after its lease and finished by the other worker
     assert all(f":{pid}:" not in (by or "") for by in finished_by.values()), finished_by
     assert set(statuses) <= {"extracted", "ocr"}, statuses  # nothing left pending or failed
+    # every task was done exactly once: each worker logs the tasks it finished, batch by batch
+    done = Counter(int(task) for name in ("worker1", "worker2")
+                   for batch in re.findall(r": \d+ index task\(s\) done: ([\d,]+)", (d.logs / f"{name}.log").read_text())
+                   for task in batch.split(","))
+    assert set(done) == tasks and len(tasks) >= len(saved)
+    assert [task for task, times in done.items() if times > 1] == [], "tasks done twice"
     check = d.cli("check", check=False)
     assert check.returncode == 0 and "Resultado: todo en orden" in check.stdout, check.stdout + check.stderr
-    for word in words[:3]:  # saved files are searchable through the surviving web process
+    # saved files of every kind are searchable by their content through the surviving web process
+    sample = [w for w in words if int(w.rpartition("x")[2]) < 12]
+    assert {int(w.rpartition("x")[2]) % 6 for w in sample} == set(range(6))
+    for word in sample:
         found = json.loads(urllib.request.urlopen(d.webs["web1"] + f"/api/v1/search?q={word}").read())
         assert found["total"] == 1, word

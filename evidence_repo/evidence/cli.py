@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from evidence_repo.accounts.models import User
 from evidence_repo.audit import record
 from evidence_repo.audit.verify import verify as verify_audit_chain
-from evidence_repo.bootstrap import ensure_index, migrate
+from evidence_repo.bootstrap import ensure_index, log_to_stderr, migrate
 from evidence_repo.db import db
 from evidence_repo.evidence import integrity
 from evidence_repo.evidence.indexing import reindex, rewrite_documents
@@ -33,6 +33,7 @@ def _app() -> Flask:
 @with_appcontext
 def worker_command(once: bool, poll: float) -> None:
     """Extract text and update the search index from pending tasks (the index's single writer)."""
+    log_to_stderr()
     svc = services(_app())
     migrate(svc)
     ensure_index(svc)

@@ -294,6 +294,7 @@ class IndexWorker:
             return False
         session.execute(update(IndexTask).where(IndexTask.id.in_(task_ids)).values(done_at=utcnow()))
         session.commit()
+        log.info("%s: %d index task(s) done: %s", self.name, len(task_ids), ",".join(map(str, task_ids)))
         for task_id in task_ids:
             self._retry_at.pop(task_id, None)
         return True
